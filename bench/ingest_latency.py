@@ -1,0 +1,250 @@
+"""Webhook → message delivered to a subscriber, on the local stack, against a floor.
+
+The floor is one POST to a hello-world functions-framework HTTP function started the same way as
+the ingest function, measured in the same run. Each MATS sample is one TradingView-style alert
+posted to the ingest function, timed until its Pub/Sub push reaches a subscriber listening in
+this process (same clock). Prints p50/p99 of both and their ratios; writes them as JSON.
+
+    .venv/bin/python bench/ingest_latency.py [--signals 500] [--out .mats/bench/ingest.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from mats.adapters.pubsub import PubSubAdmin
+from mats.bootstrap import bootstrap
+from mats.contracts import TradingMode
+from mats.domain.strategies import StrategyStatus
+from mats.localstack.processes import free_port, http_ready
+from mats.services.registry import StrategyChanges
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class Arrivals:
+    """Receive pushes and note when each signal arrived."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.ready = threading.Condition()
+
+    def server(self) -> ThreadingHTTPServer:
+        arrivals = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                signal_id = json.loads(base64.b64decode(body["message"]["data"]))["id"]
+                with arrivals.ready:
+                    arrivals.times.setdefault(signal_id, time.perf_counter())
+                    arrivals.ready.notify_all()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+    def wait(self, signal_id: str, timeout: float = 10) -> float:
+        with self.ready:
+            if not self.ready.wait_for(lambda: signal_id in self.times, timeout):
+                raise TimeoutError(f"{signal_id} was never delivered")
+            return self.times[signal_id]
+
+
+def start_stack(state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    process = subprocess.Popen(
+        [str(BIN / "mats"), "--state-dir", str(state_dir), "up", "--port-base", "0", "--no-demo"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    stack_file = state_dir / "stack.json"
+    deadline = time.monotonic() + 120
+    while not stack_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("mats up failed; run it by hand to see why")
+        time.sleep(0.1)
+    return process, json.loads(stack_file.read_text())
+
+
+def start_floor(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            str(BIN / "functions-framework"),
+            "--target",
+            "hello",
+            "--signature-type",
+            "http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO / "bench" / "floor",
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def timed_posts(
+    port: int, path: str, bodies: list[bytes]
+) -> list[tuple[float, float, dict[str, Any]]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    results = []
+    for body in bodies:
+        started = time.perf_counter()
+        connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        results.append((started, time.perf_counter(), answer))
+    return results
+
+
+WARM_UP = 50
+BAR = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def alert(i: int) -> bytes:
+    """A flat → long entry on its own bar, so every alert is a new signal."""
+    return json.dumps(
+        {
+            "strategy_id": "bench",
+            "ticker": "ES1!",
+            "action": "buy",
+            "contracts": "1",
+            "price": "5012.25",
+            "market_position": "long",
+            "market_position_size": "1",
+            "prev_market_position": "flat",
+            "prev_market_position_size": "0",
+            "time": (BAR + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timenow": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    ).encode()
+
+
+def measure_ingest(
+    port: int, path: str, total: int, arrivals: Arrivals
+) -> tuple[list[float], list[float]]:
+    """Post alerts one after another; time each answer and each delivery (after warm-up)."""
+    posted = []
+    for i in range(total):
+        [(start, end, answer)] = timed_posts(port, path, [alert(i)])
+        if answer.get("status") != "accepted" or not answer.get("published"):
+            raise RuntimeError(f"signal {i} was not accepted and published: {answer}")
+        posted.append((start, end, answer["signal_id"]))
+    answered = [end - start for start, end, _ in posted[WARM_UP:]]
+    delivered = [arrivals.wait(signal_id) - start for start, _, signal_id in posted[WARM_UP:]]
+    return answered, delivered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--signals", type=int, default=500)
+    parser.add_argument(
+        "--out", type=Path, default=REPO / ".mats" / "bench" / "ingest_latency.json"
+    )
+    args = parser.parse_args()
+
+    state_dir = Path(tempfile.mkdtemp(prefix="mats-bench-"))
+    stack, info = start_stack(state_dir)
+    os.environ.update(
+        GOOGLE_CLOUD_PROJECT=info["project_id"],
+        FIRESTORE_EMULATOR_HOST=info["firestore_emulator_host"],
+        PUBSUB_EMULATOR_HOST=info["pubsub_emulator_host"],
+    )
+    floor_port = free_port()
+    floor = start_floor(floor_port)
+    arrivals = Arrivals()
+    receiver = arrivals.server()
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        services = bootstrap()
+        issued = services.senders.create("Benchmark", rate_limit_per_minute=100_000)
+        services.strategies.create(
+            "bench",
+            StrategyChanges(
+                name="Benchmark",
+                status=StrategyStatus.ACTIVE,
+                trading_mode=TradingMode.PAPER,
+                account="IBKR_Main",
+                sender_ids=(issued.sender.sender_id,),
+            ),
+        )
+        PubSubAdmin(info["project_id"]).ensure_subscription(
+            "bench-subscriber",
+            topic="signals",
+            push_endpoint=f"http://127.0.0.1:{receiver.server_address[1]}/",
+            ordering=True,
+            min_backoff_seconds=0.1,
+            max_backoff_seconds=1,
+        )
+        while not http_ready(f"http://127.0.0.1:{floor_port}/")():
+            time.sleep(0.05)
+
+        ingest_port = int(info["ingest_url"].rsplit(":", 1)[1])
+        path = f"/webhook/{issued.sender.sender_id}/{issued.secret}"
+        total = args.signals + WARM_UP
+        floor_posts = timed_posts(floor_port, "/", [b"{}"] * total)
+        floor_samples = [end - start for start, end, _ in floor_posts][WARM_UP:]
+        answered, delivered = measure_ingest(ingest_port, path, total, arrivals)
+    finally:
+        receiver.shutdown()
+        floor.terminate()
+        stack.send_signal(signal.SIGTERM)
+        stack.wait(60)
+
+    ms = 1000
+    report = {
+        "signals": len(delivered),
+        "floor_ms": {
+            "p50": percentile(floor_samples, 0.5) * ms,
+            "p99": percentile(floor_samples, 0.99) * ms,
+        },
+        "webhook_to_answer_ms": {
+            "p50": percentile(answered, 0.5) * ms,
+            "p99": percentile(answered, 0.99) * ms,
+        },
+        "webhook_to_subscriber_ms": {
+            "p50": percentile(delivered, 0.5) * ms,
+            "p99": percentile(delivered, 0.99) * ms,
+        },
+        "mean_delivered_ms": statistics.fmean(delivered) * ms,
+    }
+    report["ratio_to_floor"] = {
+        q: report["webhook_to_subscriber_ms"][q] / report["floor_ms"][q] for q in ("p50", "p99")
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

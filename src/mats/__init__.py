@@ -1,0 +1,1 @@
+"""MATS: multi-strategy automated trading on Google Cloud."""

@@ -1,0 +1,1 @@
+"""Firestore adapters: one store per aggregate, all sharing one lazily created client."""

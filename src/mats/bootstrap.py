@@ -1,0 +1,137 @@
+"""The composition root: read settings, wire adapters to services, lazily and once.
+
+Nothing connects or loads a Google client library at import time: each adapter is imported and
+built on first use, so ``mats --help`` answers at once, a command only pays for the clients it
+uses, and tests can pass fakes for any port.
+"""
+
+# ruff: noqa: PLC0415 - adapters are imported where they are first needed (see above).
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from mats.adapters.clock import SystemClock
+from mats.errors import ValidationError
+from mats.ports import Clock, Publisher, SenderStore, SignalStore, StrategyStore
+from mats.services.ingest import IngestService, IngestSettings
+from mats.services.registry import SenderService, StrategyService
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings, from the environment (see README "Configuration")."""
+
+    project_id: str
+    ingest: IngestSettings = field(default_factory=IngestSettings)
+    max_body_bytes: int = 32_768
+    trusted_proxy_hops: int = 0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        project_id = env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCLOUD_PROJECT")
+        if not project_id:
+            raise ValidationError("GOOGLE_CLOUD_PROJECT", "must name the Google Cloud project")
+        defaults = IngestSettings()
+        return cls(
+            project_id=project_id,
+            ingest=IngestSettings(
+                default_max_lag_seconds=_int(
+                    env, "MATS_DEFAULT_MAX_LAG_SECONDS", defaults.default_max_lag_seconds
+                ),
+                dedupe_window_seconds=_int(
+                    env, "MATS_DEDUPE_WINDOW_SECONDS", defaults.dedupe_window_seconds
+                ),
+                auth_failures_per_minute=_int(
+                    env, "MATS_AUTH_FAILURES_PER_MINUTE", defaults.auth_failures_per_minute
+                ),
+            ),
+            max_body_bytes=_int(env, "MATS_MAX_BODY_BYTES", cls.max_body_bytes),
+            trusted_proxy_hops=_int(env, "MATS_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(name, f"must be a whole number; got {raw!r}") from None
+    if value < 0:
+        raise ValidationError(name, "must not be negative")
+    return value
+
+
+class Services:
+    """Every service MATS offers, built on first use from the configured adapters."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        publisher: Publisher | None = None,
+        firestore_client: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._publisher = publisher
+        self._firestore_client = firestore_client
+
+    @cached_property
+    def firestore(self) -> Any:
+        if self._firestore_client is not None:
+            return self._firestore_client
+        from google.cloud import firestore
+
+        return firestore.Client(project=self.settings.project_id)
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        if self._publisher is not None:
+            return self._publisher
+        from mats.adapters.pubsub import PubSubPublisher
+
+        return PubSubPublisher(self.settings.project_id)
+
+    @cached_property
+    def sender_store(self) -> SenderStore:
+        from mats.adapters.firestore.registry import FirestoreSenderStore
+
+        return FirestoreSenderStore(self.firestore)
+
+    @cached_property
+    def strategy_store(self) -> StrategyStore:
+        from mats.adapters.firestore.registry import FirestoreStrategyStore
+
+        return FirestoreStrategyStore(self.firestore)
+
+    @cached_property
+    def signal_store(self) -> SignalStore:
+        from mats.adapters.firestore.signals import FirestoreSignalStore
+
+        return FirestoreSignalStore(self.firestore)
+
+    @cached_property
+    def ingest(self) -> IngestService:
+        return IngestService(self.signal_store, self.publisher, self.clock, self.settings.ingest)
+
+    @cached_property
+    def senders(self) -> SenderService:
+        return SenderService(self.sender_store, self.clock)
+
+    @cached_property
+    def strategies(self) -> StrategyService:
+        return StrategyService(self.strategy_store, self.sender_store, self.clock)
+
+
+def bootstrap(env: Mapping[str, str] | None = None, **overrides: Any) -> Services:
+    """Build the services from the environment; keyword overrides replace adapters (tests)."""
+    return Services(Settings.from_env(env), **overrides)

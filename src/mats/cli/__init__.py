@@ -1,0 +1,25 @@
+"""``mats``: the operator CLI for the local stack or a Google Cloud project.
+
+Every command takes ``--help`` and ``--json``. Errors print ``error: ...`` (or a JSON object with
+``error`` and ``field`` under ``--json``) and exit with status 1; usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+from mats.cli import senders, signals, stack, strategies
+from mats.cli.app import cli
+
+for command in (
+    stack.up,
+    stack.down,
+    stack.status,
+    senders.senders,
+    strategies.strategies,
+    signals.signals,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Run the CLI (the ``mats`` console script)."""
+    cli()

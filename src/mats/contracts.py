@@ -1,0 +1,201 @@
+"""Every message MATS puts on Pub/Sub: schema, version, serialisation and validation in one place.
+
+A message body is canonical JSON (sorted keys, no spaces) holding ``schema`` (name and version,
+e.g. ``mats.signal.v1``), ``id``, ``created_at`` (ISO-8601 UTC) and the payload fields beside
+them. Decimals are strings. Attributes carry the routing keys (``strategy_id``, ``account``,
+``mode``, ...) so subscribers can filter without decoding the body. Producers build the dataclass
+and call :func:`encode`; consumers call :func:`decode`, which validates every field and raises
+:class:`ContractError` (a permanent error) naming the first bad one.
+
+Topics and their message schemas:
+
+- ``signals``: :class:`SignalV1`, one per accepted webhook alert; ordering key
+  ``{strategy_id}/{symbol}``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+from mats.codec import from_primitive, to_primitive
+from mats.errors import PermanentError, ValidationError
+
+
+class ContractError(PermanentError):
+    """A message that does not match its schema; retrying it cannot help."""
+
+
+class Intent(StrEnum):
+    """What a signal asks the strategy's position to do."""
+
+    ENTRY_LONG = "ENTRY_LONG"
+    ENTRY_SHORT = "ENTRY_SHORT"
+    EXIT = "EXIT"
+    REVERSE = "REVERSE"
+    ADD = "ADD"
+    REDUCE = "REDUCE"
+    CANCEL = "CANCEL"
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class PositionSide(StrEnum):
+    LONG = "LONG"
+    SHORT = "SHORT"
+    FLAT = "FLAT"
+
+
+class OrderType(StrEnum):
+    MARKET = "MKT"
+    LIMIT = "LMT"
+    STOP = "STP"
+    STOP_LIMIT = "STP_LMT"
+
+
+class TimeInForce(StrEnum):
+    DAY = "DAY"
+    GTC = "GTC"
+    IOC = "IOC"
+    FOK = "FOK"
+    GTD = "GTD"
+
+
+class TradingMode(StrEnum):
+    LIVE = "LIVE"
+    PAPER = "PAPER"
+
+
+@dataclass(frozen=True)
+class Position:
+    """A strategy's position as the signal sender sees it: side and absolute size."""
+
+    side: PositionSide
+    size: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ProtectiveLeg:
+    """A stop-loss or take-profit: an absolute price or a percentage from the entry price."""
+
+    price: Decimal | None = None
+    percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SignalV1:
+    """A webhook alert in MATS's standard form, as published on ``signals``.
+
+    ``quantity`` and ``price`` are the sender's own figures (informational: Cerebro sizes the
+    order itself). ``target`` and ``previous`` are the strategy's position after and before the
+    alert as the sender reports it; Cerebro checks ``previous`` against its ledger.
+    """
+
+    schema: ClassVar[str] = "mats.signal.v1"
+    topic: ClassVar[str] = "signals"
+
+    id: str
+    created_at: datetime
+    strategy_id: str
+    sender_id: str
+    source_format: str
+    symbol: str
+    intent: Intent
+    trading_mode: TradingMode
+    account: str
+    exchange: str | None = None
+    side: Side | None = None
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+    target: Position | None = None
+    previous: Position | None = None
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    stop_loss: ProtectiveLeg | None = None
+    take_profit: ProtectiveLeg | None = None
+    time_in_force: TimeInForce = TimeInForce.DAY
+    expire_at: datetime | None = None
+    signal_time: datetime | None = None
+    bar_time: datetime | None = None
+    alert_order_id: str | None = None
+    comment: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "schema": self.schema,
+            "strategy_id": self.strategy_id,
+            "sender_id": self.sender_id,
+            "account": self.account,
+            "mode": self.trading_mode.value,
+            "intent": self.intent.value,
+        }
+
+    def ordering_key(self) -> str:
+        return f"{self.strategy_id}/{self.symbol}"
+
+
+class Message(Protocol):
+    schema: ClassVar[str]
+    topic: ClassVar[str]
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    def attributes(self) -> dict[str, str]: ...
+
+    def ordering_key(self) -> str: ...
+
+
+SCHEMAS: dict[str, type[Any]] = {cls.schema: cls for cls in (SignalV1,)}
+
+
+@dataclass(frozen=True)
+class EncodedMessage:
+    """What a publisher sends: the exact body bytes, attributes and ordering key."""
+
+    topic: str
+    data: bytes
+    attributes: dict[str, str]
+    ordering_key: str
+
+
+def encode(message: Message) -> EncodedMessage:
+    """Serialise a message to its canonical body, attributes and ordering key."""
+    body = {"schema": message.schema, **to_primitive(message)}
+    data = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return EncodedMessage(
+        topic=message.topic,
+        data=data.encode(),
+        attributes=message.attributes(),
+        ordering_key=message.ordering_key(),
+    )
+
+
+def decode(data: bytes | str) -> Any:
+    """Parse and validate a message body into its dataclass, whatever its schema."""
+    try:
+        body = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ContractError(f"message body is not JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise ContractError("message body must be a JSON object")
+    schema = body.pop("schema", None)
+    cls = SCHEMAS.get(schema) if isinstance(schema, str) else None
+    if cls is None:
+        raise ContractError(f"unknown message schema {schema!r}; expected one of {sorted(SCHEMAS)}")
+    try:
+        return from_primitive(cls, body, schema)
+    except ValidationError as error:
+        raise ContractError(str(error)) from None

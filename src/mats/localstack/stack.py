@@ -1,0 +1,292 @@
+"""``mats up``: the whole pipeline on one machine, no cloud account needed.
+
+Starts the Firestore emulator, the local Pub/Sub service and one functions-framework process per
+function (started the way Cloud Run starts it), applies the declared topology, seeds demo data,
+writes the endpoints to ``.mats/stack.json`` and then watches: it re-publishes signals whose
+publish failed and stops everything on Ctrl-C or SIGTERM (or if any part dies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from mats.adapters.pubsub import PubSubAdmin
+from mats.bootstrap import Services, bootstrap
+from mats.errors import MatsError
+from mats.localstack.demo import seed_demo
+from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
+from mats.localstack.processes import (
+    Child,
+    free_port,
+    http_ready,
+    inherited_env,
+    port_in_use,
+    python_tool,
+    wait_until_ready,
+)
+from mats.localstack.topology import apply_topology, load_topology
+
+LOCAL_PROJECT = "mats-local"
+FUNCTIONS = {"ingest": "http"}
+SWEEP_INTERVAL_SECONDS = 10.0
+
+
+class StackAlreadyRunningError(MatsError):
+    """Another ``mats up`` holds this state directory."""
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    state_dir: Path
+    port_base: int = DEFAULT_PORT_BASE
+    project_id: str = LOCAL_PROJECT
+    seed_demo: bool = True
+
+
+@dataclass(frozen=True)
+class Ports:
+    firestore: int
+    pubsub: int
+    functions: dict[str, int]
+
+    @classmethod
+    def choose(cls, base: int) -> Ports:
+        """Use ``base``, ``base+1``, ... or, with base 0, free ports picked by the OS."""
+        if base == 0:
+            return cls(free_port(), free_port(), {name: free_port() for name in FUNCTIONS})
+        ports = cls(base, base + 1, {name: base + 2 + i for i, name in enumerate(FUNCTIONS)})
+        busy = [
+            p for p in (ports.firestore, ports.pubsub, *ports.functions.values()) if port_in_use(p)
+        ]
+        if busy:
+            raise MatsError(
+                f"port {busy[0]} is already in use; pick another range with --port-base "
+                "(or --port-base 0 for any free ports)"
+            )
+        return ports
+
+
+def run_stack(options: StackOptions, out: IO[str] = sys.stdout) -> int:
+    """Run the stack until stopped; return the process exit code."""
+    state_dir = options.state_dir.resolve()
+    with _exclusive(state_dir):
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        children: list[Child] = []
+        try:
+            services = _start(options, state_dir, children, out)
+            return _watch(services, children, stop, out)
+        finally:
+            for child in reversed(children):
+                child.stop()
+            (state_dir / STACK_FILE).unlink(missing_ok=True)
+            print("MATS local stack stopped.", file=out, flush=True)
+
+
+@contextlib.contextmanager
+def _exclusive(state_dir: Path) -> Iterator[None]:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / "stack.lock").open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StackAlreadyRunningError(_already_running_message(state_dir)) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+def _already_running_message(state_dir: Path) -> str:
+    try:
+        running = json.loads((state_dir / STACK_FILE).read_text())
+        where = f" (pid {running['pid']}, ingest {running['ingest_url']})"
+    except (OSError, ValueError, KeyError):
+        where = ""
+    return (
+        f"a MATS stack is already running from {state_dir}{where}; stop it with Ctrl-C in its "
+        "terminal or `mats down`, or use another --state-dir"
+    )
+
+
+def _start(options: StackOptions, state_dir: Path, children: list[Child], out: IO[str]) -> Services:
+    root = repo_root()
+    ports = Ports.choose(options.port_base)
+    logs = state_dir / "logs"
+    firestore_host = f"127.0.0.1:{ports.firestore}"
+    pubsub_host = f"127.0.0.1:{ports.pubsub}"
+    cloud_env = {
+        "GOOGLE_CLOUD_PROJECT": options.project_id,
+        "FIRESTORE_EMULATOR_HOST": firestore_host,
+        "PUBSUB_EMULATOR_HOST": pubsub_host,
+    }
+    os.environ.update(cloud_env)
+    print("Starting the MATS local stack...", file=out, flush=True)
+
+    control_port = free_port()
+    firestore = Child(
+        "firestore",
+        [
+            "node",
+            str(Path(__file__).with_name("firestore_emulator.js")),
+            str(ports.firestore),
+            str(control_port),
+        ],
+        inherited_env({"NODE_PATH": str(root / "node_modules")}),
+        logs / "firestore.log",
+    )
+    pubsub = Child(
+        "pubsub",
+        [sys.executable, "-m", "mats.localstack.pubsub", "--port", str(ports.pubsub)],
+        inherited_env({}),
+        logs / "pubsub.log",
+    )
+    for child, ready in (
+        (firestore, http_ready(f"http://127.0.0.1:{control_port}/")),
+        (pubsub, http_ready(f"http://{pubsub_host}/")),
+    ):
+        children.append(child)
+        child.start()
+        wait_until_ready(child, ready)
+
+    function_urls = {}
+    for name, signature in FUNCTIONS.items():
+        port = ports.functions[name]
+        child = _function_child(root, name, signature, port=port, cloud_env=cloud_env, logs=logs)
+        children.append(child)
+        child.start()
+        wait_until_ready(child, http_ready(f"http://127.0.0.1:{port}/healthz"))
+        function_urls[name] = f"http://127.0.0.1:{port}"
+
+    topology = load_topology(root / TOPOLOGY)
+    apply_topology(PubSubAdmin(options.project_id), topology, function_urls)
+    services = bootstrap()
+    demo = seed_demo(services.senders, services.strategies) if options.seed_demo else None
+
+    info: dict[str, Any] = {
+        "project_id": options.project_id,
+        "ingest_url": function_urls["ingest"],
+        "function_urls": function_urls,
+        "firestore_emulator_host": firestore_host,
+        "firestore_control_url": f"http://127.0.0.1:{control_port}",
+        "pubsub_emulator_host": pubsub_host,
+        "pid": os.getpid(),
+        "child_pids": {child.name: child.process.pid for child in children if child.process},
+        "started_at": datetime.now(UTC).isoformat(),
+        "logs_dir": str(logs),
+        "demo_sender_id": demo.sender.sender_id if demo else None,
+    }
+    if demo is not None:
+        _save_demo_secret(state_dir, demo.sender.sender_id, demo.secret)
+    _write_json(state_dir / STACK_FILE, info)
+    _print_summary(info, state_dir, demo.secret if demo else None, out)
+    return services
+
+
+def _function_child(
+    root: Path, name: str, signature: str, *, port: int, cloud_env: dict[str, str], logs: Path
+) -> Child:
+    # The same command and environment Cloud Run's Python runtime uses, bound to loopback.
+    env = inherited_env(
+        {
+            **cloud_env,
+            "PORT": str(port),
+            "K_SERVICE": name,
+            "K_REVISION": f"{name}-local",
+            "K_CONFIGURATION": name,
+            "FUNCTION_TARGET": name,
+            "FUNCTION_SIGNATURE_TYPE": signature,
+        }
+    )
+    argv = [
+        python_tool("functions-framework"),
+        "--target",
+        name,
+        "--signature-type",
+        signature,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    return Child(name, argv, env, logs / f"{name}.log", cwd=root / "functions" / name)
+
+
+def _watch(services: Services, children: list[Child], stop: threading.Event, out: IO[str]) -> int:
+    next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
+    while not stop.wait(0.5):
+        dead = [child for child in children if not child.alive()]
+        if dead:
+            print(f"{dead[0].name} stopped unexpectedly:\n{dead[0].log_tail()}", file=out)
+            return 1
+        if time.monotonic() >= next_sweep:
+            next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
+            _sweep(services.ingest.publish_pending, out)
+    return 0
+
+
+def _sweep(publish_pending: Callable[..., int], out: IO[str]) -> None:
+    try:
+        published = publish_pending(min_age_seconds=SWEEP_INTERVAL_SECONDS)
+    except MatsError as error:
+        print(f"outbox sweep failed (will retry): {error}", file=out, flush=True)
+        return
+    if published:
+        print(f"published {published} pending signal(s)", file=out, flush=True)
+
+
+def _save_demo_secret(state_dir: Path, sender_id: str, secret: str) -> None:
+    """Keep the demo sender's secret for `mats signals send` (local throwaway data only)."""
+    path = state_dir / "demo-sender.json"
+    path.write_text(json.dumps({"sender_id": sender_id, "secret": secret}))
+    path.chmod(0o600)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=2) + "\n")
+    temporary.replace(path)
+
+
+def _print_summary(info: dict[str, Any], state_dir: Path, secret: str | None, out: IO[str]) -> None:
+    lines = [
+        f"MATS local stack is up (project {info['project_id']}).",
+        f"  ingest      {info['ingest_url']}",
+        f"  firestore   {info['firestore_emulator_host']}   (FIRESTORE_EMULATOR_HOST)",
+        f"  pubsub      {info['pubsub_emulator_host']}   (PUBSUB_EMULATOR_HOST)",
+        f"  endpoints   {state_dir / STACK_FILE}",
+        f"  logs        {info['logs_dir']}",
+    ]
+    sender_id = info["demo_sender_id"]
+    if sender_id and secret:
+        url = f"{info['ingest_url']}/webhook/{sender_id}/{secret}"
+        body = (
+            '{"strategy_id":"trend-es","ticker":"ES1!","action":"buy","contracts":"1",'
+            '"price":"5012.25","market_position":"long","market_position_size":"1",'
+            '"prev_market_position":"flat","prev_market_position_size":"0"}'
+        )
+        lines += [
+            "",
+            f"Demo sender {sender_id}; its secret, shown once: {secret}",
+            "",
+            "Send a TradingView-style alert:",
+            f"  curl -sS -X POST '{url}' \\",
+            f"       -H 'Content-Type: application/json' -d '{body}'",
+            "Then: mats signals list",
+        ]
+    lines += ["", "Ctrl-C stops everything."]
+    print("\n".join(lines), file=out, flush=True)

@@ -1,0 +1,112 @@
+"""The ports the core talks through; adapters implement them, tests pass fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from mats.contracts import EncodedMessage
+from mats.domain.senders import Sender
+from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
+from mats.domain.strategies import Strategy, StrategyFilter
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware UTC."""
+        ...
+
+
+class Publisher(Protocol):
+    def publish(self, message: EncodedMessage, *, timeout: float) -> str:
+        """Publish one message and return its message id; raise ``TemporaryError`` on failure."""
+        ...
+
+
+class SenderStore(Protocol):
+    def get(self, sender_id: str) -> Sender | None: ...
+
+    def create(self, sender: Sender) -> None:
+        """Store a new sender; raise ``ConflictError`` if the id exists."""
+        ...
+
+    def save(self, sender: Sender) -> None: ...
+
+    def list(self) -> Sequence[Sender]: ...
+
+
+class StrategyStore(Protocol):
+    def get(self, strategy_id: str) -> Strategy | None: ...
+
+    def create(self, strategy: Strategy) -> None:
+        """Store a new strategy; raise ``ConflictError`` if the id exists."""
+        ...
+
+    def save(self, strategy: Strategy) -> None: ...
+
+    def list(self, query: StrategyFilter) -> Sequence[Strategy]: ...
+
+
+@dataclass(frozen=True)
+class WebhookContext:
+    """The sender and strategy documents a webhook needs, fetched together in one read."""
+
+    sender: Sender | None
+    strategy: Strategy | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The signal was new and is now stored."""
+
+    record: SignalRecord
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The business key was already claimed; ``existing`` is the signal it produced."""
+
+    existing: SignalRecord
+
+
+class SignalStore(Protocol):
+    def webhook_context(self, sender_id: str, strategy_id: str | None) -> WebhookContext:
+        """Fetch the sender and (when named) the strategy in one round trip."""
+        ...
+
+    def record(
+        self, claim: SignalClaim, build: Callable[[str], SignalRecord]
+    ) -> Recorded | Duplicate:
+        """Store a new signal unless its claim's key is already taken.
+
+        The signal id is ``{claim.id_prefix}_{n}`` with the smallest free ``n``; ``build`` makes
+        the record for a given id. A claim in ``claim.previous_key_id`` that still covers this one
+        (``claim.is_repeat_of``) also makes it a duplicate. Concurrent calls with one key yield
+        exactly one ``Recorded``.
+        """
+        ...
+
+    def get(self, signal_id: str) -> SignalRecord | None: ...
+
+    def mark_published(self, signal_id: str, message_id: str, published_at: datetime) -> None: ...
+
+    def mark_publish_failed(self, signal_id: str, error: str, failed_at: datetime) -> None: ...
+
+    def lease_pending(
+        self, now: datetime, created_before: datetime, lease: timedelta, limit: int
+    ) -> Sequence[SignalRecord]:
+        """Lease accepted signals still waiting to be published, so one sweeper publishes each."""
+        ...
+
+    def list(
+        self,
+        *,
+        strategy_id: str | None,
+        sender_id: str | None,
+        status: SignalStatus | None,
+        limit: int,
+    ) -> Sequence[SignalRecord]:
+        """Return the latest signals first."""
+        ...

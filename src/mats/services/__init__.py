@@ -1,0 +1,1 @@
+"""Use cases: each service runs one job over the ports."""

@@ -1,0 +1,231 @@
+"""Manage the registries operators edit: signal senders and strategy configurations."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from mats.contracts import TradingMode
+from mats.domain.senders import (
+    DEFAULT_RATE_LIMIT_PER_MINUTE,
+    Sender,
+    SenderStatus,
+    hash_secret,
+    new_secret,
+    new_sender_id,
+    normalize_allowlist,
+    validate_sender_settings,
+)
+from mats.domain.strategies import (
+    RiskLimits,
+    Strategy,
+    StrategyFilter,
+    StrategyStatus,
+    validate_strategy,
+)
+from mats.errors import NotFoundError, ValidationError
+from mats.ports import Clock, SenderStore, StrategyStore
+
+
+@dataclass(frozen=True)
+class IssuedSecret:
+    """A sender together with its plain secret, which is shown once and never stored."""
+
+    sender: Sender
+    secret: str
+
+
+class SenderService:
+    def __init__(self, store: SenderStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def create(
+        self,
+        name: str,
+        *,
+        ip_allowlist: tuple[str, ...] = (),
+        max_lag_seconds: int | None = None,
+        rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
+    ) -> IssuedSecret:
+        """Register a sender and issue its first secret."""
+        if not name.strip():
+            raise ValidationError("name", "must not be empty")
+        validate_sender_settings(max_lag_seconds, rate_limit_per_minute)
+        now = self._clock.now()
+        secret = new_secret()
+        sender = Sender(
+            sender_id=new_sender_id(name),
+            name=name.strip(),
+            secret_hash=hash_secret(secret),
+            created_at=now,
+            updated_at=now,
+            ip_allowlist=normalize_allowlist(ip_allowlist),
+            max_lag_seconds=max_lag_seconds,
+            rate_limit_per_minute=rate_limit_per_minute,
+        )
+        self._store.create(sender)
+        return IssuedSecret(sender, secret)
+
+    def rotate(self, sender_id: str, *, grace_seconds: int = 0) -> IssuedSecret:
+        """Issue a new secret; the old one keeps working for ``grace_seconds`` (default: none)."""
+        if grace_seconds < 0:
+            raise ValidationError("grace", "must not be negative")
+        sender = self.get(sender_id)
+        now = self._clock.now()
+        secret = new_secret()
+        rotated = dataclasses.replace(
+            sender,
+            secret_hash=hash_secret(secret),
+            previous_secret_hash=sender.secret_hash if grace_seconds else None,
+            previous_secret_valid_until=now + timedelta(seconds=grace_seconds)
+            if grace_seconds
+            else None,
+            updated_at=now,
+        )
+        self._store.save(rotated)
+        return IssuedSecret(rotated, secret)
+
+    def update(
+        self,
+        sender_id: str,
+        *,
+        ip_allowlist: tuple[str, ...] | None = None,
+        max_lag_seconds: int | None = None,
+        clear_max_lag: bool = False,
+        rate_limit_per_minute: int | None = None,
+        status: SenderStatus | None = None,
+    ) -> Sender:
+        """Change a sender's settings; arguments left as ``None`` stay as they are."""
+        sender = self.get(sender_id)
+        updated = dataclasses.replace(
+            sender,
+            ip_allowlist=sender.ip_allowlist
+            if ip_allowlist is None
+            else normalize_allowlist(ip_allowlist),
+            max_lag_seconds=None if clear_max_lag else (max_lag_seconds or sender.max_lag_seconds),
+            rate_limit_per_minute=rate_limit_per_minute or sender.rate_limit_per_minute,
+            status=status or sender.status,
+            updated_at=self._clock.now(),
+        )
+        validate_sender_settings(updated.max_lag_seconds, updated.rate_limit_per_minute)
+        self._store.save(updated)
+        return updated
+
+    def get(self, sender_id: str) -> Sender:
+        sender = self._store.get(sender_id)
+        if sender is None:
+            raise NotFoundError(f"sender {sender_id!r} does not exist")
+        return sender
+
+    def list(self) -> Sequence[Sender]:
+        return self._store.list()
+
+
+@dataclass(frozen=True)
+class StrategyChanges:
+    """Fields to change on a strategy; ``None`` leaves a field as it is."""
+
+    name: str | None = None
+    status: StrategyStatus | None = None
+    trading_mode: TradingMode | None = None
+    account: str | None = None
+    include_in_optimization: bool | None = None
+    max_position_size: Decimal | None = None
+    max_daily_loss: Decimal | None = None
+    developer_contact: str | None = None
+    notes: str | None = None
+    sender_ids: tuple[str, ...] | None = None
+    max_signal_lag_seconds: int | None = None
+    cleared: frozenset[str] = field(default_factory=frozenset)
+
+
+CLEARABLE = frozenset(
+    {"max_position_size", "max_daily_loss", "developer_contact", "notes", "max_signal_lag_seconds"}
+)
+
+
+class StrategyService:
+    def __init__(self, store: StrategyStore, senders: SenderStore, clock: Clock) -> None:
+        self._store = store
+        self._senders = senders
+        self._clock = clock
+
+    def create(self, strategy_id: str, changes: StrategyChanges) -> Strategy:
+        """Register a strategy; name, status, trading mode and account are required."""
+        now = self._clock.now()
+        for required in ("name", "status", "trading_mode", "account"):
+            if getattr(changes, required) is None:
+                raise ValidationError(required, "is required")
+        blank = Strategy(
+            strategy_id=strategy_id,
+            name=changes.name or "",
+            status=changes.status or StrategyStatus.INACTIVE,
+            trading_mode=changes.trading_mode or TradingMode.PAPER,
+            account=changes.account or "",
+            created_at=now,
+            updated_at=now,
+        )
+        strategy = validate_strategy(self._apply(blank, changes))
+        self._store.create(strategy)
+        return strategy
+
+    def update(self, strategy_id: str, changes: StrategyChanges) -> Strategy:
+        """Change a strategy; takes effect for the next signal."""
+        strategy = validate_strategy(self._apply(self.get(strategy_id), changes))
+        self._store.save(strategy)
+        return strategy
+
+    def get(self, strategy_id: str) -> Strategy:
+        strategy = self._store.get(strategy_id)
+        if strategy is None:
+            raise NotFoundError(f"strategy {strategy_id!r} does not exist")
+        return strategy
+
+    def list(self, query: StrategyFilter) -> Sequence[Strategy]:
+        return self._store.list(query)
+
+    def _apply(self, strategy: Strategy, changes: StrategyChanges) -> Strategy:
+        unknown = changes.cleared - CLEARABLE
+        if unknown:
+            raise ValidationError(sorted(unknown)[0], "cannot be cleared")
+        for sender_id in changes.sender_ids or ():
+            if self._senders.get(sender_id) is None:
+                raise ValidationError("sender", f"sender {sender_id!r} does not exist")
+        simple = {
+            name: value
+            for name in (
+                "name",
+                "status",
+                "trading_mode",
+                "account",
+                "include_in_optimization",
+                "developer_contact",
+                "notes",
+                "sender_ids",
+                "max_signal_lag_seconds",
+            )
+            if (value := getattr(changes, name)) is not None
+        }
+        limits = dataclasses.replace(
+            strategy.risk_limits,
+            **{
+                name: value
+                for name in ("max_position_size", "max_daily_loss")
+                if (value := getattr(changes, name)) is not None
+            },
+        )
+        limit_names = set(RiskLimits.__annotations__)
+        cleared_limits: dict[str, Any] = {name: None for name in changes.cleared & limit_names}
+        cleared_fields: dict[str, Any] = {name: None for name in changes.cleared - limit_names}
+        return dataclasses.replace(
+            strategy,
+            **simple,
+            **cleared_fields,
+            risk_limits=dataclasses.replace(limits, **cleared_limits),
+            updated_at=self._clock.now(),
+        )

@@ -1,0 +1,175 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from mats.contracts import TradingMode
+from mats.domain.senders import SenderStatus, hash_secret
+from mats.domain.strategies import StrategyFilter, StrategyStatus
+from mats.errors import ConflictError, NotFoundError, ValidationError
+from mats.services.registry import SenderService, StrategyChanges, StrategyService
+from tests.fakes import FakeClock, InMemorySenderStore, InMemoryStrategyStore
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sender_store() -> InMemorySenderStore:
+    return InMemorySenderStore()
+
+
+@pytest.fixture
+def senders(sender_store: InMemorySenderStore, clock: FakeClock) -> SenderService:
+    return SenderService(sender_store, clock)
+
+
+@pytest.fixture
+def strategies(sender_store: InMemorySenderStore, clock: FakeClock) -> StrategyService:
+    return StrategyService(InMemoryStrategyStore(), sender_store, clock)
+
+
+def test_create_sender_stores_only_the_hash_of_its_secret(
+    senders: SenderService, sender_store: InMemorySenderStore
+) -> None:
+    issued = senders.create("Alpha Signals", ip_allowlist=("52.89.214.238",), max_lag_seconds=30)
+
+    stored = sender_store.get(issued.sender.sender_id)
+    assert len(issued.secret) >= 40
+    assert stored.secret_hash == hash_secret(issued.secret)
+    assert issued.secret not in repr(stored)
+    assert stored.ip_allowlist == ("52.89.214.238/32",)
+    assert stored.max_lag_seconds == 30
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": " "}, "name"),
+        ({"name": "x", "max_lag_seconds": 0}, "max_lag"),
+        ({"name": "x", "rate_limit_per_minute": 0}, "rate_limit"),
+        ({"name": "x", "ip_allowlist": ("nope",)}, "ip_allow"),
+    ],
+)
+def test_create_sender_validates_its_settings(
+    senders: SenderService, kwargs: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        senders.create(**kwargs)  # type: ignore[arg-type]
+
+    assert raised.value.field == field
+
+
+def test_rotation_invalidates_the_old_secret_unless_a_grace_period_is_given(
+    senders: SenderService, clock: FakeClock
+) -> None:
+    issued = senders.create("Alpha")
+    hard = senders.rotate(issued.sender.sender_id)
+    soft = senders.rotate(issued.sender.sender_id, grace_seconds=3600)
+
+    assert not hard.sender.secret_matches(issued.secret, clock.now())
+    assert hard.sender.secret_matches(hard.secret, clock.now())
+    assert soft.sender.secret_matches(hard.secret, clock.now() + timedelta(minutes=59))
+    assert not soft.sender.secret_matches(hard.secret, clock.now() + timedelta(hours=2))
+    assert soft.sender.secret_matches(soft.secret, clock.now())
+
+
+def test_update_sender_changes_only_what_is_given(senders: SenderService) -> None:
+    issued = senders.create("Alpha", max_lag_seconds=30)
+
+    updated = senders.update(issued.sender.sender_id, status=SenderStatus.DISABLED)
+    cleared = senders.update(
+        issued.sender.sender_id, clear_max_lag=True, ip_allowlist=("10.0.0.0/8",)
+    )
+
+    assert updated.status is SenderStatus.DISABLED
+    assert updated.max_lag_seconds == 30
+    assert cleared.max_lag_seconds is None
+    assert cleared.ip_allowlist == ("10.0.0.0/8",)
+    with pytest.raises(NotFoundError):
+        senders.rotate("nobody")
+
+
+def create_changes(**overrides: object) -> StrategyChanges:
+    fields: dict[str, object] = {
+        "name": "ES Trend",
+        "status": StrategyStatus.ACTIVE,
+        "trading_mode": TradingMode.PAPER,
+        "account": "IBKR_Main",
+    }
+    fields.update(overrides)
+    return StrategyChanges(**fields)  # type: ignore[arg-type]
+
+
+def test_create_strategy_with_limits_and_senders(
+    strategies: StrategyService, senders: SenderService
+) -> None:
+    sender = senders.create("Alpha").sender
+
+    strategy = strategies.create(
+        "trend-es",
+        create_changes(max_position_size=Decimal(4), sender_ids=(sender.sender_id,)),
+    )
+
+    assert strategy.risk_limits.max_position_size == Decimal(4)
+    assert strategy.accepts_signals_from(sender.sender_id)
+    assert strategies.get("trend-es") == strategy
+
+
+@pytest.mark.parametrize(
+    ("strategy_id", "changes", "field"),
+    [
+        ("trend-es", create_changes(name=None), "name"),
+        ("bad id!", create_changes(), "strategy_id"),
+        ("trend-es", create_changes(account="IBKR Main"), "account"),
+        ("trend-es", create_changes(max_daily_loss=Decimal(-5)), "risk_limits.max_daily_loss"),
+        ("trend-es", create_changes(sender_ids=("ghost",)), "sender"),
+    ],
+)
+def test_create_strategy_rejects_bad_input(
+    strategies: StrategyService, strategy_id: str, changes: StrategyChanges, field: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        strategies.create(strategy_id, changes)
+
+    assert raised.value.field == field
+
+
+def test_strategy_ids_are_unique(strategies: StrategyService) -> None:
+    strategies.create("trend-es", create_changes())
+
+    with pytest.raises(ConflictError):
+        strategies.create("trend-es", create_changes())
+
+
+def test_update_changes_given_fields_and_clears_named_ones(strategies: StrategyService) -> None:
+    strategies.create("trend-es", create_changes(max_daily_loss=Decimal(100), notes="x"))
+
+    updated = strategies.update(
+        "trend-es",
+        StrategyChanges(
+            status=StrategyStatus.INACTIVE, cleared=frozenset({"max_daily_loss", "notes"})
+        ),
+    )
+
+    assert updated.status is StrategyStatus.INACTIVE
+    assert updated.name == "ES Trend"
+    assert updated.risk_limits.max_daily_loss is None
+    assert updated.notes is None
+
+
+def test_list_filters_by_status_account_and_text(strategies: StrategyService) -> None:
+    strategies.create("trend-es", create_changes(account="IBKR_Futures"))
+    strategies.create(
+        "btc-breakout", create_changes(name="BTC Breakout", status=StrategyStatus.TESTING)
+    )
+
+    def ids(query: StrategyFilter) -> list[str]:
+        return [s.strategy_id for s in strategies.list(query)]
+
+    assert ids(StrategyFilter()) == ["btc-breakout", "trend-es"]
+    assert ids(StrategyFilter(status=StrategyStatus.TESTING)) == ["btc-breakout"]
+    assert ids(StrategyFilter(account="IBKR_Futures")) == ["trend-es"]
+    assert ids(StrategyFilter(search="breakout")) == ["btc-breakout"]
