@@ -19,7 +19,13 @@ def mats(
     env.pop("GOOGLE_CLOUD_PROJECT", None)
     env["MATS_STATE_DIR"] = state_dir or str(stack.state_dir if stack else "")
     return subprocess.run(
-        [str(BIN / "mats"), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        [str(BIN / "mats"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -31,8 +37,7 @@ def mats_json(stack: Stack, *args: str) -> Any:
 
 @pytest.fixture(scope="module")
 def cli_sender(stack: Stack) -> dict[str, Any]:
-    created = mats_json(stack, "senders", "create", unique("CLI Sender"), "--rate-limit", "600")
-    return created
+    return mats_json(stack, "senders", "create", unique("CLI Sender"), "--rate-limit", "600")
 
 
 def test_senders_create_prints_the_secret_and_webhook_url_once(stack: Stack) -> None:

@@ -88,6 +88,7 @@ def test_publish_failure_then_sweep_delivers_the_stored_message_once(
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     [delivery] = receiver.wait_for(answer["signal_id"])
     second_sweep = services.ingest.publish_pending(min_age_seconds=0)

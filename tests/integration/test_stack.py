@@ -29,7 +29,13 @@ def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_EMULATOR_HOST")}
     env["MATS_STATE_DIR"] = str(stack.state_dir)
     return subprocess.run(
-        [str(BIN / "mats"), *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        [str(BIN / "mats"), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -60,7 +66,9 @@ def test_the_printed_curl_example_works_as_shown(demo_stack: Stack) -> None:
     assert curl
     command = curl.group(1).replace("\\\n", " ")
 
-    result = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        shlex.split(command), capture_output=True, text=True, timeout=30, check=False
+    )
 
     assert output.count(secret.group(1)) == 2
     answer = json.loads(result.stdout)
@@ -75,6 +83,7 @@ def test_a_second_stack_on_the_same_state_directory_is_refused(demo_stack: Stack
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
 
     assert result.returncode == 1
@@ -91,6 +100,7 @@ def test_busy_ports_are_reported_clearly(demo_stack: Stack, tmp_path: object) ->
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
 
     assert result.returncode == 1
