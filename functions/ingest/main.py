@@ -25,6 +25,7 @@ a failed publish leaves it PENDING for ``mats signals publish-pending``.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import flask
@@ -46,15 +47,17 @@ _STATUS = {
     Outcome.RATE_LIMITED: 429,
 }
 _services: Services | None = None
+_services_lock = threading.Lock()
 
 
 def services() -> Services:
     """Build the services on the first request, never at import (cold starts stay fast)."""
     global _services  # noqa: PLW0603 - one composition root per instance, built lazily.
-    if _services is None:
-        configure_logging()
-        _services = bootstrap()
-    return _services
+    with _services_lock:
+        if _services is None:
+            configure_logging()
+            _services = bootstrap()
+        return _services
 
 
 @functions_framework.http

@@ -85,6 +85,12 @@ class Services:
         self._publisher = publisher
         self._firestore_client = firestore_client
 
+    def close(self) -> None:
+        """Close the Firestore client this instance created, if it created one."""
+        client = self.__dict__.get("firestore")
+        if client is not None and self._firestore_client is None:
+            client.close()
+
     @cached_property
     def firestore(self) -> Any:
         if self._firestore_client is not None:

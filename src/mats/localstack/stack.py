@@ -86,10 +86,13 @@ def run_stack(options: StackOptions, out: IO[str] = sys.stdout) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         children: list[Child] = []
+        services: Services | None = None
         try:
             services = _start(options, state_dir, children, out)
             return _watch(services, children, stop, out)
         finally:
+            if services is not None:
+                services.close()  # Before the emulator goes, so its channel closes quietly.
             for child in reversed(children):
                 child.stop()
             (state_dir / STACK_FILE).unlink(missing_ok=True)
