@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import TradingMode
+from mats.contracts import Intent, Position, PositionSide, Side, SignalV1, TradingMode
+from mats.domain.accounting import AccountState, StrategyPosition
+from mats.domain.cerebro.context import DecisionInputs
+from mats.domain.market import AssetClass, Instrument
+from mats.domain.portfolio import Allocation, AllocationStatus
 from mats.domain.senders import Sender, hash_secret
 from mats.domain.strategies import RiskLimits, Strategy, StrategyStatus
 
@@ -69,3 +73,90 @@ def tradingview_alert(**overrides: Any) -> dict[str, Any]:
 
 def body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload).encode()
+
+
+NOW = datetime(2026, 11, 20, 14, 30, 5, tzinfo=UTC)
+
+
+def a_signal(**overrides: Any) -> SignalV1:
+    """A standard signal: flat → long entry in AAPL on IBKR_Main, priced at 200."""
+    fields: dict[str, Any] = {
+        "id": "momentum_20261120_143000_1",
+        "created_at": NOW,
+        "strategy_id": "momentum",
+        "sender_id": "alpha-1a2b3c",
+        "source_format": "tradingview",
+        "symbol": "AAPL",
+        "intent": Intent.ENTRY_LONG,
+        "trading_mode": TradingMode.LIVE,
+        "account": "IBKR_Main",
+        "side": Side.BUY,
+        "price": Decimal(200),
+        "previous": Position(PositionSide.FLAT, Decimal(0)),
+        "target": Position(PositionSide.LONG, Decimal(10)),
+        "signal_time": NOW,
+    }
+    fields.update(overrides)
+    return SignalV1(**fields)
+
+
+def an_instrument(symbol: str = "AAPL", **overrides: Any) -> Instrument:
+    fields: dict[str, Any] = {
+        "symbol": symbol,
+        "asset_class": AssetClass.STOCK,
+        "currency": "USD",
+        "tick_size": Decimal("0.01"),
+        "lot_size": Decimal(1),
+        "updated_at": CREATED,
+        "margin_rate": Decimal("0.25"),
+    }
+    fields.update(overrides)
+    return Instrument(**fields)
+
+
+def an_account(**overrides: Any) -> AccountState:
+    fields: dict[str, Any] = {
+        "account": "IBKR_Main",
+        "broker": "IB",
+        "base_currency": "USD",
+        "equity": Decimal(100_000),
+        "cash": Decimal(100_000),
+        "margin_used": Decimal(0),
+        "updated_at": NOW,
+    }
+    fields.update(overrides)
+    return AccountState(**fields)
+
+
+def a_position(quantity: str, **overrides: Any) -> StrategyPosition:
+    fields: dict[str, Any] = {
+        "account": "IBKR_Main",
+        "strategy_id": "momentum",
+        "symbol": "AAPL",
+        "quantity": Decimal(quantity),
+        "updated_at": NOW,
+    }
+    fields.update(overrides)
+    return StrategyPosition(**fields)
+
+
+def an_allocation(percent: str = "10", strategy_id: str = "momentum") -> Allocation:
+    return Allocation(
+        allocation_id="ALLOC_20261101_000000",
+        allocations={strategy_id: Decimal(percent)},
+        status=AllocationStatus.ACTIVE,
+        created_at=CREATED,
+        activated_at=CREATED,
+    )
+
+
+def decision_inputs(**overrides: Any) -> DecisionInputs:
+    """Inputs where a plain entry is approved: 10% of 100,000 USD, no position, no quote."""
+    fields: dict[str, Any] = {
+        "strategy": a_strategy("momentum", account="IBKR_Main", risk_limits=RiskLimits()),
+        "account": an_account(),
+        "instrument": an_instrument(),
+        "allocation": an_allocation(),
+    }
+    fields.update(overrides)
+    return DecisionInputs(**fields)

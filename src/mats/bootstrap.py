@@ -12,14 +12,29 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mats.adapters.clock import SystemClock
+from mats.domain.cerebro.decisions import CerebroSettings, MismatchPolicy
 from mats.errors import ValidationError
-from mats.ports import Clock, Publisher, SenderStore, SignalStore, StrategyStore
+from mats.ports import (
+    Clock,
+    DecisionStore,
+    Publisher,
+    SenderStore,
+    SignalStore,
+    StrategyStore,
+)
+from mats.services.cerebro import CerebroService
 from mats.services.ingest import IngestService, IngestSettings
+from mats.services.operations import OperationsService
 from mats.services.registry import SenderService, StrategyService
+
+if TYPE_CHECKING:
+    from mats.adapters.firestore.trading import FirestoreTradingState
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,7 @@ class Settings:
 
     project_id: str
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    cerebro: CerebroSettings = field(default_factory=CerebroSettings)
     max_body_bytes: int = 32_768
     trusted_proxy_hops: int = 0
 
@@ -51,9 +67,48 @@ class Settings:
                     env, "MATS_AUTH_FAILURES_PER_MINUTE", defaults.auth_failures_per_minute
                 ),
             ),
+            cerebro=_cerebro_settings(env),
             max_body_bytes=_int(env, "MATS_MAX_BODY_BYTES", cls.max_body_bytes),
             trusted_proxy_hops=_int(env, "MATS_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
         )
+
+
+def _cerebro_settings(env: Mapping[str, str]) -> CerebroSettings:
+    defaults = CerebroSettings()
+    policy = env.get("MATS_MISMATCH_POLICY", defaults.mismatch_policy.value).strip().upper()
+    if policy not in MismatchPolicy.__members__:
+        allowed = ", ".join(MismatchPolicy.__members__)
+        raise ValidationError("MATS_MISMATCH_POLICY", f"must be one of {allowed}; got {policy!r}")
+    return CerebroSettings(
+        margin_limit=_decimal(env, "MATS_MARGIN_LIMIT", defaults.margin_limit),
+        slippage_alpha_fraction=_decimal(
+            env, "MATS_SLIPPAGE_ALPHA_FRACTION", defaults.slippage_alpha_fraction
+        ),
+        quote_max_age=timedelta(
+            seconds=_int(
+                env, "MATS_QUOTE_MAX_AGE_SECONDS", int(defaults.quote_max_age.total_seconds())
+            )
+        ),
+        max_event_age=timedelta(
+            seconds=_int(
+                env, "MATS_MAX_EVENT_AGE_SECONDS", int(defaults.max_event_age.total_seconds())
+            )
+        ),
+        mismatch_policy=MismatchPolicy[policy],
+    )
+
+
+def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(name, f"must be a number; got {raw!r}") from None
+    if not value.is_finite() or not 0 < value <= 1:
+        raise ValidationError(name, "must be a fraction above 0 and at most 1")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -124,6 +179,42 @@ class Services:
         from mats.adapters.firestore.signals import FirestoreSignalStore
 
         return FirestoreSignalStore(self.firestore)
+
+    @cached_property
+    def trading_state(self) -> FirestoreTradingState:
+        from mats.adapters.firestore.trading import FirestoreTradingState
+
+        return FirestoreTradingState(self.firestore)
+
+    @cached_property
+    def decision_store(self) -> DecisionStore:
+        from mats.adapters.firestore.decisions import FirestoreDecisionStore
+
+        return FirestoreDecisionStore(self.firestore, self.trading_state)
+
+    @cached_property
+    def cerebro(self) -> CerebroService:
+        return CerebroService(
+            store=self.decision_store,
+            alerts=self.trading_state,
+            publisher=self.publisher,
+            clock=self.clock,
+            settings=self.settings.cerebro,
+        )
+
+    @cached_property
+    def operations(self) -> OperationsService:
+        state = self.trading_state
+        return OperationsService(
+            accounts=state,
+            positions=state,
+            market=state,
+            risk=state,
+            allocations=state,
+            alerts=state,
+            strategies=self.strategy_store,
+            clock=self.clock,
+        )
 
     @cached_property
     def ingest(self) -> IngestService:

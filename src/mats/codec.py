@@ -1,7 +1,8 @@
 """Turn frozen dataclasses into JSON/Firestore primitives and back, validating on the way in.
 
 Decimals travel as plain decimal strings (never floats, never exponent notation); datetimes as
-ISO-8601 UTC strings with a trailing ``Z`` (or as native aware datetimes for Firestore).
+ISO-8601 UTC strings with a trailing ``Z`` (or as native aware datetimes for Firestore); dates as
+``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cache
@@ -62,6 +63,8 @@ def to_primitive(value: Any, *, native_datetimes: bool = False) -> Any:
         return decimal_to_str(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC) if native_datetimes else datetime_to_str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, list | tuple):
         return [to_primitive(item, native_datetimes=native_datetimes) for item in value]
     if isinstance(value, Mapping):
@@ -84,6 +87,8 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _convert(annotation: Any, data: Any, path: str) -> Any:
     origin = typing.get_origin(annotation)
+    if annotation is Any:
+        return data
     if origin in (typing.Union, types.UnionType):
         return _convert_optional(annotation, data, path)
     if data is None:
@@ -94,8 +99,6 @@ def _convert(annotation: Any, data: Any, path: str) -> Any:
         return _convert_dataclass(annotation, data, path)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return _convert_enum(annotation, data, path)
-    if annotation is Any:
-        return data
     scalar = _SCALARS.get(annotation)
     if scalar is None:
         raise TypeError(f"{path}: no conversion for {annotation!r}")
@@ -143,6 +146,23 @@ def _convert_int(data: Any, path: str) -> int:
     return data
 
 
+def _convert_date(data: Any, path: str) -> date:
+    if isinstance(data, datetime):
+        return data.date()
+    if not isinstance(data, str):
+        raise ValidationError(path, "expected a date, e.g. 2026-11-20")
+    try:
+        return date.fromisoformat(data)
+    except ValueError:
+        raise ValidationError(path, f"expected a date, e.g. 2026-11-20; got {data!r}") from None
+
+
+def _convert_float(data: Any, path: str) -> float:
+    if isinstance(data, bool) or not isinstance(data, int | float):
+        raise ValidationError(path, "expected a number")
+    return float(data)
+
+
 def _convert_str(data: Any, path: str) -> str:
     if not isinstance(data, str):
         raise ValidationError(path, "expected a string")
@@ -185,7 +205,9 @@ def _convert_decimal(data: Any, path: str) -> Decimal:
 _SCALARS: dict[Any, Any] = {
     Decimal: _convert_decimal,
     datetime: parse_datetime,
+    date: _convert_date,
     bool: _convert_bool,
     int: _convert_int,
+    float: _convert_float,
     str: _convert_str,
 }

@@ -11,6 +11,8 @@ Topics and their message schemas:
 
 - ``signals``: :class:`SignalV1`, one per accepted webhook alert; ordering key
   ``{strategy_id}/{symbol}``.
+- ``orders``: :class:`OrderV1`, zero or more per signal, decided by Cerebro; ordering key
+  ``{account}/{symbol}`` so one account's orders on one instrument reach the bridge in order.
 """
 
 from __future__ import annotations
@@ -71,6 +73,20 @@ class TimeInForce(StrEnum):
 class TradingMode(StrEnum):
     LIVE = "LIVE"
     PAPER = "PAPER"
+
+
+class OrderPurpose(StrEnum):
+    """Entries add risk; exits reduce it and are privileged (retried until filled)."""
+
+    ENTRY = "ENTRY"
+    EXIT = "EXIT"
+
+
+class OrderAction(StrEnum):
+    """Place a new order, or cancel the strategy's open orders on the instrument."""
+
+    PLACE = "PLACE"
+    CANCEL_OPEN = "CANCEL_OPEN"
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,68 @@ class SignalV1:
         return f"{self.strategy_id}/{self.symbol}"
 
 
+@dataclass(frozen=True)
+class BracketLeg:
+    """A stop-loss or take-profit child of an entry order, with its own order id."""
+
+    order_id: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class OrderV1:
+    """An order Cerebro decided, as published on ``orders`` for the execution bridge.
+
+    ``id`` is ``{signal_id}_ORD`` (a reverse's closing leg is ``{signal_id}_ORD_EXIT``); it
+    travels to the venue (IB ``orderRef``, ccxt ``clientOrderId``) so a retry is recognised.
+    Prices are already rounded to the instrument's tick and the quantity to its lot. A
+    ``CANCEL_OPEN`` order has no side and quantity 0: it cancels the strategy's working orders
+    on the instrument.
+    """
+
+    schema: ClassVar[str] = "mats.order.v1"
+    topic: ClassVar[str] = "orders"
+
+    id: str
+    created_at: datetime
+    signal_id: str
+    strategy_id: str
+    account: str
+    broker: str
+    trading_mode: TradingMode
+    symbol: str
+    currency: str
+    purpose: OrderPurpose
+    action: OrderAction
+    quantity: Decimal
+    side: Side | None = None
+    reference_price: Decimal | None = None
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.DAY
+    expire_at: datetime | None = None
+    stop_loss: BracketLeg | None = None
+    take_profit: BracketLeg | None = None
+    exchange: str | None = None
+    asset_class: str | None = None
+    multiplier: Decimal = Decimal(1)
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "schema": self.schema,
+            "strategy_id": self.strategy_id,
+            "account": self.account,
+            "broker": self.broker,
+            "mode": self.trading_mode.value,
+            "purpose": self.purpose.value,
+        }
+
+    def ordering_key(self) -> str:
+        return f"{self.account}/{self.symbol}"
+
+
 class Message(Protocol):
     schema: ClassVar[str]
     topic: ClassVar[str]
@@ -158,7 +236,7 @@ class Message(Protocol):
     def ordering_key(self) -> str: ...
 
 
-SCHEMAS: dict[str, type[Any]] = {cls.schema: cls for cls in (SignalV1,)}
+SCHEMAS: dict[str, type[Any]] = {cls.schema: cls for cls in (SignalV1, OrderV1)}
 
 
 @dataclass(frozen=True)

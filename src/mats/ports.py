@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from mats.contracts import EncodedMessage
+from mats.contracts import EncodedMessage, OrderV1, SignalV1
+from mats.domain.accounting import AccountState, StrategyPosition
+from mats.domain.alerts import Alert
+from mats.domain.cerebro.context import DecisionInputs
+from mats.domain.cerebro.decisions import Decision
+from mats.domain.market import FxRate, Instrument, Quote
+from mats.domain.portfolio import Allocation
+from mats.domain.risk import RiskSetting
 from mats.domain.senders import Sender
 from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
 from mats.domain.strategies import Strategy, StrategyFilter
@@ -110,3 +117,95 @@ class SignalStore(Protocol):
     ) -> Sequence[SignalRecord]:
         """Return the latest signals first."""
         ...
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """A decision as stored, with the exact order message bodies and whether they went out."""
+
+    decision: Decision
+    messages: tuple[EncodedMessage, ...]
+    published: bool
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    """An order as recorded when it was decided, with its execution status."""
+
+    order: OrderV1
+    status: str
+    decided_at: datetime
+    published_at: datetime | None = None
+
+
+class DecisionStore(Protocol):
+    def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
+        """Read everything a decision needs, and any decision already made for the signal."""
+        ...
+
+    def record(self, decision: Decision, messages: Sequence[EncodedMessage]) -> StoredDecision:
+        """Store the decision with its orders, alerts and risk change, unless one exists.
+
+        Returns what is stored for the signal afterwards (the earlier decision if there was one).
+        """
+        ...
+
+    def mark_published(
+        self, decision: Decision, message_ids: Sequence[str], at: datetime
+    ) -> None: ...
+
+    def get(self, signal_id: str) -> StoredDecision | None: ...
+
+    def list(self, *, strategy_id: str | None, limit: int) -> Sequence[StoredDecision]: ...
+
+    def list_orders(
+        self, *, strategy_id: str | None, account: str | None, limit: int
+    ) -> Sequence[StoredOrder]: ...
+
+
+class AccountStore(Protocol):
+    def put_account(self, account: AccountState) -> None: ...
+
+    def list_accounts(self) -> Sequence[AccountState]: ...
+
+
+class PositionStore(Protocol):
+    def put_position(self, position: StrategyPosition) -> None: ...
+
+    def list_positions(
+        self, *, account: str | None, strategy_id: str | None
+    ) -> Sequence[StrategyPosition]: ...
+
+
+class MarketDataStore(Protocol):
+    def put_instrument(self, instrument: Instrument) -> None: ...
+
+    def list_instruments(self) -> Sequence[Instrument]: ...
+
+    def put_quote(self, quote: Quote) -> None: ...
+
+    def put_fx_rate(self, rate: FxRate) -> None: ...
+
+
+class RiskStore(Protocol):
+    def put_risk(self, setting: RiskSetting) -> None: ...
+
+    def list_risk(self) -> Sequence[RiskSetting]: ...
+
+
+class AllocationStore(Protocol):
+    def activate(self, allocation: Allocation) -> Sequence[str]:
+        """Store ``allocation`` as ACTIVE and archive every other ACTIVE one; return those ids."""
+        ...
+
+    def active(self) -> Allocation | None: ...
+
+    def list_allocations(self, *, limit: int) -> Sequence[Allocation]: ...
+
+
+class AlertStore(Protocol):
+    def put_alert(self, alert: Alert) -> None:
+        """Raise an alert; its id is deterministic, so raising it twice keeps one."""
+        ...
+
+    def list_alerts(self, *, limit: int) -> Sequence[Alert]: ...

@@ -4,6 +4,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,9 @@ class Receiver:
         raise AssertionError(f"{signal_id} was not delivered within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def receiver(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receiver]:
-    out = tmp_path_factory.mktemp("receiver") / "deliveries.jsonl"
+@contextmanager
+def subscribed_receiver(stack: Stack, topic: str, out: Path) -> Iterator[Receiver]:
+    """Run the receiver function and push ``topic`` to it through a fresh subscription."""
     port = free_port()
     env = {**stack.env(), "RECEIVER_OUT": str(out), "PATH": str(BIN)}
     process = subprocess.Popen(
@@ -63,16 +64,16 @@ def receiver(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     deadline = time.monotonic() + 30
     while not port_in_use(port) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    subscription = unique("signals-receiver")
+    subscription = unique(f"{topic}-receiver")
     admin = PubSubAdmin(stack.info["project_id"])
     admin.ensure_subscription(
         subscription,
-        topic="signals",
+        topic=topic,
         push_endpoint=f"http://127.0.0.1:{port}/",
         ack_deadline_seconds=10,
         min_backoff_seconds=0.1,
         max_backoff_seconds=1,
-        dead_letter_topic="signals-dead-letter",
+        dead_letter_topic=f"{topic}-dead-letter",
         max_delivery_attempts=5,
         ordering=True,
     )
@@ -82,3 +83,19 @@ def receiver(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         admin.delete_subscription(subscription)
         process.terminate()
         process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def receiver(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receiver]:
+    """A subscriber function on ``signals``."""
+    out = tmp_path_factory.mktemp("signals-receiver") / "deliveries.jsonl"
+    with subscribed_receiver(stack, "signals", out) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def order_receiver(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Receiver]:
+    """A subscriber function on ``orders`` (where the execution bridge will listen)."""
+    out = tmp_path_factory.mktemp("orders-receiver") / "deliveries.jsonl"
+    with subscribed_receiver(stack, "orders", out) as running:
+        yield running

@@ -6,7 +6,7 @@ Every command takes ``--help`` and ``--json``. Errors print ``error: ...`` (or a
 
 from __future__ import annotations
 
-from mats.cli import senders, signals, stack, strategies
+from mats.cli import allocations, decisions, senders, signals, stack, strategies, trading
 from mats.cli.app import cli
 
 for command in (
@@ -16,6 +16,16 @@ for command in (
     senders.senders,
     strategies.strategies,
     signals.signals,
+    allocations.allocations,
+    trading.accounts,
+    trading.positions,
+    trading.instruments,
+    trading.quotes,
+    trading.fx,
+    trading.risk,
+    decisions.decisions,
+    decisions.orders,
+    decisions.alerts,
 ):
     cli.add_command(command)
 

@@ -30,6 +30,8 @@ from mats.localstack.paths import DEFAULT_PORT_BASE, DEFAULT_STATE_DIR, STACK_FI
 @click.pass_context
 def up(ctx: click.Context, port_base: int, no_demo: bool) -> None:
     """Start the local stack (Firestore, Pub/Sub, functions) and run until Ctrl-C."""
+    # gRPC's own notices (a channel closing as the emulator stops) are noise on this terminal.
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     from mats.localstack.stack import StackOptions, run_stack  # noqa: PLC0415 - heavy; `up` only.
 
     state_dir = ctx.obj.state_dir or DEFAULT_STATE_DIR

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
+from mats.cli.params import POSITIVE
 from mats.codec import to_primitive
 from mats.contracts import TradingMode
 from mats.domain.strategies import Strategy, StrategyFilter, StrategyStatus
 from mats.services.registry import CLEARABLE, StrategyChanges
-
-
-class DecimalParam(click.ParamType[Decimal, Any]):
-    name = "NUMBER"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> Decimal:
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not number.is_finite() or number <= 0:
-            self.fail(f"{value!r} must be a positive number", param, ctx)
-        return number
-
 
 STATUS = click.Choice([s.value for s in StrategyStatus], case_sensitive=False)
 MODE = click.Choice([m.value for m in TradingMode], case_sensitive=False)
@@ -50,10 +34,8 @@ def strategy_options(*, creating: bool) -> Callable[[Callable[..., Any]], Callab
             default=None,
             help="Whether the nightly optimiser allocates to it.",
         ),
-        click.option(
-            "--max-position-size", type=DecimalParam(), help="Risk limit: largest position."
-        ),
-        click.option("--max-daily-loss", type=DecimalParam(), help="Risk limit: loss per day."),
+        click.option("--max-position-size", type=POSITIVE, help="Risk limit: largest position."),
+        click.option("--max-daily-loss", type=POSITIVE, help="Risk limit: loss per day."),
         click.option("--developer-contact", help="Who to call about this strategy."),
         click.option("--notes"),
         click.option(

@@ -6,7 +6,9 @@ import dataclasses
 from decimal import Decimal
 
 from mats.contracts import TradingMode
+from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
+from mats.services.operations import OperationsService
 from mats.services.registry import IssuedSecret, SenderService, StrategyChanges, StrategyService
 
 DEMO_SENDER_NAME = "Demo Signals"
@@ -63,10 +65,67 @@ DEMO_STRATEGIES = {
 }
 
 
-def seed_demo(senders: SenderService, strategies: StrategyService) -> IssuedSecret:
-    """Create the demo sender and strategies; return the sender with its one-time secret."""
+DEMO_ACCOUNTS = {
+    "IBKR_Main": ("IB", "USD", Decimal(250_000), Decimal(20_000)),
+    "IBKR_Futures": ("IB", "USD", Decimal(2_000_000), Decimal(60_000)),
+    "Binance_Main": ("BINANCE", "USDT", Decimal(150_000), Decimal(0)),
+}
+
+# symbol: asset class, currency, tick, lot, multiplier, min notional, margin rate, margin/unit
+DEMO_INSTRUMENTS = {
+    "AAPL": (AssetClass.STOCK, "USD", "0.01", "1", "1", None, "0.25", None, "NASDAQ"),
+    "SPY": (AssetClass.ETF, "USD", "0.01", "1", "1", None, "0.25", None, "ARCA"),
+    "ES1!": (AssetClass.FUTURE, "USD", "0.25", "1", "50", None, None, "13000", "CME"),
+    "GC1!": (AssetClass.FUTURE, "USD", "0.1", "1", "100", None, None, "11000", "COMEX"),
+    "BTCUSDT": (AssetClass.CRYPTO, "USDT", "0.01", "0.00001", "1", "5", None, None, "BINANCE"),
+    "ETHUSDT": (AssetClass.CRYPTO, "USDT", "0.01", "0.0001", "1", "5", None, None, "BINANCE"),
+}
+
+DEMO_ALLOCATION = {
+    "trend-es": Decimal(30),
+    "meanrev-spy": Decimal(20),
+    "momentum-aapl": Decimal(15),
+    "btc-breakout": Decimal(10),
+}
+
+
+def seed_demo(
+    senders: SenderService, strategies: StrategyService, operations: OperationsService
+) -> IssuedSecret:
+    """Create the demo sender, strategies, accounts, instruments and allocation.
+
+    Returns the sender with its one-time secret.
+    """
     issued = senders.create(DEMO_SENDER_NAME, rate_limit_per_minute=600)
     for strategy_id, changes in DEMO_STRATEGIES.items():
         assigned = dataclasses.replace(changes, sender_ids=(issued.sender.sender_id,))
         strategies.create(strategy_id, assigned)
+    for account, (broker, currency, equity, margin_used) in DEMO_ACCOUNTS.items():
+        operations.set_account(
+            account,
+            broker=broker,
+            base_currency=currency,
+            equity=equity,
+            cash=equity,
+            margin_used=margin_used,
+        )
+    for symbol, spec in DEMO_INSTRUMENTS.items():
+        asset_class, currency, tick, lot, multiplier, minimum, rate, per_unit, exchange = spec
+        operations.set_instrument(
+            symbol,
+            asset_class=asset_class,
+            currency=currency,
+            tick_size=Decimal(tick),
+            lot_size=Decimal(lot),
+            multiplier=Decimal(multiplier),
+            min_notional=_optional(minimum),
+            margin_rate=_optional(rate),
+            margin_per_unit=_optional(per_unit),
+            exchange=exchange,
+        )
+    operations.set_allocation(DEMO_ALLOCATION, approved_by="demo", notes="demo allocation")
     return issued
+
+
+def _optional(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None

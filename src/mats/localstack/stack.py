@@ -34,12 +34,13 @@ from mats.localstack.processes import (
     inherited_env,
     port_in_use,
     python_tool,
+    tcp_ready,
     wait_until_ready,
 )
 from mats.localstack.topology import apply_topology, load_topology
 
 LOCAL_PROJECT = "mats-local"
-FUNCTIONS = {"ingest": "http"}
+FUNCTIONS = {"ingest": "http", "cerebro": "cloudevent"}
 SWEEP_INTERVAL_SECONDS = 10.0
 
 
@@ -167,18 +168,27 @@ def _start(options: StackOptions, state_dir: Path, children: list[Child], out: I
         wait_until_ready(child, ready)
 
     function_urls = {}
+    starting = []
     for name, signature in FUNCTIONS.items():
         port = ports.functions[name]
         child = _function_child(root, name, signature, port=port, cloud_env=cloud_env, logs=logs)
         children.append(child)
         child.start()
-        wait_until_ready(child, http_ready(f"http://127.0.0.1:{port}/healthz"))
+        # An HTTP function answers /healthz; a CloudEvent function only has its port to show.
+        check = http_ready(f"http://127.0.0.1:{port}/healthz") if signature == "http" else None
+        starting.append((child, check or tcp_ready(port)))
         function_urls[name] = f"http://127.0.0.1:{port}"
+    for child, check in starting:
+        wait_until_ready(child, check)
 
     topology = load_topology(root / TOPOLOGY)
     apply_topology(PubSubAdmin(options.project_id), topology, function_urls)
     services = bootstrap()
-    demo = seed_demo(services.senders, services.strategies) if options.seed_demo else None
+    demo = (
+        seed_demo(services.senders, services.strategies, services.operations)
+        if options.seed_demo
+        else None
+    )
 
     info: dict[str, Any] = {
         "project_id": options.project_id,
@@ -268,7 +278,7 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 def _print_summary(info: dict[str, Any], state_dir: Path, secret: str | None, out: IO[str]) -> None:
     lines = [
         f"MATS local stack is up (project {info['project_id']}).",
-        f"  ingest      {info['ingest_url']}",
+        *(f"  {name:<11} {url}" for name, url in info["function_urls"].items()),
         f"  firestore   {info['firestore_emulator_host']}   (FIRESTORE_EMULATOR_HOST)",
         f"  pubsub      {info['pubsub_emulator_host']}   (PUBSUB_EMULATOR_HOST)",
         f"  endpoints   {state_dir / STACK_FILE}",

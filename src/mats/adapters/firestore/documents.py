@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions as google_errors
+from google.cloud.firestore import FieldFilter, Query
 
 from mats.codec import from_primitive, to_primitive
 from mats.errors import TemporaryError
@@ -18,6 +19,17 @@ STRATEGIES = "strategy_configurations"
 SIGNALS = "signals"
 SIGNAL_KEYS = "signal_keys"
 SIGNAL_LEASES = "signal_leases"
+ACCOUNTS = "accounts"
+POSITIONS = "positions"
+INSTRUMENTS = "instruments"
+QUOTES = "quotes"
+FX_RATES = "fx_rates"
+RISK_STATES = "risk_states"
+BACKTESTS = "strategy_backtest_data"
+ALLOCATIONS = "portfolio_allocations"
+DECISIONS = "decisions"
+ORDERS = "orders"
+ALERTS = "alerts"
 
 _TEMPORARY = (
     google_errors.ServiceUnavailable,
@@ -27,6 +39,48 @@ _TEMPORARY = (
     google_errors.Aborted,
     google_errors.RetryError,
 )
+
+
+class Documents(Generic[T]):
+    """One collection of documents that each hold one dataclass."""
+
+    def __init__(self, client: Any, collection: str, cls: type[T]) -> None:
+        self._client = client
+        self.collection = client.collection(collection)
+        self._cls = cls
+
+    def ref(self, document_id: str) -> Any:
+        return self.collection.document(document_id)
+
+    def get(self, document_id: str) -> T | None:
+        with translated_errors(f"reading {self.collection.id}/{document_id}"):
+            return self.parse(self.ref(document_id).get())
+
+    def parse(self, snapshot: Any) -> T | None:
+        return from_document(self._cls, snapshot.to_dict()) if snapshot.exists else None
+
+    def put(self, document_id: str, value: T) -> None:
+        with translated_errors(f"writing {self.collection.id}/{document_id}"):
+            self.ref(document_id).set(to_document(value))
+
+    def where(
+        self,
+        filters: Iterable[tuple[str, str, Any]] = (),
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[T]:
+        query: Any = self.collection
+        for field, operator, value in filters:
+            query = query.where(filter=FieldFilter(field, operator, value))
+        if order_by is not None:
+            direction = Query.DESCENDING if descending else Query.ASCENDING
+            query = query.order_by(order_by, direction=direction)
+        if limit is not None:
+            query = query.limit(limit)
+        with translated_errors(f"querying {self.collection.id}"):
+            return [from_document(self._cls, snapshot.to_dict()) for snapshot in query.stream()]
 
 
 def to_document(value: Any) -> dict[str, Any]:

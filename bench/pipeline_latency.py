@@ -1,11 +1,12 @@
-"""Webhook → message delivered to a subscriber, on the local stack, against a floor.
+"""Webhook → signal delivered, and webhook → order delivered, on the local stack, against a floor.
 
 The floor is one POST to a hello-world functions-framework HTTP function started the same way as
-the ingest function, measured in the same run. Each MATS sample is one TradingView-style alert
-posted to the ingest function, timed until its Pub/Sub push reaches a subscriber listening in
-this process (same clock). Prints p50/p99 of both and their ratios; writes them as JSON.
+the MATS functions, measured in the same run. Each MATS sample is one TradingView-style entry
+alert posted to the ingest function, timed until its ``signals`` message and then Cerebro's
+``orders`` message reach a subscriber listening in this process (same clock). Prints p50/p99 of
+each and their ratios to the floor; writes them as JSON.
 
-    .venv/bin/python bench/ingest_latency.py [--signals 500] [--out .mats/bench/ingest.json]
+    .venv/bin/python bench/pipeline_latency.py [--signals 500] [--out .mats/bench/pipeline.json]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from typing import Any
 from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import bootstrap
 from mats.contracts import TradingMode
+from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
 from mats.localstack.processes import free_port, http_ready
 from mats.services.registry import StrategyChanges
@@ -56,9 +59,9 @@ class Arrivals:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                signal_id = json.loads(base64.b64decode(body["message"]["data"]))["id"]
+                message_id = json.loads(base64.b64decode(body["message"]["data"]))["id"]
                 with arrivals.ready:
-                    arrivals.times.setdefault(signal_id, time.perf_counter())
+                    arrivals.times.setdefault(message_id, time.perf_counter())
                     arrivals.ready.notify_all()
                 self.send_response(204)
                 self.end_headers()
@@ -68,11 +71,11 @@ class Arrivals:
 
         return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 
-    def wait(self, signal_id: str, timeout: float = 10) -> float:
+    def wait(self, message_id: str, timeout: float = 10) -> float:
         with self.ready:
-            if not self.ready.wait_for(lambda: signal_id in self.times, timeout):
-                raise TimeoutError(f"{signal_id} was never delivered")
-            return self.times[signal_id]
+            if not self.ready.wait_for(lambda: message_id in self.times, timeout):
+                raise TimeoutError(f"{message_id} was never delivered")
+            return self.times[message_id]
 
 
 def start_stack(state_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
@@ -148,19 +151,75 @@ def alert(i: int) -> bytes:
     ).encode()
 
 
-def measure_ingest(
+def measure_pipeline(
     port: int, path: str, total: int, arrivals: Arrivals
-) -> tuple[list[float], list[float]]:
-    """Post alerts one after another; time each answer and each delivery (after warm-up)."""
-    posted = []
+) -> dict[str, list[float]]:
+    """Post alerts one at a time, each once the previous order arrived; time every stage."""
+    samples: dict[str, list[float]] = {"answer": [], "signal": [], "order": []}
     for i in range(total):
         [(start, end, answer)] = timed_posts(port, path, [alert(i)])
         if answer.get("status") != "accepted" or not answer.get("published"):
             raise RuntimeError(f"signal {i} was not accepted and published: {answer}")
-        posted.append((start, end, answer["signal_id"]))
-    answered = [end - start for start, end, _ in posted[WARM_UP:]]
-    delivered = [arrivals.wait(signal_id) - start for start, _, signal_id in posted[WARM_UP:]]
-    return answered, delivered
+        signal_id = answer["signal_id"]
+        order_arrived = arrivals.wait(f"{signal_id}_ORD")
+        if i >= WARM_UP:
+            samples["answer"].append(end - start)
+            samples["signal"].append(arrivals.wait(signal_id) - start)
+            samples["order"].append(order_arrived - start)
+    return samples
+
+
+def prepare_desk(services: Any, sender_id: str) -> None:
+    """A strategy with an account, an instrument and an allocation, so every alert is an order."""
+    services.strategies.create(
+        "bench",
+        StrategyChanges(
+            name="Benchmark",
+            status=StrategyStatus.ACTIVE,
+            trading_mode=TradingMode.PAPER,
+            account="IBKR_Main",
+            sender_ids=(sender_id,),
+        ),
+    )
+    operations = services.operations
+    operations.set_account(
+        "IBKR_Main",
+        broker="IB",
+        base_currency="USD",
+        equity=Decimal(5_000_000),
+        cash=Decimal(5_000_000),
+        margin_used=Decimal(0),
+    )
+    operations.set_instrument(
+        "ES1!",
+        asset_class=AssetClass.FUTURE,
+        currency="USD",
+        tick_size=Decimal("0.25"),
+        lot_size=Decimal(1),
+        multiplier=Decimal(50),
+        margin_per_unit=Decimal(13_000),
+    )
+    operations.set_allocation({"bench": Decimal(10)}, approved_by="bench")
+
+
+def summarise(floor: list[float], samples: dict[str, list[float]]) -> dict[str, Any]:
+    def quantiles(values: list[float]) -> dict[str, float]:
+        return {"p50": percentile(values, 0.5) * 1000, "p99": percentile(values, 0.99) * 1000}
+
+    report: dict[str, Any] = {
+        "signals": len(samples["order"]),
+        "floor_ms": quantiles(floor),
+        "webhook_to_answer_ms": quantiles(samples["answer"]),
+        "webhook_to_signal_delivered_ms": quantiles(samples["signal"]),
+        "webhook_to_order_delivered_ms": quantiles(samples["order"]),
+        "mean_order_delivered_ms": statistics.fmean(samples["order"]) * 1000,
+    }
+    for stage in ("signal", "order"):
+        measured = report[f"webhook_to_{stage}_delivered_ms"]
+        report[f"{stage}_ratio_to_floor"] = {
+            q: measured[q] / report["floor_ms"][q] for q in ("p50", "p99")
+        }
+    return report
 
 
 def main() -> None:
@@ -169,7 +228,7 @@ def main() -> None:
     )
     parser.add_argument("--signals", type=int, default=500)
     parser.add_argument(
-        "--out", type=Path, default=REPO / ".mats" / "bench" / "ingest_latency.json"
+        "--out", type=Path, default=REPO / ".mats" / "bench" / "pipeline_latency.json"
     )
     args = parser.parse_args()
 
@@ -188,24 +247,17 @@ def main() -> None:
     try:
         services = bootstrap()
         issued = services.senders.create("Benchmark", rate_limit_per_minute=100_000)
-        services.strategies.create(
-            "bench",
-            StrategyChanges(
-                name="Benchmark",
-                status=StrategyStatus.ACTIVE,
-                trading_mode=TradingMode.PAPER,
-                account="IBKR_Main",
-                sender_ids=(issued.sender.sender_id,),
-            ),
-        )
-        PubSubAdmin(info["project_id"]).ensure_subscription(
-            "bench-subscriber",
-            topic="signals",
-            push_endpoint=f"http://127.0.0.1:{receiver.server_address[1]}/",
-            ordering=True,
-            min_backoff_seconds=0.1,
-            max_backoff_seconds=1,
-        )
+        prepare_desk(services, issued.sender.sender_id)
+        admin = PubSubAdmin(info["project_id"])
+        for topic in ("signals", "orders"):
+            admin.ensure_subscription(
+                f"bench-{topic}",
+                topic=topic,
+                push_endpoint=f"http://127.0.0.1:{receiver.server_address[1]}/",
+                ordering=True,
+                min_backoff_seconds=0.1,
+                max_backoff_seconds=1,
+            )
         while not http_ready(f"http://127.0.0.1:{floor_port}/")():
             time.sleep(0.05)
 
@@ -214,33 +266,14 @@ def main() -> None:
         total = args.signals + WARM_UP
         floor_posts = timed_posts(floor_port, "/", [b"{}"] * total)
         floor_samples = [end - start for start, end, _ in floor_posts][WARM_UP:]
-        answered, delivered = measure_ingest(ingest_port, path, total, arrivals)
+        samples = measure_pipeline(ingest_port, path, total, arrivals)
     finally:
         receiver.shutdown()
         floor.terminate()
         stack.send_signal(signal.SIGTERM)
         stack.wait(60)
 
-    ms = 1000
-    report = {
-        "signals": len(delivered),
-        "floor_ms": {
-            "p50": percentile(floor_samples, 0.5) * ms,
-            "p99": percentile(floor_samples, 0.99) * ms,
-        },
-        "webhook_to_answer_ms": {
-            "p50": percentile(answered, 0.5) * ms,
-            "p99": percentile(answered, 0.99) * ms,
-        },
-        "webhook_to_subscriber_ms": {
-            "p50": percentile(delivered, 0.5) * ms,
-            "p99": percentile(delivered, 0.99) * ms,
-        },
-        "mean_delivered_ms": statistics.fmean(delivered) * ms,
-    }
-    report["ratio_to_floor"] = {
-        q: report["webhook_to_subscriber_ms"][q] / report["floor_ms"][q] for q in ("p50", "p99")
-    }
+    report = summarise(floor_samples, samples)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -1,0 +1,251 @@
+"""Cerebro's reads and writes: every input in one round of reads, the decision in one batch.
+
+``decisions/{signal_id}`` is created once (``create()``: a redelivered signal finds it and only
+re-publishes its stored messages). The same batch creates ``orders/{order_id}`` with status NEW,
+raises the decision's alerts and records an automatic risk change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from google.api_core.exceptions import AlreadyExists
+from google.cloud import firestore
+
+from mats.adapters.firestore.documents import (
+    BACKTESTS,
+    DECISIONS,
+    ORDERS,
+    STRATEGIES,
+    from_document,
+    to_document,
+    translated_errors,
+)
+from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts, newest_active
+from mats.contracts import EncodedMessage, OrderV1, SignalV1
+from mats.domain.accounting import AccountState, StrategyPosition, position_id
+from mats.domain.alerts import from_draft
+from mats.domain.cerebro.context import DecisionInputs
+from mats.domain.cerebro.decisions import Decision
+from mats.domain.market import FxRate, Instrument
+from mats.domain.portfolio import AllocationStatus
+from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
+from mats.domain.strategies import Strategy
+from mats.ports import StoredDecision, StoredOrder
+
+_OUTBOX_FIELDS = ("messages", "outbox_state", "message_ids", "published_at")
+_ORDER_FIELDS = ("status", "decided_at", "published_at")
+
+
+class FirestoreDecisionStore:
+    def __init__(self, client: firestore.Client, state: FirestoreTradingState) -> None:
+        self._client = client
+        self._state = state
+        self._decisions = client.collection(DECISIONS)
+        self._orders = client.collection(ORDERS)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
+        """Read the decision inputs with three concurrent requests (plus FX when needed)."""
+        pool = self._executor()
+        documents = pool.submit(self._documents, signal)
+        active = pool.submit(
+            self._state.allocations.where, [("status", "==", AllocationStatus.ACTIVE.value)]
+        )
+        positions = pool.submit(
+            self._state.positions.where, [("strategy_id", "==", signal.strategy_id)]
+        )
+        found = documents.result()
+        existing = found.pop("decision")
+        account: AccountState | None = found["account"]
+        instrument: Instrument | None = found["instrument"]
+        today = signal.created_at.date()
+        strategy_positions: list[StrategyPosition] = positions.result()
+        inputs = DecisionInputs(
+            strategy=found["strategy"],
+            account=account,
+            instrument=instrument,
+            allocation=newest_active(active.result()),
+            position=found["position"],
+            strategy_pnl_today=sum((p.pnl_on(today) for p in strategy_positions), Decimal(0)),
+            quote=found["quote"],
+            fx=self._fx(account, instrument),
+            backtest=found["backtest"],
+            risk_global=found["risk_global"],
+            risk_strategy=found["risk_strategy"],
+        )
+        return inputs, existing
+
+    def record(self, decision: Decision, messages: Sequence[EncodedMessage]) -> StoredDecision:
+        reference = self._decisions.document(decision.signal_id)
+        batch = self._client.batch()
+        # The decision is created first: if it exists, the emulator applies nothing after it
+        # either (DESIGN.md §6), and Firestore applies nothing at all.
+        batch.create(reference, {**to_document(decision), **_outbox(messages)})
+        for order in decision.orders:
+            batch.create(
+                self._orders.document(order.id),
+                {
+                    **to_document(order),
+                    "status": "NEW",
+                    "decided_at": decision.decided_at,
+                    "published_at": None,
+                },
+            )
+        for draft in decision.alerts:
+            alert = from_draft(
+                draft,
+                signal_id=decision.signal_id,
+                strategy_id=decision.strategy_id,
+                at=decision.decided_at,
+            )
+            batch.set(self._state.alerts.ref(alert.alert_id), to_document(alert))
+        if decision.risk_change is not None:
+            change = decision.risk_change
+            batch.set(self._state.risk.ref(change.scope), to_document(change))
+        try:
+            with translated_errors("recording a decision"):
+                batch.commit()
+        except AlreadyExists:
+            earlier = self.get(decision.signal_id)
+            if earlier is not None:
+                return earlier
+            raise
+        return StoredDecision(decision, tuple(messages), published=False)
+
+    def mark_published(self, decision: Decision, message_ids: Sequence[str], at: datetime) -> None:
+        batch = self._client.batch()
+        batch.update(
+            self._decisions.document(decision.signal_id),
+            {"outbox_state": "PUBLISHED", "message_ids": list(message_ids), "published_at": at},
+        )
+        for order in decision.orders:
+            batch.update(self._orders.document(order.id), {"published_at": at})
+        with translated_errors("marking orders published"):
+            batch.commit()
+
+    def get(self, signal_id: str) -> StoredDecision | None:
+        with translated_errors("reading a decision"):
+            snapshot = self._decisions.document(signal_id).get()
+        return _stored(snapshot.to_dict()) if snapshot.exists else None
+
+    def list(self, *, strategy_id: str | None, limit: int) -> Sequence[StoredDecision]:
+        query: Any = self._decisions
+        if strategy_id is not None:
+            query = query.where(filter=firestore.FieldFilter("strategy_id", "==", strategy_id))
+        query = query.order_by("decided_at", direction=firestore.Query.DESCENDING).limit(limit)
+        with translated_errors("listing decisions"):
+            return [_stored(snapshot.to_dict()) for snapshot in query.stream()]
+
+    def list_orders(
+        self, *, strategy_id: str | None, account: str | None, limit: int
+    ) -> Sequence[StoredOrder]:
+        query: Any = self._orders
+        for field, value in (("strategy_id", strategy_id), ("account", account)):
+            if value is not None:
+                query = query.where(filter=firestore.FieldFilter(field, "==", value))
+        query = query.order_by("decided_at", direction=firestore.Query.DESCENDING).limit(limit)
+        with translated_errors("listing orders"):
+            return [_stored_order(snapshot.to_dict()) for snapshot in query.stream()]
+
+    def _documents(self, signal: SignalV1) -> dict[str, Any]:
+        state = self._state
+        symbol_key = signal.symbol.replace("/", "_")
+        references = {
+            "decision": self._decisions.document(signal.id),
+            "strategy": self._client.collection(STRATEGIES).document(signal.strategy_id),
+            "account": state.accounts.ref(signal.account),
+            "instrument": state.instruments.ref(symbol_key),
+            "quote": state.quotes.ref(symbol_key),
+            "position": state.positions.ref(
+                position_id(signal.account, signal.strategy_id, signal.symbol)
+            ),
+            "risk_global": state.risk.ref(GLOBAL_SCOPE),
+            "risk_strategy": state.risk.ref(strategy_scope(signal.strategy_id)),
+            "backtest": self._client.collection(BACKTESTS).document(signal.strategy_id),
+        }
+        with translated_errors("reading the decision inputs"):
+            by_path = {s.reference.path: s for s in self._client.get_all(list(references.values()))}
+        snapshots = {name: by_path[ref.path] for name, ref in references.items()}
+        backtest = snapshots["backtest"]
+        decision = snapshots["decision"]
+        return {
+            "decision": _stored(decision.to_dict()) if decision.exists else None,
+            "strategy": _parse(Strategy, snapshots["strategy"]),
+            "account": state.accounts.parse(snapshots["account"]),
+            "instrument": state.instruments.parse(snapshots["instrument"]),
+            "quote": state.quotes.parse(snapshots["quote"]),
+            "position": state.positions.parse(snapshots["position"]),
+            "risk_global": state.risk.parse(snapshots["risk_global"]),
+            "risk_strategy": state.risk.parse(snapshots["risk_strategy"]),
+            "backtest": backtest_facts(signal.strategy_id, backtest.to_dict())
+            if backtest.exists
+            else None,
+        }
+
+    def _fx(self, account: AccountState | None, instrument: Instrument | None) -> FxRate | None:
+        if account is None or instrument is None or account.base_currency == instrument.currency:
+            return None
+        pairs = (
+            f"{instrument.currency}{account.base_currency}",
+            f"{account.base_currency}{instrument.currency}",
+        )
+        refs = [self._state.fx_rates.ref(pair) for pair in pairs]
+        with translated_errors("reading FX rates"):
+            rates = [self._state.fx_rates.parse(s) for s in self._client.get_all(refs)]
+        return max((r for r in rates if r is not None), key=lambda r: r.as_of, default=None)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cerebro-read")
+            return self._pool
+
+
+def _outbox(messages: Sequence[EncodedMessage]) -> dict[str, Any]:
+    return {
+        "messages": [
+            {
+                "topic": m.topic,
+                "data": m.data.decode(),
+                "attributes": m.attributes,
+                "ordering_key": m.ordering_key,
+            }
+            for m in messages
+        ],
+        "outbox_state": "PENDING",
+        "message_ids": [],
+        "published_at": None,
+    }
+
+
+def _stored(document: dict[str, Any] | None) -> StoredDecision:
+    data = dict(document or {})
+    outbox = {name: data.pop(name, None) for name in _OUTBOX_FIELDS}
+    messages = tuple(
+        EncodedMessage(m["topic"], m["data"].encode(), dict(m["attributes"]), m["ordering_key"])
+        for m in outbox["messages"] or ()
+    )
+    decision = from_document(Decision, data)
+    return StoredDecision(decision, messages, published=outbox["outbox_state"] == "PUBLISHED")
+
+
+def _stored_order(document: dict[str, Any] | None) -> StoredOrder:
+    data = dict(document or {})
+    extra = {name: data.pop(name, None) for name in _ORDER_FIELDS}
+    return StoredOrder(
+        order=from_document(OrderV1, data),
+        status=str(extra["status"]),
+        decided_at=extra["decided_at"],
+        published_at=extra["published_at"],
+    )
+
+
+def _parse(cls: type[Strategy], snapshot: Any) -> Strategy | None:
+    return from_document(cls, snapshot.to_dict()) if snapshot.exists else None

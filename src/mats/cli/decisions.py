@@ -1,0 +1,207 @@
+"""``mats decisions``, ``mats orders`` and ``mats alerts``: what Cerebro decided and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from mats.cli.app import CliContext, pass_cli
+from mats.cli.output import emit, json_option, table
+from mats.codec import to_primitive
+from mats.domain.cerebro.decisions import fmt
+from mats.errors import NotFoundError
+from mats.ports import StoredDecision
+
+
+@click.group()
+def decisions() -> None:
+    """Cerebro's decisions: the flight recorder."""
+
+
+@decisions.command()
+@click.argument("signal_id")
+@json_option
+@pass_cli
+def show(app: CliContext, signal_id: str) -> None:
+    """Show the full calculation behind a signal's decision."""
+    stored = app.services.decision_store.get(signal_id)
+    if stored is None:
+        raise NotFoundError(f"no decision for signal {signal_id!r} (yet)")
+    emit(_data(stored), lambda _: render_decision(stored))
+
+
+@decisions.command("list")
+@click.option("--strategy", "strategy_id")
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@json_option
+@pass_cli
+def list_decisions(app: CliContext, strategy_id: str | None, limit: int) -> None:
+    """List the latest decisions, newest first."""
+    rows = app.services.decision_store.list(strategy_id=strategy_id, limit=limit)
+    emit([_data(s) for s in rows], lambda _: _decisions_table(rows))
+
+
+@click.group()
+def orders() -> None:
+    """Orders Cerebro decided, and their status."""
+
+
+@orders.command("list")
+@click.option("--strategy", "strategy_id")
+@click.option("--account")
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@json_option
+@pass_cli
+def list_orders(app: CliContext, strategy_id: str | None, account: str | None, limit: int) -> None:
+    """List the latest orders, newest first."""
+    rows = app.services.decision_store.list_orders(
+        strategy_id=strategy_id, account=account, limit=limit
+    )
+    data = [
+        {
+            **to_primitive(r.order),
+            "status": r.status,
+            "decided_at": r.decided_at,
+            "published_at": r.published_at,
+        }
+        for r in rows
+    ]
+    emit(
+        data,
+        lambda _: (
+            table(
+                [
+                    (
+                        r.order.id,
+                        r.decided_at,
+                        r.order.account,
+                        r.order.symbol,
+                        r.order.side.value if r.order.side else r.order.action.value,
+                        r.order.quantity,
+                        r.order.order_type.value,
+                        r.order.purpose.value,
+                        r.status,
+                        "yes" if r.published_at else "no",
+                    )
+                    for r in rows
+                ],
+                [
+                    "ORDER ID",
+                    "DECIDED (UTC)",
+                    "ACCOUNT",
+                    "SYMBOL",
+                    "SIDE",
+                    "QTY",
+                    "TYPE",
+                    "PURPOSE",
+                    "STATUS",
+                    "PUBLISHED",
+                ],
+            )
+            if rows
+            else "No orders yet."
+        ),
+    )
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts raised for people: mismatches, blocked exits, loss limits."""
+
+
+@alerts.command("list")
+@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
+@json_option
+@pass_cli
+def list_alerts(app: CliContext, limit: int) -> None:
+    """List the latest alerts, newest first."""
+    rows = app.services.operations.list_alerts(limit=limit)
+    emit(
+        list(rows),
+        lambda items: (
+            table(
+                [
+                    (a.created_at, a.severity, a.kind, a.strategy_id, a.signal_id, a.message)
+                    for a in items
+                ],
+                ["RAISED (UTC)", "SEVERITY", "KIND", "STRATEGY", "SIGNAL", "MESSAGE"],
+            )
+            if items
+            else "No alerts."
+        ),
+    )
+
+
+def _data(stored: StoredDecision) -> dict[str, Any]:
+    return {**to_primitive(stored.decision), "published": stored.published}
+
+
+def _decisions_table(rows: Any) -> str:
+    if not rows:
+        return "No decisions yet."
+    return table(
+        [
+            (
+                s.decision.signal_id,
+                s.decision.decided_at,
+                s.decision.status,
+                len(s.decision.orders),
+                ",".join(r.value for r in s.decision.reasons) or "-",
+            )
+            for s in rows
+        ],
+        ["SIGNAL ID", "DECIDED (UTC)", "STATUS", "ORDERS", "REASONS"],
+    )
+
+
+def render_decision(stored: StoredDecision) -> str:
+    """The flight recorder as text: inputs with their sources and ages, steps, checks, orders."""
+    d = stored.decision
+    effective = d.effective_intent.value if d.effective_intent else "-"
+    published = "yes" if stored.published else "no"
+    lines = [
+        f"Decision for {d.signal_id}: {d.status.value}",
+        f"  {d.summary}",
+        f"  strategy {d.strategy_id} | account {d.account} | {d.symbol} | "
+        f"signal {d.signal_intent.value} -> {effective}",
+        f"  decided {d.decided_at:%Y-%m-%d %H:%M:%S} UTC | orders published: {published}",
+        "",
+        "Inputs",
+    ]
+    for item in d.inputs:
+        age = f"({item.age_seconds:.0f} s old)" if item.age_seconds is not None else ""
+        lines.append(f"  {item.name:<24} {_value(item.value):<16} {item.source} {age}".rstrip())
+    lines += ["", "Steps"]
+    lines += [
+        f"  {i:>2}. {s.name:<24} {s.detail}" + (f" = {s.value}" if s.value else "")
+        for i, s in enumerate(d.steps, 1)
+    ]
+    if d.checks:
+        lines += ["", "Limits checked"]
+        lines += [
+            f"  {'pass' if c.passed else 'FAIL'}  {c.name:<22} {c.value} <= {c.threshold}"
+            + (f"  ({c.note})" if c.note else "")
+            for c in d.checks
+        ]
+    lines += ["", "Orders"]
+    lines += [
+        f"  {o.id}  {o.side.value if o.side else o.action.value} {fmt(o.quantity)} {o.symbol} "
+        f"{o.order_type.value} {o.time_in_force.value} ({o.purpose.value.lower()})"
+        + (f" limit {o.limit_price}" if o.limit_price else "")
+        + (f" stop {o.stop_price}" if o.stop_price else "")
+        + (f" SL {o.stop_loss.price}" if o.stop_loss else "")
+        + (f" TP {o.take_profit.price}" if o.take_profit else "")
+        for o in d.orders
+    ] or ["  none"]
+    if d.alerts:
+        lines += ["", "Alerts raised"] + [
+            f"  {a.severity.value} {a.kind}: {a.message}" for a in d.alerts
+        ]
+    return "\n".join(lines)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v if v is not None else '-'}" for k, v in value.items())
+    return "-" if value is None else str(value)

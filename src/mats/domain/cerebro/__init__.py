@@ -1,0 +1,1 @@
+"""Cerebro, the brain: turn a standard signal into orders, and say exactly why."""

@@ -1,0 +1,131 @@
+"""Instruments, quotes and FX rates, and rounding to what a venue accepts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from enum import StrEnum
+
+from mats.contracts import Side
+from mats.errors import ValidationError
+
+
+class AssetClass(StrEnum):
+    STOCK = "STOCK"
+    ETF = "ETF"
+    FUTURE = "FUTURE"
+    OPTION = "OPTION"
+    FX = "FX"
+    CRYPTO = "CRYPTO"
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """What a venue accepts for one symbol: tick, lot, minimum notional, multiplier, margin.
+
+    ``lot_size`` is the quantity step (1 for IB stocks and futures, e.g. 0.00001 for BTC).
+    ``margin_rate`` is initial margin as a fraction of notional; ``margin_per_unit`` a fixed
+    amount per unit (futures), in the instrument's currency. Either may be unknown.
+    """
+
+    symbol: str
+    asset_class: AssetClass
+    currency: str
+    tick_size: Decimal
+    lot_size: Decimal
+    updated_at: datetime
+    multiplier: Decimal = Decimal(1)
+    min_notional: Decimal | None = None
+    margin_rate: Decimal | None = None
+    margin_per_unit: Decimal | None = None
+    exchange: str | None = None
+    broker_symbol: str | None = None
+
+    def round_quantity_down(self, quantity: Decimal) -> Decimal:
+        """Round down to a whole number of lots: never more than the budget allows."""
+        if quantity <= 0:
+            return Decimal(0)
+        lots = (quantity / self.lot_size).to_integral_value(rounding=ROUND_FLOOR)
+        return (lots * self.lot_size).normalize() + 0
+
+    def round_quantity_up(self, quantity: Decimal) -> Decimal:
+        lots = (quantity / self.lot_size).to_integral_value(rounding=ROUND_CEILING)
+        return (lots * self.lot_size).normalize() + 0
+
+    def round_price(self, price: Decimal, *, up: bool) -> Decimal:
+        """Round a price to the tick, up or down as the caller's risk requires."""
+        rounding = ROUND_CEILING if up else ROUND_FLOOR
+        ticks = (price / self.tick_size).to_integral_value(rounding=rounding)
+        return (ticks * self.tick_size).quantize(self.tick_size)
+
+
+def validate_instrument(instrument: Instrument) -> Instrument:
+    for name in ("tick_size", "lot_size", "multiplier"):
+        value: Decimal = getattr(instrument, name)
+        if not value.is_finite() or value <= 0:
+            raise ValidationError(name, "must be a positive number")
+    for name in ("min_notional", "margin_per_unit"):
+        optional: Decimal | None = getattr(instrument, name)
+        if optional is not None and (not optional.is_finite() or optional < 0):
+            raise ValidationError(name, "must not be negative")
+    rate = instrument.margin_rate
+    if rate is not None and not (0 < rate <= 1):
+        raise ValidationError("margin_rate", "must be a fraction above 0 and at most 1")
+    validate_currency(instrument.currency, "currency")
+    return instrument
+
+
+CURRENCY_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
+
+
+def validate_currency(code: str, field: str) -> str:
+    """Accept ISO codes (USD) and crypto settlement assets (USDT): 3-6 capitals or digits."""
+    if not CURRENCY_PATTERN.match(code):
+        raise ValidationError(field, f"{code!r} is not a currency code such as USD or USDT")
+    return code
+
+
+def parse_pair(pair: str) -> tuple[str, str]:
+    """Split ``EUR/USD`` (or ``EURUSD``) into base and quote currency."""
+    text = pair.strip().upper()
+    base, slash, quote = text.partition("/")
+    if not slash and len(text) == 6:
+        base, quote = text[:3], text[3:]
+    if not base or not quote:
+        raise ValidationError("pair", "write it as BASE/QUOTE, e.g. EUR/USD or USDT/USD")
+    return validate_currency(base, "pair"), validate_currency(quote, "pair")
+
+
+@dataclass(frozen=True)
+class Quote:
+    symbol: str
+    as_of: datetime
+    last: Decimal | None = None
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    source: str = "manual"
+
+    def price_for(self, side: Side) -> Decimal | None:
+        """The price an order on ``side`` would meet: the ask to buy, the bid to sell."""
+        touch = self.ask if side is Side.BUY else self.bid
+        return touch or self.last
+
+    def is_fresh(self, now: datetime, max_age: timedelta) -> bool:
+        return now - self.as_of <= max_age
+
+
+@dataclass(frozen=True)
+class FxRate:
+    """``rate`` units of ``quote_currency`` per one unit of ``base_currency``."""
+
+    base_currency: str
+    quote_currency: str
+    rate: Decimal
+    as_of: datetime
+    source: str = "manual"
+
+    @property
+    def pair(self) -> str:
+        return f"{self.base_currency}{self.quote_currency}"

@@ -1,0 +1,64 @@
+"""Capital allocations across strategies (``portfolio_allocations``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from mats.errors import ValidationError
+
+# Each strategy at most 50% of equity, all together at most 200% (2x leverage).
+MAX_STRATEGY_PERCENT = Decimal(50)
+MAX_TOTAL_PERCENT = Decimal(200)
+
+
+class AllocationStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    ARCHIVED = "ARCHIVED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Percent of account equity each strategy may use; ids are ``ALLOC_{YYYYMMDD}_{HHMMSS}``."""
+
+    allocation_id: str
+    allocations: dict[str, Decimal]
+    status: AllocationStatus
+    created_at: datetime
+    activated_at: datetime | None = None
+    approved_by: str | None = None
+    source: str = "manual"
+    notes: str | None = None
+    metrics: dict[str, Decimal] = field(default_factory=dict)
+
+    def percent_for(self, strategy_id: str) -> Decimal:
+        return self.allocations.get(strategy_id, Decimal(0))
+
+    @property
+    def total_percent(self) -> Decimal:
+        return sum(self.allocations.values(), Decimal(0))
+
+
+def validate_allocations(allocations: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Check the caps: each 0-50%, all together at most 200%."""
+    for strategy_id, percent in allocations.items():
+        if not percent.is_finite() or percent < 0:
+            raise ValidationError(strategy_id, "allocation must be a non-negative percent")
+        if percent > MAX_STRATEGY_PERCENT:
+            raise ValidationError(
+                strategy_id, f"allocation {percent}% is above the {MAX_STRATEGY_PERCENT}% cap"
+            )
+    total = sum(allocations.values(), Decimal(0))
+    if total > MAX_TOTAL_PERCENT:
+        raise ValidationError(
+            "allocations", f"total {total}% is above the {MAX_TOTAL_PERCENT}% cap"
+        )
+    return allocations
+
+
+def allocation_id(at: datetime) -> str:
+    return f"ALLOC_{at:%Y%m%d_%H%M%S}"

@@ -1,0 +1,247 @@
+"""What operators set by hand until the bridge and the optimiser maintain it.
+
+Accounts, ledger positions, instruments, quotes, FX rates, risk states and the ACTIVE allocation:
+each validated here before Cerebro ever sizes against it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from mats.domain.accounting import AccountState, StrategyPosition
+from mats.domain.alerts import Alert
+from mats.domain.market import (
+    AssetClass,
+    FxRate,
+    Instrument,
+    Quote,
+    parse_pair,
+    validate_currency,
+    validate_instrument,
+)
+from mats.domain.portfolio import (
+    Allocation,
+    AllocationStatus,
+    allocation_id,
+    validate_allocations,
+)
+from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
+from mats.errors import ValidationError
+from mats.ports import (
+    AccountStore,
+    AlertStore,
+    AllocationStore,
+    Clock,
+    MarketDataStore,
+    PositionStore,
+    RiskStore,
+    StrategyStore,
+)
+
+
+@dataclass(frozen=True)
+class Activated:
+    allocation: Allocation
+    archived: tuple[str, ...]
+
+
+class OperationsService:
+    def __init__(
+        self,
+        *,
+        accounts: AccountStore,
+        positions: PositionStore,
+        market: MarketDataStore,
+        risk: RiskStore,
+        allocations: AllocationStore,
+        alerts: AlertStore,
+        strategies: StrategyStore,
+        clock: Clock,
+    ) -> None:
+        self._accounts = accounts
+        self._positions = positions
+        self._market = market
+        self._risk = risk
+        self._allocations = allocations
+        self._alerts = alerts
+        self._strategies = strategies
+        self._clock = clock
+
+    def set_account(
+        self,
+        account: str,
+        *,
+        broker: str,
+        base_currency: str,
+        equity: Decimal,
+        cash: Decimal,
+        margin_used: Decimal,
+        margin_available: Decimal | None = None,
+    ) -> AccountState:
+        """Record an account snapshot (the bridge will publish these from the broker)."""
+        validate_currency(base_currency.upper(), "currency")
+        for name, value in (("equity", equity), ("margin_used", margin_used)):
+            if value < 0:
+                raise ValidationError(name, "must not be negative")
+        state = AccountState(
+            account=account,
+            broker=broker.upper(),
+            base_currency=base_currency.upper(),
+            equity=equity,
+            cash=cash,
+            margin_used=margin_used,
+            margin_available=margin_available,
+            updated_at=self._clock.now(),
+            source="cli",
+        )
+        self._accounts.put_account(state)
+        return state
+
+    def list_accounts(self) -> Sequence[AccountState]:
+        return self._accounts.list_accounts()
+
+    def set_position(
+        self,
+        account: str,
+        strategy_id: str,
+        symbol: str,
+        quantity: Decimal,
+        *,
+        average_cost: Decimal | None = None,
+        pnl_today: Decimal = Decimal(0),
+    ) -> StrategyPosition:
+        """Set one strategy's ledger position (the bridge will maintain these from fills)."""
+        if self._strategies.get(strategy_id) is None:
+            raise ValidationError("strategy", f"strategy {strategy_id!r} does not exist")
+        now = self._clock.now()
+        position = StrategyPosition(
+            account=account,
+            strategy_id=strategy_id,
+            symbol=symbol,
+            quantity=quantity,
+            average_cost=average_cost,
+            pnl_today=pnl_today,
+            pnl_date=now.date(),
+            updated_at=now,
+            source="cli",
+        )
+        self._positions.put_position(position)
+        return position
+
+    def list_positions(
+        self, *, account: str | None = None, strategy_id: str | None = None
+    ) -> Sequence[StrategyPosition]:
+        return self._positions.list_positions(account=account, strategy_id=strategy_id)
+
+    def set_instrument(
+        self,
+        symbol: str,
+        *,
+        asset_class: AssetClass,
+        currency: str,
+        tick_size: Decimal,
+        lot_size: Decimal,
+        multiplier: Decimal = Decimal(1),
+        min_notional: Decimal | None = None,
+        margin_rate: Decimal | None = None,
+        margin_per_unit: Decimal | None = None,
+        exchange: str | None = None,
+        broker_symbol: str | None = None,
+    ) -> Instrument:
+        """Register or replace what the venue accepts for ``symbol``."""
+        instrument = Instrument(
+            symbol=symbol,
+            asset_class=asset_class,
+            currency=currency.upper(),
+            tick_size=tick_size,
+            lot_size=lot_size,
+            multiplier=multiplier,
+            min_notional=min_notional,
+            margin_rate=margin_rate,
+            margin_per_unit=margin_per_unit,
+            exchange=exchange,
+            broker_symbol=broker_symbol,
+            updated_at=self._clock.now(),
+        )
+        self._market.put_instrument(validate_instrument(instrument))
+        return instrument
+
+    def list_instruments(self) -> Sequence[Instrument]:
+        return self._market.list_instruments()
+
+    def set_quote(
+        self,
+        symbol: str,
+        *,
+        last: Decimal | None = None,
+        bid: Decimal | None = None,
+        ask: Decimal | None = None,
+    ) -> Quote:
+        prices = {"last": last, "bid": bid, "ask": ask}
+        if all(value is None for value in prices.values()):
+            raise ValidationError("price", "give at least one of --last, --bid, --ask")
+        for name, value in prices.items():
+            if value is not None and value <= 0:
+                raise ValidationError(name, "must be above zero")
+        if bid is not None and ask is not None and bid > ask:
+            raise ValidationError("bid", f"{bid} is above the ask {ask}")
+        quote = Quote(symbol, self._clock.now(), last=last, bid=bid, ask=ask, source="cli")
+        self._market.put_quote(quote)
+        return quote
+
+    def set_fx_rate(self, pair: str, rate: Decimal) -> FxRate:
+        base, quote = parse_pair(pair)
+        if rate <= 0:
+            raise ValidationError("rate", "must be above zero")
+        fx = FxRate(base, quote, rate, self._clock.now(), source="cli")
+        self._market.put_fx_rate(fx)
+        return fx
+
+    def set_risk(
+        self, state: RiskState, *, strategy_id: str | None, reason: str | None, set_by: str
+    ) -> RiskSetting:
+        """Set the fund's (or one strategy's) trading state; the next signal obeys it."""
+        if strategy_id is not None and self._strategies.get(strategy_id) is None:
+            raise ValidationError("strategy", f"strategy {strategy_id!r} does not exist")
+        scope = strategy_scope(strategy_id) if strategy_id else GLOBAL_SCOPE
+        setting = RiskSetting(scope, state, self._clock.now(), reason, set_by)
+        self._risk.put_risk(setting)
+        return setting
+
+    def list_risk(self) -> Sequence[RiskSetting]:
+        return self._risk.list_risk()
+
+    def set_allocation(
+        self, allocations: dict[str, Decimal], *, approved_by: str, notes: str | None = None
+    ) -> Activated:
+        """Make these percentages the ACTIVE allocation at once, archiving the previous one."""
+        if not allocations:
+            raise ValidationError("allocations", "give at least one STRATEGY=PERCENT")
+        for strategy_id in allocations:
+            if self._strategies.get(strategy_id) is None:
+                raise ValidationError(strategy_id, f"strategy {strategy_id!r} does not exist")
+        validate_allocations(allocations)
+        now = self._clock.now()
+        allocation = Allocation(
+            allocation_id=allocation_id(now),
+            allocations=allocations,
+            status=AllocationStatus.ACTIVE,
+            created_at=now,
+            activated_at=now,
+            approved_by=approved_by,
+            source="manual",
+            notes=notes,
+        )
+        archived = self._allocations.activate(allocation)
+        return Activated(allocation, tuple(archived))
+
+    def current_allocation(self) -> Allocation | None:
+        return self._allocations.active()
+
+    def allocation_history(self, *, limit: int) -> Sequence[Allocation]:
+        return self._allocations.list_allocations(limit=limit)
+
+    def list_alerts(self, *, limit: int) -> Sequence[Alert]:
+        return self._alerts.list_alerts(limit=limit)

@@ -1,0 +1,272 @@
+"""Webhook → ingest → Cerebro → order on ``orders``, on the real local stack, under faults."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mats.contracts import (
+    EncodedMessage,
+    Intent,
+    Position,
+    PositionSide,
+    Side,
+    SignalV1,
+    TradingMode,
+    decode,
+    encode,
+)
+from mats.domain.market import AssetClass
+from mats.domain.risk import RiskState
+from mats.domain.strategies import StrategyStatus
+from mats.errors import TemporaryError
+from mats.services.cerebro import CerebroService, PubSubEvent
+from mats.services.registry import IssuedSecret, StrategyChanges
+from tests.builders import tradingview_alert
+from tests.conftest import Stack, http_post, unique
+from tests.fakes import FakePublisher
+from tests.integration.conftest import Receiver
+
+
+@pytest.fixture
+def desk(services: Any) -> dict[str, Any]:
+    """A sender, an ACTIVE LIVE strategy on its own account, an instrument and 20% allocated."""
+    issued: IssuedSecret = services.senders.create(
+        unique("Cerebro E2E"), rate_limit_per_minute=6000
+    )
+    strategy_id, account, symbol = unique("brain"), unique("ACCT"), unique("SYM").upper()
+    services.strategies.create(
+        strategy_id,
+        StrategyChanges(
+            name="Brain",
+            status=StrategyStatus.ACTIVE,
+            trading_mode=TradingMode.LIVE,
+            account=account,
+            sender_ids=(issued.sender.sender_id,),
+        ),
+    )
+    operations = services.operations
+    operations.set_account(
+        account,
+        broker="IB",
+        base_currency="USD",
+        equity=Decimal(100_000),
+        cash=Decimal(100_000),
+        margin_used=Decimal(0),
+    )
+    operations.set_instrument(
+        symbol,
+        asset_class=AssetClass.STOCK,
+        currency="USD",
+        tick_size=Decimal("0.01"),
+        lot_size=Decimal(1),
+        margin_rate=Decimal("0.5"),
+    )
+    operations.set_allocation({strategy_id: Decimal(20)}, approved_by="test")
+    return {"sender": issued, "strategy_id": strategy_id, "account": account, "symbol": symbol}
+
+
+def post_alert(stack: Stack, desk: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    sender = desk["sender"]
+    fired = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    alert = tradingview_alert(
+        **{
+            "strategy_id": desk["strategy_id"],
+            "ticker": desk["symbol"],
+            "price": "100",
+            "timenow": fired,
+        }
+        | overrides
+    )
+    url = f"{stack.ingest_url}/webhook/{sender.sender.sender_id}/{sender.secret}"
+    status, _, answer = http_post(url, json.dumps(alert).encode())
+    assert status == 202, answer
+    return answer
+
+
+def wait_for_decision(services: Any, signal_id: str, timeout: float = 15) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stored = services.decision_store.get(signal_id)
+        if stored is not None and (stored.published or not stored.messages):
+            return stored
+        time.sleep(0.05)
+    raise AssertionError(f"no decision for {signal_id} within {timeout} s")
+
+
+def test_webhook_becomes_a_sized_order_on_the_orders_topic(
+    stack: Stack, services: Any, desk: dict[str, Any], order_receiver: Receiver
+) -> None:
+    answer = post_alert(stack, desk)
+
+    stored = wait_for_decision(services, answer["signal_id"])
+    [delivery] = order_receiver.wait_for(f"{answer['signal_id']}_ORD")
+
+    decision = stored.decision
+    assert decision.status.value == "APPROVED"
+    [order] = decision.orders
+    assert (order.side.value, order.quantity) == ("BUY", Decimal(200))
+    assert delivery["data"] == stored.messages[0].data.decode()
+    assert delivery["ordering_key"] == f"{desk['account']}/{desk['symbol']}"
+    assert delivery["attributes"]["purpose"] == "ENTRY"
+    assert delivery["decoded"]["account"] == desk["account"]
+    [stored_order] = services.decision_store.list_orders(
+        strategy_id=desk["strategy_id"], account=None, limit=5
+    )
+    assert stored_order.status == "NEW"
+    assert stored_order.published_at is not None
+
+
+def test_redeliveries_and_out_of_order_repeats_make_one_decision_and_the_same_orders(
+    stack: Stack, services: Any, desk: dict[str, Any], order_receiver: Receiver
+) -> None:
+    first = post_alert(stack, desk)
+    second = post_alert(
+        stack,
+        desk,
+        action="sell",
+        market_position="flat",
+        market_position_size="0",
+        prev_market_position="long",
+        prev_market_position_size="1",
+        position_size="0",
+        time="2026-11-20T15:00:00Z",
+    )
+    decided = [wait_for_decision(services, s["signal_id"]) for s in (first, second)]
+    messages = [services.signal_store.get(s["signal_id"]).message.encode() for s in (first, second)]
+    cerebro_url = stack.info["function_urls"]["cerebro"]
+
+    for data in [messages[1], messages[0], messages[1], messages[0], messages[1], messages[0]]:
+        services.publisher.publish(
+            EncodedMessage("signals", data, {"replay": "yes"}, f"replay/{unique('k')}"), timeout=5
+        )
+    for data in (messages[0], messages[0], messages[0]):
+        _push_cloudevent(cerebro_url, "same-message-id-1", data)
+    time.sleep(2)
+
+    for signal, before in zip((first, second), decided, strict=True):
+        after = services.decision_store.get(signal["signal_id"])
+        assert after.decision == before.decision
+        assert after.messages == before.messages
+    decisions = services.decision_store.list(strategy_id=desk["strategy_id"], limit=20)
+    assert len(decisions) == 2
+    deliveries = order_receiver.wait_for(f"{first['signal_id']}_ORD")
+    assert len(deliveries) == 1
+
+
+def test_temporary_publish_failure_retries_with_the_same_order_bytes(
+    services: Any, desk: dict[str, Any]
+) -> None:
+    signal = _a_signal_message(services, desk)
+    event = PubSubEvent("m-1", signal, datetime.now(UTC), {})
+    failing = FakePublisher()
+    failing.failing = True
+    working = FakePublisher()
+
+    def cerebro(publisher: FakePublisher) -> CerebroService:
+        return CerebroService(
+            store=services.decision_store,
+            alerts=services.trading_state,
+            publisher=publisher,
+            clock=services.clock,
+            settings=services.settings.cerebro,
+        )
+
+    with pytest.raises(TemporaryError):
+        cerebro(failing).handle(event)
+    pending = services.decision_store.get(decode(signal).id)
+    cerebro(working).handle(PubSubEvent("m-2", signal, datetime.now(UTC), {}))
+    cerebro(working).handle(event)
+
+    assert pending.published is False
+    assert [m.data for m in working.messages] == [m.data for m in pending.messages]
+    assert services.decision_store.get(decode(signal).id).published is True
+
+
+def test_an_approved_allocation_or_a_halt_applies_to_the_very_next_signal(
+    stack: Stack, services: Any, desk: dict[str, Any]
+) -> None:
+    services.operations.set_allocation({desk["strategy_id"]: Decimal(0)}, approved_by="test")
+    unallocated = post_alert(stack, desk, time="2026-11-20T10:00:00Z")
+    services.operations.set_allocation({desk["strategy_id"]: Decimal(5)}, approved_by="test")
+    allocated = post_alert(stack, desk, time="2026-11-20T10:01:00Z")
+    services.operations.set_risk(
+        RiskState.HALTED, strategy_id=desk["strategy_id"], reason="test", set_by="test"
+    )
+    halted = post_alert(stack, desk, time="2026-11-20T10:02:00Z")
+
+    assert (
+        wait_for_decision(services, unallocated["signal_id"]).decision.reasons[0].value
+        == "NO_ALLOCATION"
+    )
+    assert wait_for_decision(services, allocated["signal_id"]).decision.orders[
+        0
+    ].quantity == Decimal(50)
+    assert (
+        wait_for_decision(services, halted["signal_id"]).decision.reasons[-1].value
+        == "TRADING_HALTED"
+    )
+
+
+def test_a_signal_that_breaks_the_contract_is_alerted_and_acknowledged(
+    stack: Stack, services: Any
+) -> None:
+    message_id = unique("junk")
+    status = _push_cloudevent(
+        stack.info["function_urls"]["cerebro"], message_id, b'{"schema": "nope"}'
+    )
+
+    alerts = services.operations.list_alerts(limit=50)
+    assert status == 200
+    assert f"message-{message_id}_BAD_CONTRACT" in [a.alert_id for a in alerts]
+
+
+def _a_signal_message(services: Any, desk: dict[str, Any]) -> bytes:
+    signal = SignalV1(
+        id=unique(desk["strategy_id"]),
+        created_at=datetime.now(UTC),
+        strategy_id=desk["strategy_id"],
+        sender_id=desk["sender"].sender.sender_id,
+        source_format="mats",
+        symbol=desk["symbol"],
+        intent=Intent.ENTRY_LONG,
+        trading_mode=TradingMode.LIVE,
+        account=desk["account"],
+        side=Side.BUY,
+        price=Decimal(100),
+        previous=Position(PositionSide.FLAT, Decimal(0)),
+    )
+    return encode(signal).data
+
+
+def _push_cloudevent(url: str, message_id: str, data: bytes) -> int:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    body = {
+        "message": {
+            "data": base64.b64encode(data).decode(),
+            "messageId": message_id,
+            "publishTime": now,
+            "attributes": {},
+        },
+        "subscription": "projects/mats-local/subscriptions/test-push",
+    }
+    headers = {
+        "Content-Type": "application/json",
+        "ce-id": message_id,
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-source": "//pubsub.googleapis.com/projects/mats-local/topics/signals",
+        "ce-time": now,
+    }
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
