@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
 from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import bootstrap
 from mats.contracts import TradingMode

@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 
+# gRPC's notice when an emulator goes away at the end of a session is noise, not a failure.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 

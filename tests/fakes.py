@@ -8,12 +8,15 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from mats.contracts import EncodedMessage
+from mats.contracts import EncodedMessage, SignalV1
+from mats.domain.alerts import Alert
+from mats.domain.cerebro.context import DecisionInputs
+from mats.domain.cerebro.decisions import Decision
 from mats.domain.senders import Sender
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.errors import ConflictError, TemporaryError
-from mats.ports import Duplicate, Recorded, WebhookContext
+from mats.ports import Duplicate, Recorded, StoredDecision, WebhookContext
 
 
 class FakeClock:
@@ -168,3 +171,37 @@ class InMemorySignalStore:
             and (status is None or r.status is status)
         ]
         return sorted(matching, key=lambda r: r.received_at, reverse=True)[:limit]
+
+
+class InMemoryDecisionStore:
+    """Decisions keyed by signal id, created once; inputs are whatever the test sets."""
+
+    def __init__(self, inputs: DecisionInputs) -> None:
+        self.inputs = inputs
+        self.decisions: dict[str, StoredDecision] = {}
+
+    def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
+        return self.inputs, self.decisions.get(signal.id)
+
+    def record(self, decision: Decision, messages: Sequence[EncodedMessage]) -> StoredDecision:
+        return self.decisions.setdefault(
+            decision.signal_id, StoredDecision(decision, tuple(messages), published=False)
+        )
+
+    def mark_published(self, decision: Decision, message_ids: Sequence[str], at: datetime) -> None:
+        stored = self.decisions[decision.signal_id]
+        self.decisions[decision.signal_id] = dataclasses.replace(stored, published=True)
+
+    def get(self, signal_id: str) -> StoredDecision | None:
+        return self.decisions.get(signal_id)
+
+
+class InMemoryAlertStore:
+    def __init__(self) -> None:
+        self.alerts: dict[str, Alert] = {}
+
+    def put_alert(self, alert: Alert) -> None:
+        self.alerts[alert.alert_id] = alert
+
+    def list_alerts(self, *, limit: int) -> Sequence[Alert]:
+        return sorted(self.alerts.values(), key=lambda a: a.created_at, reverse=True)[:limit]

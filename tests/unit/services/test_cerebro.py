@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+import pytest
+
+from mats.contracts import Intent, Position, PositionSide, Side, encode
+from mats.domain.cerebro.decisions import DecisionStatus, Reason
+from mats.errors import TemporaryError
+from mats.services.cerebro import CerebroService, PubSubEvent
+from tests.builders import NOW, a_position, a_signal, decision_inputs
+from tests.fakes import FakeClock, FakePublisher, InMemoryAlertStore, InMemoryDecisionStore
+
+
+def service(
+    inputs: object = None,
+) -> tuple[CerebroService, InMemoryDecisionStore, InMemoryAlertStore, FakePublisher]:
+    store = InMemoryDecisionStore(inputs or decision_inputs())
+    alerts = InMemoryAlertStore()
+    publisher = FakePublisher()
+    clock = FakeClock(NOW + timedelta(seconds=1))
+    return (
+        CerebroService(store=store, alerts=alerts, publisher=publisher, clock=clock),
+        store,
+        alerts,
+        publisher,
+    )
+
+
+def event(
+    signal: object = None, *, published_seconds_ago: float = 1, message_id: str = "1"
+) -> PubSubEvent:
+    data = encode(signal or a_signal()).data
+    return PubSubEvent(message_id, data, NOW - timedelta(seconds=published_seconds_ago), {})
+
+
+def test_a_decided_signal_is_recorded_and_its_orders_published_once() -> None:
+    cerebro, store, _, publisher = service()
+
+    first = cerebro.handle(event())
+    again = cerebro.handle(event(message_id="2"))
+
+    assert first.decision.status is DecisionStatus.APPROVED
+    assert again.decision == first.decision
+    assert [m.data for m in publisher.messages] == [encode(first.decision.orders[0]).data]
+    assert publisher.messages[0].ordering_key == "IBKR_Main/AAPL"
+
+
+def test_a_failed_publish_raises_for_redelivery_and_the_retry_sends_the_stored_bytes() -> None:
+    cerebro, store, _, publisher = service()
+    publisher.failing = True
+
+    with pytest.raises(TemporaryError):
+        cerebro.handle(event())
+    publisher.failing = False
+    retried = cerebro.handle(event(message_id="2"))
+
+    assert retried.published
+    assert [m.data for m in publisher.messages] == [m.data for m in retried.messages]
+
+
+def test_an_event_older_than_the_limit_is_recorded_as_dropped() -> None:
+    cerebro, _, alerts, publisher = service()
+
+    stored = cerebro.handle(event(published_seconds_ago=7200))
+
+    assert stored.decision.status is DecisionStatus.DROPPED
+    assert stored.decision.reasons == (Reason.EVENT_TOO_OLD,)
+    assert publisher.messages == []
+
+
+def test_a_late_exit_with_a_position_open_raises_hell() -> None:
+    cerebro, store, _, _ = service(decision_inputs(position=a_position("10")))
+    late_exit = a_signal(
+        intent=Intent.EXIT,
+        side=Side.SELL,
+        previous=Position(PositionSide.LONG, None),
+        target=Position(PositionSide.FLAT),
+    )
+
+    stored = cerebro.handle(event(late_exit, published_seconds_ago=7200))
+
+    assert [a.kind for a in stored.decision.alerts] == ["EXIT_DROPPED"]
+
+
+def test_a_message_that_breaks_the_contract_is_alerted_and_acknowledged() -> None:
+    cerebro, store, alerts, publisher = service()
+
+    result = cerebro.handle(
+        PubSubEvent("99", b'{"schema": "mats.signal.v1"}', NOW, {"strategy_id": "x"})
+    )
+
+    assert result is None
+    assert store.decisions == {}
+    [alert] = alerts.alerts.values()
+    assert alert.alert_id == "message-99_BAD_CONTRACT"
+    assert "mats.signal.v1" in alert.message
