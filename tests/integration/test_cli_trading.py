@@ -303,4 +303,3 @@ def _wait(run: Any, timeout: float = 15) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(result.stderr)
         time.sleep(0.2)
-
