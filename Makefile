@@ -9,12 +9,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install up test lint typecheck contracts pytest bench clean
+.PHONY: help install up test lint typecheck contracts pytest bench bench-optimizer clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
 	@echo "make test    install everything and run lint, types, import contracts and all tests"
-	@echo "make bench   measure webhook-to-subscriber latency against the functions-framework floor"
+	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
+	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -43,7 +44,11 @@ pytest:
 test: install lint typecheck contracts pytest
 
 bench: install
-	$(BIN)/python bench/ingest_latency.py
+	$(BIN)/python bench/pipeline_latency.py
+
+bench-optimizer: $(UV)
+	$(UV) sync --frozen --extra local --group bench --python python3
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python bench/optimizer/run.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules .mats .pytest_cache .mypy_cache .ruff_cache

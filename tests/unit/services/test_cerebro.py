@@ -33,7 +33,7 @@ def event(
 
 
 def test_a_decided_signal_is_recorded_and_its_orders_published_once() -> None:
-    cerebro, store, _, publisher = service()
+    cerebro, _, _, publisher = service()
 
     first = cerebro.handle(event())
     again = cerebro.handle(event(message_id="2"))
@@ -45,7 +45,7 @@ def test_a_decided_signal_is_recorded_and_its_orders_published_once() -> None:
 
 
 def test_a_failed_publish_raises_for_redelivery_and_the_retry_sends_the_stored_bytes() -> None:
-    cerebro, store, _, publisher = service()
+    cerebro, _, _, publisher = service()
     publisher.failing = True
 
     with pytest.raises(TemporaryError):
@@ -58,7 +58,7 @@ def test_a_failed_publish_raises_for_redelivery_and_the_retry_sends_the_stored_b
 
 
 def test_an_event_older_than_the_limit_is_recorded_as_dropped() -> None:
-    cerebro, _, alerts, publisher = service()
+    cerebro, _, _, publisher = service()
 
     stored = cerebro.handle(event(published_seconds_ago=7200))
 
@@ -68,7 +68,7 @@ def test_an_event_older_than_the_limit_is_recorded_as_dropped() -> None:
 
 
 def test_a_late_exit_with_a_position_open_raises_hell() -> None:
-    cerebro, store, _, _ = service(decision_inputs(position=a_position("10")))
+    cerebro, _, _, _ = service(decision_inputs(position=a_position("10")))
     late_exit = a_signal(
         intent=Intent.EXIT,
         side=Side.SELL,
@@ -82,7 +82,7 @@ def test_a_late_exit_with_a_position_open_raises_hell() -> None:
 
 
 def test_a_message_that_breaks_the_contract_is_alerted_and_acknowledged() -> None:
-    cerebro, store, alerts, publisher = service()
+    cerebro, store, alerts, _ = service()
 
     result = cerebro.handle(
         PubSubEvent("99", b'{"schema": "mats.signal.v1"}', NOW, {"strategy_id": "x"})

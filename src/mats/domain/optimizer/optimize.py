@@ -1,0 +1,196 @@
+"""Allocate capital across strategies from their daily backtest returns.
+
+Formulations (all solved by HiGHS, see the research note on optimisers):
+
+- ``max_return``: the primal Rockafellar-Uryasev LP (:mod:`.cvar`) with the CVaR row bounded.
+- ``min_cvar``: the dual of the same LP (:mod:`.dual`), N-sized basis instead of T-sized.
+- ``max_sharpe``: the homogenised QP (:mod:`.sharpe`) on rescaled mean and covariance.
+
+Infeasible or degenerate inputs raise :class:`OptimizerError` with a specific code; nothing falls
+back to another method or relaxes a bound silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from mats.domain.optimizer.covariance import (
+    CovarianceEstimate,
+    estimate_covariance,
+    require_invertible,
+)
+from mats.domain.optimizer.cvar import (
+    historical_cvar,
+    primal_program,
+    return_cost,
+    return_scale,
+)
+from mats.domain.optimizer.dual import solve_min_cvar_dual
+from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
+from mats.domain.optimizer.highs import FloatArray, HighsModel, Solution, SolveStatus
+from mats.domain.optimizer.metrics import correlation_matrix, portfolio_metrics, risk_contributions
+from mats.domain.optimizer.problem import Problem, build_problem
+from mats.domain.optimizer.result import OptimizationResult, SolverReport
+from mats.domain.optimizer.settings import CovarianceEstimator, Method, OptimizerSettings
+from mats.domain.optimizer.sharpe import solve_max_sharpe
+
+# Simplex vertices can sit 1e-13 outside a bound; anything this small is rounding, not a trade.
+WEIGHT_TOLERANCE = 1e-10
+
+
+def optimize(
+    strategy_ids: Sequence[str],
+    returns: npt.ArrayLike,
+    settings: OptimizerSettings,
+    current_weights: Mapping[str, float] | None = None,
+) -> OptimizationResult:
+    """Return the allocation ``settings.method`` asks for over the eligible strategies.
+
+    ``returns`` holds daily simple returns, one row per day and one column per strategy in the
+    order of ``strategy_ids``. ``current_weights`` (strategy id -> weight) is only used by the
+    turnover limit; strategies absent from it hold 0.
+    """
+    problem = build_problem(strategy_ids, returns, settings, current_weights)
+    sample = estimate_covariance(problem.returns, CovarianceEstimator.SAMPLE)
+    estimate = sample
+    if settings.method is Method.MAX_SHARPE:
+        _require_positive_mean(problem)
+        if settings.covariance is not CovarianceEstimator.SAMPLE:
+            estimate = estimate_covariance(problem.returns, settings.covariance)
+        require_invertible(estimate, problem.strategy_ids)
+        weights, report = _max_sharpe(problem, estimate)
+    elif settings.method is Method.MIN_CVAR:
+        weights, report = _min_cvar(problem)
+    else:
+        _require_positive_mean(problem)
+        weights, report = _max_return(problem)
+    return _result(problem, weights, report, sample, estimate)
+
+
+def clean_weights(problem: Problem, weights: FloatArray) -> FloatArray:
+    """Snap solver rounding onto the bounds; larger violations are a solver failure."""
+    violation = np.maximum(problem.lower - weights, weights - problem.upper).max()
+    if violation > 1e-7:
+        raise OptimizerError(
+            OptimizerErrorCode.SOLVER_FAILED,
+            f"HiGHS returned weights {violation:.2e} outside their bounds",
+        )
+    snapped = np.clip(weights, problem.lower, problem.upper)
+    snapped[np.abs(snapped) < WEIGHT_TOLERANCE] = 0.0
+    return snapped
+
+
+def _require_positive_mean(problem: Problem) -> None:
+    best = float(problem.mean.max())
+    if best <= 0:
+        raise OptimizerError(
+            OptimizerErrorCode.NO_POSITIVE_MEAN,
+            f"no strategy has a positive mean daily return (best {best:.3e}); "
+            f"{problem.settings.method} would only choose the smallest loss. Use min_cvar, "
+            "or review the backtests",
+            {"best_mean_return": best},
+        )
+
+
+def _max_return(problem: Problem) -> tuple[FloatArray, SolverReport]:
+    limit = problem.settings.cvar_limit
+    solution = HighsModel(primal_program(problem, return_cost(problem), limit)).solve()
+    if solution.status != SolveStatus.OPTIMAL:
+        _explain_infeasible(problem, limit)
+    weights = clean_weights(problem, solution.x[: problem.strategy_count])
+    objective = -solution.objective * return_scale(problem)
+    return weights, _report(solution, "primal Rockafellar-Uryasev LP", objective)
+
+
+def _min_cvar(problem: Problem) -> tuple[FloatArray, SolverReport]:
+    answer = solve_min_cvar_dual(problem)
+    if answer.solution.status != SolveStatus.OPTIMAL:
+        _explain_infeasible(problem, None)
+    weights = clean_weights(problem, answer.weights)
+    return weights, _report(answer.solution, "dual Rockafellar-Uryasev LP", answer.cvar)
+
+
+def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatArray, SolverReport]:
+    answer = solve_max_sharpe(problem, estimate.matrix)
+    if not answer.feasible:
+        total = problem.settings.sharpe_total_allocation
+        at_total = dataclasses.replace(
+            problem.settings,
+            method=Method.MIN_CVAR,
+            cvar_limit=None,
+            min_total_allocation=total,
+            max_total_allocation=total,
+        )
+        limit = problem.settings.cvar_limit
+        _explain_infeasible(dataclasses.replace(problem, settings=at_total), limit)
+        raise OptimizerError(
+            OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
+            f"no portfolio at total allocation {total:.0%} within the bounds has a positive "
+            "expected return, so the Sharpe ratio cannot be maximised",
+        )
+    weights = clean_weights(problem, answer.weights)
+    return weights, _report(answer.solution, "Charnes-Cooper QP", answer.solution.objective)
+
+
+def _explain_infeasible(problem: Problem, limit: float | None) -> None:
+    """Raise why no allocation fits: a CVaR limit below the reachable minimum, or the bounds."""
+    answer = solve_min_cvar_dual(problem)
+    if answer.solution.status == SolveStatus.OPTIMAL:
+        minimum = historical_cvar(
+            -(problem.returns @ clean_weights(problem, answer.weights)),
+            problem.settings.cvar_confidence,
+        )
+        if limit is None or minimum <= limit:
+            return
+        raise OptimizerError(
+            OptimizerErrorCode.CVAR_LIMIT_TOO_LOW,
+            f"the CVaR limit {limit:.4%} is below the lowest CVaR any allowed portfolio reaches, "
+            f"{minimum:.4%} (daily, {problem.settings.cvar_confidence:.0%}); raise the limit or "
+            "lower min_total_allocation",
+            {"cvar_limit": limit, "minimum_cvar": minimum},
+        )
+    raise OptimizerError(
+        OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
+        "no allocation satisfies the caps, floors, total allocation range and turnover limit "
+        "together; loosen the turnover limit or the floors",
+        {"turnover_budget": problem.turnover_budget or 0.0},
+    )
+
+
+def _report(solution: Solution, formulation: str, objective: float) -> SolverReport:
+    return SolverReport(
+        status=solution.status,
+        formulation=formulation,
+        objective=objective,
+        iterations=solution.iterations,
+        seconds=solution.seconds,
+    )
+
+
+def _result(
+    problem: Problem,
+    weights: FloatArray,
+    report: SolverReport,
+    sample: CovarianceEstimate,
+    estimate: CovarianceEstimate,
+) -> OptimizationResult:
+    ids = problem.strategy_ids
+    confidence = problem.settings.cvar_confidence
+    contributions = risk_contributions(problem.returns, sample.matrix, weights, confidence)
+    correlation = correlation_matrix(sample.matrix)
+    return OptimizationResult(
+        method=problem.settings.method,
+        strategy_ids=ids,
+        weights={i: float(w) for i, w in zip(ids, weights, strict=True)},
+        metrics=portfolio_metrics(problem.returns, weights, confidence),
+        correlation=tuple(tuple(row) for row in correlation.tolist()),
+        risk_contributions=dict(zip(ids, contributions, strict=True)),
+        covariance=estimate.estimator,
+        shrinkage=estimate.shrinkage,
+        solver=report,
+        settings=problem.settings,
+    )

@@ -1,0 +1,41 @@
+"""Ledoit-Wolf shrinkage, implemented with numpy, against its textbook definition."""
+
+import numpy as np
+import pytest
+
+from mats.domain.optimizer.covariance import ledoit_wolf
+from tests.unit.optimizer.builders import synthetic_returns
+
+
+def textbook_ledoit_wolf(returns: np.ndarray) -> tuple[np.ndarray, float]:
+    days, count = returns.shape
+    centred = returns - returns.mean(axis=0)
+    sample = centred.T @ centred / days
+    target = np.trace(sample) / count
+    distance = np.sum((sample - target * np.eye(count)) ** 2) / count
+    spread = sum(np.sum((np.outer(row, row) - sample) ** 2) for row in centred) / (count * days**2)
+    shrinkage = min(spread, distance) / distance
+    return shrinkage * target * np.eye(count) + (1 - shrinkage) * sample, shrinkage
+
+
+@pytest.mark.parametrize(("count", "days"), [(4, 80), (12, 30), (30, 20)])
+def test_ledoit_wolf_matches_the_textbook_formula(count: int, days: int) -> None:
+    returns = synthetic_returns(count, days, seed=count)
+
+    matrix, shrinkage = ledoit_wolf(returns)
+    expected, expected_shrinkage = textbook_ledoit_wolf(returns)
+
+    assert shrinkage == pytest.approx(expected_shrinkage, rel=1e-10)
+    assert np.allclose(matrix, expected, rtol=1e-10, atol=0)
+    assert np.linalg.eigvalsh(matrix)[0] > 0
+
+
+def test_ledoit_wolf_matches_scikit_learn_when_installed() -> None:
+    covariance = pytest.importorskip("sklearn.covariance")
+    returns = synthetic_returns(10, 60, seed=3)
+
+    matrix, shrinkage = ledoit_wolf(returns)
+    reference = covariance.LedoitWolf().fit(returns)
+
+    assert shrinkage == pytest.approx(reference.shrinkage_, rel=1e-10)
+    assert np.allclose(matrix, reference.covariance_, rtol=1e-10, atol=0)
