@@ -201,7 +201,7 @@ def prepare_desk(services: Any, sender_id: str) -> None:
         multiplier=Decimal(50),
         margin_per_unit=Decimal(13_000),
     )
-    operations.set_allocation({"bench": Decimal(10)}, approved_by="bench")
+    services.allocations.set_custom({"bench": Decimal(10)}, approved_by="bench")
 
 
 def summarise(floor: list[float], samples: dict[str, list[float]]) -> dict[str, Any]:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from mats.contracts import EncodedMessage, SignalV1
 from mats.domain.alerts import Alert
+from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
+from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
+from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.senders import Sender
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.strategies import Strategy, StrategyFilter
@@ -205,3 +209,111 @@ class InMemoryAlertStore:
 
     def list_alerts(self, *, limit: int) -> Sequence[Alert]:
         return sorted(self.alerts.values(), key=lambda a: a.created_at, reverse=True)[:limit]
+
+
+class InMemoryPortfolio:
+    """Backtests, allocations, the activation log, runs and jobs, with create-once semantics."""
+
+    def __init__(self) -> None:
+        self.backtests: dict[str, BacktestRecord] = {}
+        self.allocations: dict[str, Allocation] = {}
+        self.activations: dict[int, Activation] = {}
+        self.claims: dict[date, str] = {}
+        self.runs: dict[str, OptimizationRun] = {}
+        self.sandboxes: dict[str, SandboxRun] = {}
+        self.jobs: dict[str, BacktestJob] = {}
+        self.settings: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    def put_backtest(self, record: BacktestRecord) -> None:
+        self.backtests[record.summary.strategy_id] = record
+
+    def backtest_summaries(self) -> Sequence[BacktestSummary]:
+        return [self.backtests[k].summary for k in sorted(self.backtests)]
+
+    def backtest_summary(self, strategy_id: str) -> BacktestSummary | None:
+        record = self.backtests.get(strategy_id)
+        return record.summary if record else None
+
+    def backtest_series(self, strategy_ids: Sequence[str]) -> Mapping[str, BacktestSeries]:
+        return {i: self.backtests[i].series for i in strategy_ids if i in self.backtests}
+
+    def create_allocation(self, allocation: Allocation) -> None:
+        with self._lock:
+            if allocation.allocation_id in self.allocations:
+                raise ConflictError(allocation.allocation_id)
+            self.allocations[allocation.allocation_id] = allocation
+
+    def put_allocation(self, allocation: Allocation) -> None:
+        self.allocations[allocation.allocation_id] = allocation
+
+    def put_allocations(self, allocations: Sequence[Allocation]) -> None:
+        for allocation in allocations:
+            self.put_allocation(allocation)
+
+    def get_allocation(self, allocation_id: str) -> Allocation | None:
+        return self.allocations.get(allocation_id)
+
+    def list_allocations(self, *, limit: int, before: str | None = None) -> Sequence[Allocation]:
+        ordered = sorted(
+            self.allocations.values(), key=lambda a: (a.created_at, a.allocation_id), reverse=True
+        )
+        if before is not None:
+            ids = [a.allocation_id for a in ordered]
+            ordered = ordered[ids.index(before) + 1 :] if before in ids else []
+        return ordered[:limit]
+
+    def allocations_with_status(self, status: AllocationStatus) -> Sequence[Allocation]:
+        return [a for a in self.list_allocations(limit=10_000) if a.status is status]
+
+    def head(self) -> Activation | None:
+        return self.activations[max(self.activations)] if self.activations else None
+
+    def append_activation(self, activation: Activation) -> None:
+        with self._lock:
+            if activation.sequence in self.activations:
+                raise ConflictError(f"activation {activation.sequence} is taken")
+            self.activations[activation.sequence] = activation
+
+    def claim_run_date(self, run_date: date, run_id: str) -> str | None:
+        with self._lock:
+            holder = self.claims.get(run_date)
+            if holder is None:
+                self.claims[run_date] = run_id
+            return holder
+
+    def release_run_date(self, run_date: date, run_id: str) -> None:
+        self.claims[run_date] = run_id
+
+    def create_run(self, run: OptimizationRun) -> None:
+        with self._lock:
+            if run.run_id in self.runs:
+                raise ConflictError(run.run_id)
+            self.runs[run.run_id] = run
+
+    def put_run(self, run: OptimizationRun) -> None:
+        self.runs[run.run_id] = run
+
+    def get_run(self, run_id: str) -> OptimizationRun | None:
+        return self.runs.get(run_id)
+
+    def list_runs(self, *, limit: int) -> Sequence[OptimizationRun]:
+        return sorted(self.runs.values(), key=lambda r: r.created_at, reverse=True)[:limit]
+
+    def put_sandbox(self, run: SandboxRun) -> None:
+        self.sandboxes[run.sandbox_id] = run
+
+    def get_sandbox(self, sandbox_id: str) -> SandboxRun | None:
+        return self.sandboxes.get(sandbox_id)
+
+    def put_job(self, job: BacktestJob) -> None:
+        self.jobs[job.job_id] = job
+
+    def get_job(self, job_id: str) -> BacktestJob | None:
+        return self.jobs.get(job_id)
+
+    def optimizer_settings(self) -> dict[str, Any] | None:
+        return self.settings
+
+    def put_optimizer_settings(self, settings: Mapping[str, Any]) -> None:
+        self.settings = dict(settings)

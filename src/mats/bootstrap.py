@@ -15,22 +15,28 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mats.adapters.clock import SystemClock
+from mats.adapters.oidc import GOOGLE_CERTS_URL, OidcSettings
 from mats.domain.cerebro.decisions import CerebroSettings, MismatchPolicy
 from mats.errors import ValidationError
 from mats.ports import (
     Clock,
     DecisionStore,
+    PortfolioStore,
     Publisher,
     SenderStore,
     SignalStore,
     StrategyStore,
 )
+from mats.services.allocations import AllocationService
+from mats.services.backtests import BacktestService
 from mats.services.cerebro import CerebroService
 from mats.services.ingest import IngestService, IngestSettings
 from mats.services.operations import OperationsService
+from mats.services.optimizer import OptimizerService
 from mats.services.registry import SenderService, StrategyService
 
 if TYPE_CHECKING:
@@ -46,6 +52,8 @@ class Settings:
     cerebro: CerebroSettings = field(default_factory=CerebroSettings)
     max_body_bytes: int = 32_768
     trusted_proxy_hops: int = 0
+    backtest_dir: Path | None = None
+    oidc: OidcSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,7 +78,21 @@ class Settings:
             cerebro=_cerebro_settings(env),
             max_body_bytes=_int(env, "MATS_MAX_BODY_BYTES", cls.max_body_bytes),
             trusted_proxy_hops=_int(env, "MATS_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
+            backtest_dir=Path(env["MATS_BACKTEST_DIR"]) if env.get("MATS_BACKTEST_DIR") else None,
+            oidc=_oidc_settings(env),
         )
+
+
+def _oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
+    audience = env.get("MATS_OIDC_AUDIENCE", "").strip()
+    if not audience:
+        return None
+    allowed = env.get("MATS_OIDC_ALLOWED_EMAILS", "")
+    return OidcSettings(
+        audience=audience,
+        allowed_emails=frozenset(e.strip() for e in allowed.split(",") if e.strip()),
+        certs_url=env.get("MATS_OIDC_CERTS_URL") or GOOGLE_CERTS_URL,
+    )
 
 
 def _cerebro_settings(env: Mapping[str, str]) -> CerebroSettings:
@@ -187,10 +209,20 @@ class Services:
         return FirestoreTradingState(self.firestore)
 
     @cached_property
+    def portfolio(self) -> PortfolioStore:
+        from mats.adapters.firestore.portfolio import FirestorePortfolio
+
+        return FirestorePortfolio(self.firestore)
+
+    @cached_property
     def decision_store(self) -> DecisionStore:
         from mats.adapters.firestore.decisions import FirestoreDecisionStore
 
-        return FirestoreDecisionStore(self.firestore, self.trading_state)
+        return FirestoreDecisionStore(self.firestore, self.trading_state, self.portfolio)
+
+    @cached_property
+    def allocations(self) -> AllocationService:
+        return AllocationService(self.portfolio, self.strategy_store, self.clock)
 
     @cached_property
     def cerebro(self) -> CerebroService:
@@ -210,11 +242,20 @@ class Services:
             positions=state,
             market=state,
             risk=state,
-            allocations=state,
             alerts=state,
             strategies=self.strategy_store,
             clock=self.clock,
         )
+
+    @cached_property
+    def backtests(self) -> BacktestService:
+        return BacktestService(
+            self.portfolio, self.publisher, self.clock, self.settings.backtest_dir
+        )
+
+    @cached_property
+    def optimizer(self) -> OptimizerService:
+        return OptimizerService(self.portfolio, self.strategy_store, self.allocations, self.clock)
 
     @cached_property
     def ingest(self) -> IngestService:

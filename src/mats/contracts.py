@@ -13,6 +13,8 @@ Topics and their message schemas:
   ``{strategy_id}/{symbol}``.
 - ``orders``: :class:`OrderV1`, zero or more per signal, decided by Cerebro; ordering key
   ``{account}/{symbol}`` so one account's orders on one instrument reach the bridge in order.
+- ``backtest-jobs``: :class:`BacktestJobV1`, one per requested backtest sync, handled by the
+  optimizer function in the background.
 """
 
 from __future__ import annotations
@@ -221,6 +223,24 @@ class OrderV1:
         return f"{self.account}/{self.symbol}"
 
 
+@dataclass(frozen=True)
+class BacktestJobV1:
+    """A request to (re)load backtests from the data directory: ``id`` is the job id."""
+
+    schema: ClassVar[str] = "mats.backtest_job.v1"
+    topic: ClassVar[str] = "backtest-jobs"
+
+    id: str
+    created_at: datetime
+    strategy_ids: tuple[str, ...] = ()
+
+    def attributes(self) -> dict[str, str]:
+        return {"schema": self.schema}
+
+    def ordering_key(self) -> str:
+        return ""
+
+
 class Message(Protocol):
     schema: ClassVar[str]
     topic: ClassVar[str]
@@ -236,7 +256,7 @@ class Message(Protocol):
     def ordering_key(self) -> str: ...
 
 
-SCHEMAS: dict[str, type[Any]] = {cls.schema: cls for cls in (SignalV1, OrderV1)}
+SCHEMAS: dict[str, type[Any]] = {cls.schema: cls for cls in (SignalV1, OrderV1, BacktestJobV1)}
 
 
 @dataclass(frozen=True)

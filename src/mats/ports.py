@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from mats.contracts import EncodedMessage, OrderV1, SignalV1
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import Alert
+from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.market import FxRate, Instrument, Quote
-from mats.domain.portfolio import Allocation
+from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
+from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import RiskSetting
 from mats.domain.senders import Sender
 from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
@@ -193,14 +195,70 @@ class RiskStore(Protocol):
     def list_risk(self) -> Sequence[RiskSetting]: ...
 
 
-class AllocationStore(Protocol):
-    def activate(self, allocation: Allocation) -> Sequence[str]:
-        """Store ``allocation`` as ACTIVE and archive every other ACTIVE one; return those ids."""
+class PortfolioStore(Protocol):
+    """Backtests, allocations with their activation log, optimisation and sandbox runs, jobs."""
+
+    def put_backtest(self, record: BacktestRecord) -> None: ...
+
+    def backtest_summaries(self) -> Sequence[BacktestSummary]: ...
+
+    def backtest_summary(self, strategy_id: str) -> BacktestSummary | None: ...
+
+    def backtest_series(self, strategy_ids: Sequence[str]) -> Mapping[str, BacktestSeries]: ...
+
+    def create_allocation(self, allocation: Allocation) -> None:
+        """Store a new allocation; raise ``ConflictError`` if its id is taken."""
         ...
 
-    def active(self) -> Allocation | None: ...
+    def put_allocation(self, allocation: Allocation) -> None: ...
 
-    def list_allocations(self, *, limit: int) -> Sequence[Allocation]: ...
+    def put_allocations(self, allocations: Sequence[Allocation]) -> None:
+        """Write several allocations in one batch (status changes of an activation)."""
+        ...
+
+    def get_allocation(self, allocation_id: str) -> Allocation | None: ...
+
+    def list_allocations(self, *, limit: int, before: str | None = None) -> Sequence[Allocation]:
+        """Newest first; ``before`` continues after that allocation id."""
+        ...
+
+    def allocations_with_status(self, status: AllocationStatus) -> Sequence[Allocation]: ...
+
+    def head(self) -> Activation | None:
+        """The newest activation, which names the ACTIVE allocation."""
+        ...
+
+    def append_activation(self, activation: Activation) -> None:
+        """Add the next activation; raise ``ConflictError`` if its sequence is taken."""
+        ...
+
+    def claim_run_date(self, run_date: date, run_id: str) -> str | None:
+        """Claim a date for a nightly run; return the run id already holding it, if any."""
+        ...
+
+    def release_run_date(self, run_date: date, run_id: str) -> None: ...
+
+    def create_run(self, run: OptimizationRun) -> None:
+        """Store a new run; raise ``ConflictError`` if its id is taken."""
+        ...
+
+    def put_run(self, run: OptimizationRun) -> None: ...
+
+    def get_run(self, run_id: str) -> OptimizationRun | None: ...
+
+    def list_runs(self, *, limit: int) -> Sequence[OptimizationRun]: ...
+
+    def put_sandbox(self, run: SandboxRun) -> None: ...
+
+    def get_sandbox(self, sandbox_id: str) -> SandboxRun | None: ...
+
+    def put_job(self, job: BacktestJob) -> None: ...
+
+    def get_job(self, job_id: str) -> BacktestJob | None: ...
+
+    def optimizer_settings(self) -> dict[str, Any] | None: ...
+
+    def put_optimizer_settings(self, settings: Mapping[str, Any]) -> None: ...
 
 
 class AlertStore(Protocol):

@@ -69,7 +69,7 @@ def desk(services: Any) -> dict[str, Any]:
         lot_size=Decimal(1),
         margin_rate=Decimal("0.5"),
     )
-    operations.set_allocation({strategy_id: Decimal(20)}, approved_by="test")
+    services.allocations.set_custom({strategy_id: Decimal(20)}, approved_by="test")
     return {"sender": issued, "strategy_id": strategy_id, "account": account, "symbol": symbol}
 
 
@@ -193,9 +193,9 @@ def test_temporary_publish_failure_retries_with_the_same_order_bytes(
 def test_an_approved_allocation_or_a_halt_applies_to_the_very_next_signal(
     stack: Stack, services: Any, desk: dict[str, Any]
 ) -> None:
-    services.operations.set_allocation({desk["strategy_id"]: Decimal(0)}, approved_by="test")
+    services.allocations.set_custom({desk["strategy_id"]: Decimal(0)}, approved_by="test")
     unallocated = post_alert(stack, desk, time="2026-11-20T10:00:00Z")
-    services.operations.set_allocation({desk["strategy_id"]: Decimal(5)}, approved_by="test")
+    services.allocations.set_custom({desk["strategy_id"]: Decimal(5)}, approved_by="test")
     allocated = post_alert(stack, desk, time="2026-11-20T10:01:00Z")
     services.operations.set_risk(
         RiskState.HALTED, strategy_id=desk["strategy_id"], reason="test", set_by="test"

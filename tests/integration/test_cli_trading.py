@@ -188,7 +188,7 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
         "0.25",
     )
     activated = mats_json(stack, "allocations", "set", f"{strategy_id}=10", "--notes", "cli test")
-    shown = mats_json(stack, "allocations", "show")
+    shown = mats_json(stack, "allocations", "current")
     history = mats_json(stack, "allocations", "history", "--limit", "3")
     sender = setup["sender"]
     sent = mats_json(

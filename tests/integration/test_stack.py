@@ -45,7 +45,7 @@ def test_stack_json_names_every_endpoint(demo_stack: Stack) -> None:
     for key in ("ingest_url", "firestore_emulator_host", "pubsub_emulator_host", "project_id"):
         assert info[key]
     assert info["ingest_url"].startswith("http://127.0.0.1:")
-    assert set(info["child_pids"]) == {"firestore", "pubsub", "ingest", "cerebro"}
+    assert set(info["child_pids"]) == {"firestore", "pubsub", "ingest", "cerebro", "optimizer"}
 
 
 def test_demo_data_covers_every_status_and_mode(demo_stack: Stack) -> None:
@@ -56,6 +56,21 @@ def test_demo_data_covers_every_status_and_mode(demo_stack: Stack) -> None:
     assert len({s["account"] for s in listed}) >= 3
     sender_id = demo_stack.info["demo_sender_id"]
     assert all(s["sender_ids"] == [sender_id] for s in listed)
+
+
+def test_the_demo_starts_with_backtests_and_a_recommendation_to_review(demo_stack: Stack) -> None:
+    backtests = json.loads(cli(demo_stack, "backtests", "list", "--json").stdout)
+    run = json.loads(cli(demo_stack, "optimize", "latest", "--json").stdout)
+    pending = json.loads(cli(demo_stack, "allocations", "recommendation", "--json").stdout)
+
+    assert len(backtests) == 6
+    assert all(b["statistics"]["expected_alpha_per_trade"] is not None for b in backtests)
+    assert run["status"] == "COMPLETED"
+    left_out = {e["strategy_id"] for e in run["excluded"]}
+    assert left_out == {"btc-breakout", "eth-carry", "gold-swing"}
+    assert pending["recommendation"]["run_id"] == run["run_id"]
+    assert pending["current"]["approved_by"] == "demo"
+    assert f"optimisation {run['run_id']} COMPLETED" in demo_stack.log.read_text()
 
 
 def test_the_printed_curl_example_works_as_shown(demo_stack: Stack) -> None:

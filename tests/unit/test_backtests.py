@@ -111,16 +111,19 @@ def test_a_configured_calendar_gap_is_enforced() -> None:
     assert raised.value.line == 4
 
 
-def test_metadata_parses_margin_as_decimal() -> None:
-    text = "strategy_id,margin_per_unit,currency\ntrend-es,12500.50,USD\nbtc-swing,0,USDT\n"
+def test_metadata_parses_margin_and_unit_cost_as_decimals() -> None:
+    text = "strategy_id,margin_per_unit,currency\ntrend-es,12500.50,USD\nbtc-swing,0,usd$\n"
 
     with pytest.raises(BacktestFileError) as raised:
         parse_strategy_metadata(text, "meta.csv")
     assert raised.value.line == 3
 
-    metadata = parse_strategy_metadata(text.replace("USDT", "EUR"), "meta.csv")
+    metadata = parse_strategy_metadata(text.replace("usd$", "USDT"), "meta.csv")
     assert metadata["trend-es"].margin_per_unit == Decimal("12500.50")
-    assert metadata["btc-swing"].currency == "EUR"
+    assert metadata["btc-swing"].currency == "USDT"
+    assert metadata["trend-es"].unit_cost is None
+    with_cost = "strategy_id,margin_per_unit,currency,unit_cost\naapl,0,USD,187.50\n"
+    assert parse_strategy_metadata(with_cost, "meta.csv")["aapl"].unit_cost == Decimal("187.50")
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,17 @@ Every command takes ``--help`` and ``--json``. Errors print ``error: ...`` (or a
 
 from __future__ import annotations
 
-from mats.cli import allocations, decisions, senders, signals, stack, strategies, trading
+from mats.cli import (
+    allocations,
+    backtests,
+    decisions,
+    optimize,
+    senders,
+    signals,
+    stack,
+    strategies,
+    trading,
+)
 from mats.cli.app import cli
 
 for command in (
@@ -17,6 +27,9 @@ for command in (
     strategies.strategies,
     signals.signals,
     allocations.allocations,
+    backtests.backtests,
+    optimize.optimize,
+    optimize.sandbox,
     trading.accounts,
     trading.positions,
     trading.instruments,

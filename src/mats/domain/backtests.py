@@ -11,8 +11,9 @@ The file (UTF-8 text, comma-separated, a header row first; header names are case
   trade is the compounded total return divided by the number of trades.
 - any other column is ignored and listed in ``ignored_columns`` so the caller can log it.
 
-Metadata is a second CSV, ``strategy_id,margin_per_unit,currency`` (margin in the currency, as a
-decimal; currency a three-letter code). Every error names the file, the line and the problem.
+Metadata is a second CSV, ``strategy_id,margin_per_unit,currency[,unit_cost]`` (margin and unit
+cost in the currency, as decimals; currency a code such as USD or USDT). Every error names the
+file, the line and the problem.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -34,7 +35,7 @@ from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
 from mats.errors import ValidationError
 
 VALUE_COLUMNS = ("return", "equity")
-CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
 METADATA_COLUMNS = ("strategy_id", "margin_per_unit", "currency")
 
 
@@ -79,9 +80,16 @@ class BacktestStatistics:
 
 @dataclass(frozen=True)
 class StrategyMetadata:
+    """Per-strategy facts a return series cannot carry.
+
+    ``unit_cost`` is what one minimum tradable unit costs (lot x price); without it the margin per
+    unit stands in for it when working out the minimum account size.
+    """
+
     strategy_id: str
     margin_per_unit: Decimal
     currency: str
+    unit_cost: Decimal | None = None
 
 
 def parse_backtest_csv(text: str, source: str, max_gap_days: int | None = None) -> BacktestSeries:
@@ -145,19 +153,20 @@ def backtest_statistics(series: BacktestSeries) -> BacktestStatistics:
 
 
 def parse_strategy_metadata(text: str, source: str) -> Mapping[str, StrategyMetadata]:
-    """Parse ``strategy_id,margin_per_unit,currency`` rows into metadata by strategy id."""
+    """Parse ``strategy_id,margin_per_unit,currency[,unit_cost]`` rows by strategy id."""
     rows = _rows(text, source)
     header_line, header = next(rows, (1, []))
     names = [name.strip().casefold() for name in header]
-    if names != list(METADATA_COLUMNS):
+    if names[:3] != list(METADATA_COLUMNS) or names[3:] not in ([], ["unit_cost"]):
+        expected = ",".join(METADATA_COLUMNS)
         raise BacktestFileError(
-            source, header_line, f"header must be {','.join(METADATA_COLUMNS)}; got {header}"
+            source, header_line, f"header must be {expected}[,unit_cost]; got {header}"
         )
     found: dict[str, StrategyMetadata] = {}
     for line, row in rows:
-        if len(row) != len(METADATA_COLUMNS):
-            raise BacktestFileError(source, line, f"expected 3 fields, got {len(row)}")
-        strategy_id, margin_text, currency = (field.strip() for field in row)
+        if len(row) != len(names):
+            raise BacktestFileError(source, line, f"expected {len(names)} fields, got {len(row)}")
+        strategy_id, margin_text, currency, *rest = (field.strip() for field in row)
         if not strategy_id:
             raise BacktestFileError(source, line, "strategy_id is empty")
         if strategy_id in found:
@@ -165,7 +174,8 @@ def parse_strategy_metadata(text: str, source: str) -> Mapping[str, StrategyMeta
         margin = _decimal(margin_text, source, line)
         if not CURRENCY_PATTERN.match(currency):
             raise BacktestFileError(source, line, f"currency must be like USD; got {currency!r}")
-        found[strategy_id] = StrategyMetadata(strategy_id, margin, currency)
+        unit_cost = _decimal(rest[0], source, line) if rest and rest[0] else None
+        found[strategy_id] = StrategyMetadata(strategy_id, margin, currency, unit_cost)
     return found
 
 
@@ -259,3 +269,62 @@ def _returns(values: list[float], column: str, dates: list[date]) -> tuple[list[
         return values, dates
     returns = [after / before - 1.0 for before, after in itertools.pairwise(values)]
     return returns, dates[1:]
+
+
+@dataclass(frozen=True)
+class BacktestSummary:
+    """What MATS keeps about a strategy's backtest besides the series itself.
+
+    Stored as ``strategy_backtest_data/{strategy_id}``; the daily series lives beside it (see
+    :class:`BacktestRecord`) so that readers needing only the figures stay light.
+    """
+
+    strategy_id: str
+    source: str
+    statistics: BacktestStatistics
+    updated_at: datetime
+    margin_per_unit: Decimal | None = None
+    unit_cost: Decimal | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class BacktestRecord:
+    summary: BacktestSummary
+    series: BacktestSeries
+
+
+def build_record(
+    strategy_id: str,
+    series: BacktestSeries,
+    metadata: StrategyMetadata | None,
+    now: datetime,
+) -> BacktestRecord:
+    """Score a parsed series and attach its metadata, ready to store in one write."""
+    summary = BacktestSummary(
+        strategy_id=strategy_id,
+        source=series.source,
+        statistics=backtest_statistics(series),
+        updated_at=now,
+        margin_per_unit=metadata.margin_per_unit if metadata else None,
+        unit_cost=metadata.unit_cost if metadata else None,
+        currency=metadata.currency if metadata else None,
+    )
+    return BacktestRecord(summary, series)
+
+
+def validate_series(series: BacktestSeries, field: str) -> BacktestSeries:
+    """Check a series that did not come from a CSV: same lengths, dates rising, returns sane."""
+    if len(series.dates) != len(series.returns):
+        raise ValidationError(field, "dates and returns must have the same length")
+    if len(series.returns) < 2:
+        raise ValidationError(field, "needs at least 2 daily returns")
+    for index, (earlier, later) in enumerate(itertools.pairwise(series.dates), start=1):
+        if later <= earlier:
+            raise ValidationError(
+                f"{field}.dates[{index}]", f"{later} does not come after {earlier}"
+            )
+    for index, value in enumerate(series.returns):
+        if not math.isfinite(value) or value <= -1:
+            raise ValidationError(f"{field}.returns[{index}]", f"{value} is not a daily return")
+    return series

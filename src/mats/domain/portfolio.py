@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from mats.errors import ValidationError
@@ -23,7 +23,11 @@ class AllocationStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Allocation:
-    """Percent of account equity each strategy may use; ids are ``ALLOC_{YYYYMMDD}_{HHMMSS}``."""
+    """Percent of account equity each strategy may use; ids are ``ALLOC_{YYYYMMDD}_{HHMMSS}``.
+
+    ``source`` is ``optimizer`` (a nightly recommendation, with its ``run_id``) or ``manual``
+    (an operator's edit, with the allocation it was ``based_on``).
+    """
 
     allocation_id: str
     allocations: dict[str, Decimal]
@@ -34,6 +38,10 @@ class Allocation:
     source: str = "manual"
     notes: str | None = None
     metrics: dict[str, Decimal] = field(default_factory=dict)
+    run_id: str | None = None
+    based_on: str | None = None
+    rejected_by: str | None = None
+    rejection_reason: str | None = None
 
     def percent_for(self, strategy_id: str) -> Decimal:
         return self.allocations.get(strategy_id, Decimal(0))
@@ -62,3 +70,32 @@ def validate_allocations(allocations: dict[str, Decimal]) -> dict[str, Decimal]:
 
 def allocation_id(at: datetime) -> str:
     return f"ALLOC_{at:%Y%m%d_%H%M%S}"
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One entry of the activation log: ``sequence`` n made ``allocation_id`` the ACTIVE one.
+
+    The log is append-only and each entry is created exactly once, so the entry with the highest
+    sequence names the one ACTIVE allocation even while statuses are being updated.
+    """
+
+    sequence: int
+    allocation_id: str
+    allocations: dict[str, Decimal]
+    activated_at: datetime
+    approved_by: str
+    previous_allocation_id: str | None = None
+
+
+def activation_id(sequence: int) -> str:
+    return f"{sequence:010d}"
+
+
+def percents_from_weights(weights: dict[str, float]) -> dict[str, Decimal]:
+    """Turn optimiser weights (0.2534...) into percents rounded down to 0.01 (25.34)."""
+    return {
+        strategy_id: (Decimal(str(weight)) * 100).quantize(Decimal("0.01"), rounding=ROUND_FLOOR)
+        for strategy_id, weight in weights.items()
+        if weight > 0
+    }

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from pathlib import Path
 
+import numpy as np
+
+from mats.bootstrap import Services
 from mats.contracts import TradingMode
 from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
-from mats.services.operations import OperationsService
-from mats.services.registry import IssuedSecret, SenderService, StrategyChanges, StrategyService
+from mats.services.registry import IssuedSecret, StrategyChanges
 
 DEMO_SENDER_NAME = "Demo Signals"
 
@@ -89,13 +92,13 @@ DEMO_ALLOCATION = {
 }
 
 
-def seed_demo(
-    senders: SenderService, strategies: StrategyService, operations: OperationsService
-) -> IssuedSecret:
-    """Create the demo sender, strategies, accounts, instruments and allocation.
+def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
+    """Create the demo sender, strategies, accounts, instruments, backtests and allocation.
 
     Returns the sender with its one-time secret.
     """
+    senders, strategies = services.senders, services.strategies
+    operations, allocations = services.operations, services.allocations
     issued = senders.create(DEMO_SENDER_NAME, rate_limit_per_minute=600)
     for strategy_id, changes in DEMO_STRATEGIES.items():
         assigned = dataclasses.replace(changes, sender_ids=(issued.sender.sender_id,))
@@ -123,9 +126,50 @@ def seed_demo(
             margin_per_unit=_optional(per_unit),
             exchange=exchange,
         )
-    operations.set_allocation(DEMO_ALLOCATION, approved_by="demo", notes="demo allocation")
+    allocations.set_custom(DEMO_ALLOCATION, approved_by="demo", notes="demo allocation")
+    report = services.backtests.ingest_directory(backtest_dir)
+    if report.failed:
+        raise RuntimeError(f"demo backtests did not load: {report.failed}")
     return issued
 
 
 def _optional(value: str | None) -> Decimal | None:
     return Decimal(value) if value is not None else None
+
+
+# strategy: daily mean, daily volatility, trades per day, margin per unit, currency, unit cost
+DEMO_BACKTESTS = {
+    "trend-es": (0.00055, 0.011, 0.20, "13000", "USD", "250000"),
+    "meanrev-spy": (0.00040, 0.008, 0.60, "112.50", "USD", "450"),
+    "momentum-aapl": (0.00050, 0.013, 0.35, "47.50", "USD", "190"),
+    "btc-breakout": (0.00090, 0.030, 0.25, "0.90", "USDT", "0.90"),
+    "eth-carry": (0.00030, 0.020, 0.50, "0.35", "USDT", "0.35"),
+    "gold-swing": (0.00025, 0.009, 0.15, "11000", "USD", "200000"),
+}
+DEMO_BACKTEST_DAYS = 756
+
+
+def write_demo_backtests(directory: Path) -> Path:
+    """Write three years of fat-tailed daily returns per demo strategy, plus metadata.csv."""
+    directory.mkdir(parents=True, exist_ok=True)
+    generator = np.random.default_rng(20261121)
+    days = np.busday_offset("2023-11-01", np.arange(DEMO_BACKTEST_DAYS), roll="forward")
+    market = generator.standard_t(4, DEMO_BACKTEST_DAYS) / np.sqrt(2)
+    for strategy_id, (mean, volatility, trade_rate, *_) in DEMO_BACKTESTS.items():
+        own = generator.standard_t(4, DEMO_BACKTEST_DAYS) / np.sqrt(2)
+        returns = mean + volatility * (0.4 * market + np.sqrt(1 - 0.16) * own)
+        trades = generator.poisson(trade_rate, DEMO_BACKTEST_DAYS)
+        rows = [
+            f"{day},{value:.8f},{count}"
+            for day, value, count in zip(days, returns, trades, strict=True)
+        ]
+        (directory / f"{strategy_id}.csv").write_text(
+            "date,return,trades\n" + "\n".join(rows) + "\n"
+        )
+    metadata = [
+        f"{strategy_id},{margin},{currency},{unit_cost}"
+        for strategy_id, (*_, margin, currency, unit_cost) in DEMO_BACKTESTS.items()
+    ]
+    header = "strategy_id,margin_per_unit,currency,unit_cost\n"
+    (directory / "metadata.csv").write_text(header + "\n".join(metadata) + "\n")
+    return directory

@@ -16,16 +16,19 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import IO, Any
 
 from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import Services, bootstrap
 from mats.errors import MatsError
-from mats.localstack.demo import seed_demo
+from mats.localstack.demo import seed_demo, write_demo_backtests
 from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
 from mats.localstack.processes import (
     Child,
@@ -40,7 +43,7 @@ from mats.localstack.processes import (
 from mats.localstack.topology import apply_topology, load_topology
 
 LOCAL_PROJECT = "mats-local"
-FUNCTIONS = {"ingest": "http", "cerebro": "cloudevent"}
+FUNCTIONS = {"ingest": "http", "cerebro": "cloudevent", "optimizer": "http"}
 SWEEP_INTERVAL_SECONDS = 10.0
 
 
@@ -89,8 +92,8 @@ def run_stack(options: StackOptions, out: IO[str] = sys.stdout) -> int:
         children: list[Child] = []
         services: Services | None = None
         try:
-            services = _start(options, state_dir, children, out)
-            return _watch(services, children, stop, out)
+            services, nightly = _start(options, state_dir, children, out)
+            return _watch(services, nightly, children, stop, out)
         finally:
             if services is not None:
                 services.close()  # Before the emulator goes, so its channel closes quietly.
@@ -127,16 +130,22 @@ def _already_running_message(state_dir: Path) -> str:
     )
 
 
-def _start(options: StackOptions, state_dir: Path, children: list[Child], out: IO[str]) -> Services:
+def _start(
+    options: StackOptions, state_dir: Path, children: list[Child], out: IO[str]
+) -> tuple[Services, NightlyRun]:
     root = repo_root()
     ports = Ports.choose(options.port_base)
     logs = state_dir / "logs"
     firestore_host = f"127.0.0.1:{ports.firestore}"
     pubsub_host = f"127.0.0.1:{ports.pubsub}"
+    backtest_dir = Path(os.environ.get("MATS_BACKTEST_DIR") or state_dir / "backtests")
+    if options.seed_demo:
+        write_demo_backtests(backtest_dir)
     cloud_env = {
         "GOOGLE_CLOUD_PROJECT": options.project_id,
         "FIRESTORE_EMULATOR_HOST": firestore_host,
         "PUBSUB_EMULATOR_HOST": pubsub_host,
+        "MATS_BACKTEST_DIR": str(backtest_dir),
     }
     os.environ.update(cloud_env)
     print("Starting the MATS local stack...", file=out, flush=True)
@@ -184,11 +193,7 @@ def _start(options: StackOptions, state_dir: Path, children: list[Child], out: I
     topology = load_topology(root / TOPOLOGY)
     apply_topology(PubSubAdmin(options.project_id), topology, function_urls)
     services = bootstrap()
-    demo = (
-        seed_demo(services.senders, services.strategies, services.operations)
-        if options.seed_demo
-        else None
-    )
+    demo = seed_demo(services, backtest_dir) if options.seed_demo else None
 
     info: dict[str, Any] = {
         "project_id": options.project_id,
@@ -207,7 +212,10 @@ def _start(options: StackOptions, state_dir: Path, children: list[Child], out: I
         _save_demo_secret(state_dir, demo.sender.sender_id, demo.secret)
     _write_json(state_dir / STACK_FILE, info)
     _print_summary(info, state_dir, demo.secret if demo else None, out)
-    return services
+    nightly = NightlyRun(f"{function_urls['optimizer']}/run", _optimize_at(), out)
+    if demo is not None:
+        nightly.trigger()  # So the demo starts with a recommendation to review.
+    return services, nightly
 
 
 def _function_child(
@@ -239,7 +247,13 @@ def _function_child(
     return Child(name, argv, env, logs / f"{name}.log", cwd=root / "functions" / name)
 
 
-def _watch(services: Services, children: list[Child], stop: threading.Event, out: IO[str]) -> int:
+def _watch(
+    services: Services,
+    nightly: NightlyRun,
+    children: list[Child],
+    stop: threading.Event,
+    out: IO[str],
+) -> int:
     next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
     while not stop.wait(0.5):
         dead = [child for child in children if not child.alive()]
@@ -249,7 +263,53 @@ def _watch(services: Services, children: list[Child], stop: threading.Event, out
         if time.monotonic() >= next_sweep:
             next_sweep = time.monotonic() + SWEEP_INTERVAL_SECONDS
             _sweep(services.ingest.publish_pending, out)
+        if nightly.due(datetime.now(UTC)):
+            nightly.trigger()
     return 0
+
+
+class NightlyRun:
+    """Cloud Scheduler's part locally: POST the optimizer's /run once a day at a set UTC time."""
+
+    def __init__(self, url: str, at: dt_time, out: IO[str]) -> None:
+        self._url = url
+        self._at = at
+        self._out = out
+        self._next = self._following(datetime.now(UTC))
+
+    def due(self, now: datetime) -> bool:
+        return now >= self._next
+
+    def trigger(self) -> None:
+        self._next = self._following(datetime.now(UTC))
+        request = urllib.request.Request(  # noqa: S310 - the stack's own loopback URL.
+            self._url, data=b"{}", headers={"Content-Type": "application/json"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
+                run = json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            print(f"nightly optimisation could not run: {error}", file=self._out, flush=True)
+            return
+        outcome = run.get("allocation_id") or run.get("error") or "no allocation"
+        print(
+            f"optimisation {run.get('run_id')} {run.get('status')}: {outcome} "
+            "(review with `mats allocations recommendation`)",
+            file=self._out,
+            flush=True,
+        )
+
+    def _following(self, now: datetime) -> datetime:
+        today = datetime.combine(now.date(), self._at, tzinfo=UTC)
+        return today if today > now else today + timedelta(days=1)
+
+
+def _optimize_at() -> dt_time:
+    raw = os.environ.get("MATS_OPTIMIZE_AT", "22:00")
+    try:
+        return dt_time.fromisoformat(raw)
+    except ValueError:
+        raise MatsError(f"MATS_OPTIMIZE_AT must be HH:MM (UTC); got {raw!r}") from None
 
 
 def _sweep(publish_pending: Callable[..., int], out: IO[str]) -> None:

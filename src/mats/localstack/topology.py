@@ -27,6 +27,7 @@ class SubscriptionSpec:
     name: str
     topic: str
     push_function: str | None = None
+    push_path: str = "/"
     ordering: bool = False
     ack_deadline_seconds: int = 60
     min_backoff_seconds: int = 10
@@ -73,9 +74,10 @@ def apply_topology(
     for subscription in topology.subscriptions:
         endpoint = None
         if subscription.push_function is not None:
-            endpoint = function_urls.get(subscription.push_function)
-            if endpoint is None:
+            base = function_urls.get(subscription.push_function)
+            if base is None:
                 continue
+            endpoint = base.rstrip("/") + subscription.push_path
         dead_letter = topology.topic(subscription.topic).dead_letter_topic if endpoint else None
         admin.ensure_subscription(
             subscription.name,

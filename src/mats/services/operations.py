@@ -1,13 +1,12 @@
-"""What operators set by hand until the bridge and the optimiser maintain it.
+"""What operators set by hand until the bridge maintains it.
 
-Accounts, ledger positions, instruments, quotes, FX rates, risk states and the ACTIVE allocation:
-each validated here before Cerebro ever sizes against it.
+Accounts, ledger positions, instruments, quotes, FX rates and risk states: each validated here
+before Cerebro ever sizes against it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from mats.domain.accounting import AccountState, StrategyPosition
@@ -21,30 +20,17 @@ from mats.domain.market import (
     validate_currency,
     validate_instrument,
 )
-from mats.domain.portfolio import (
-    Allocation,
-    AllocationStatus,
-    allocation_id,
-    validate_allocations,
-)
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
 from mats.errors import ValidationError
 from mats.ports import (
     AccountStore,
     AlertStore,
-    AllocationStore,
     Clock,
     MarketDataStore,
     PositionStore,
     RiskStore,
     StrategyStore,
 )
-
-
-@dataclass(frozen=True)
-class Activated:
-    allocation: Allocation
-    archived: tuple[str, ...]
 
 
 class OperationsService:
@@ -55,7 +41,6 @@ class OperationsService:
         positions: PositionStore,
         market: MarketDataStore,
         risk: RiskStore,
-        allocations: AllocationStore,
         alerts: AlertStore,
         strategies: StrategyStore,
         clock: Clock,
@@ -64,7 +49,6 @@ class OperationsService:
         self._positions = positions
         self._market = market
         self._risk = risk
-        self._allocations = allocations
         self._alerts = alerts
         self._strategies = strategies
         self._clock = clock
@@ -212,36 +196,6 @@ class OperationsService:
 
     def list_risk(self) -> Sequence[RiskSetting]:
         return self._risk.list_risk()
-
-    def set_allocation(
-        self, allocations: dict[str, Decimal], *, approved_by: str, notes: str | None = None
-    ) -> Activated:
-        """Make these percentages the ACTIVE allocation at once, archiving the previous one."""
-        if not allocations:
-            raise ValidationError("allocations", "give at least one STRATEGY=PERCENT")
-        for strategy_id in allocations:
-            if self._strategies.get(strategy_id) is None:
-                raise ValidationError(strategy_id, f"strategy {strategy_id!r} does not exist")
-        validate_allocations(allocations)
-        now = self._clock.now()
-        allocation = Allocation(
-            allocation_id=allocation_id(now),
-            allocations=allocations,
-            status=AllocationStatus.ACTIVE,
-            created_at=now,
-            activated_at=now,
-            approved_by=approved_by,
-            source="manual",
-            notes=notes,
-        )
-        archived = self._allocations.activate(allocation)
-        return Activated(allocation, tuple(archived))
-
-    def current_allocation(self) -> Allocation | None:
-        return self._allocations.active()
-
-    def allocation_history(self, *, limit: int) -> Sequence[Allocation]:
-        return self._allocations.list_allocations(limit=limit)
 
     def list_alerts(self, *, limit: int) -> Sequence[Alert]:
         return self._alerts.list_alerts(limit=limit)

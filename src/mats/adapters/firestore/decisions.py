@@ -1,5 +1,8 @@
 """Cerebro's reads and writes: every input in one round of reads, the decision in one batch.
 
+The ACTIVE allocation comes from the newest entry of the activation log, read on every signal, so
+an approval applies to the very next one.
+
 ``decisions/{signal_id}`` is created once (``create()``: a redelivered signal finds it and only
 re-publishes its stored messages). The same batch creates ``orders/{order_id}`` with status NEW,
 raises the decision's alerts and records an automatic risk change.
@@ -26,26 +29,29 @@ from mats.adapters.firestore.documents import (
     to_document,
     translated_errors,
 )
-from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts, newest_active
+from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts
 from mats.contracts import EncodedMessage, OrderV1, SignalV1
 from mats.domain.accounting import AccountState, StrategyPosition, position_id
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.market import FxRate, Instrument
-from mats.domain.portfolio import AllocationStatus
+from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.strategies import Strategy
-from mats.ports import StoredDecision, StoredOrder
+from mats.ports import PortfolioStore, StoredDecision, StoredOrder
 
 _OUTBOX_FIELDS = ("messages", "outbox_state", "message_ids", "published_at")
 _ORDER_FIELDS = ("status", "decided_at", "published_at")
 
 
 class FirestoreDecisionStore:
-    def __init__(self, client: firestore.Client, state: FirestoreTradingState) -> None:
+    def __init__(
+        self, client: firestore.Client, state: FirestoreTradingState, portfolio: PortfolioStore
+    ) -> None:
         self._client = client
         self._state = state
+        self._portfolio = portfolio
         self._decisions = client.collection(DECISIONS)
         self._orders = client.collection(ORDERS)
         self._pool: ThreadPoolExecutor | None = None
@@ -55,9 +61,7 @@ class FirestoreDecisionStore:
         """Read the decision inputs with three concurrent requests (plus FX when needed)."""
         pool = self._executor()
         documents = pool.submit(self._documents, signal)
-        active = pool.submit(
-            self._state.allocations.where, [("status", "==", AllocationStatus.ACTIVE.value)]
-        )
+        head = pool.submit(self._portfolio.head)
         positions = pool.submit(
             self._state.positions.where, [("strategy_id", "==", signal.strategy_id)]
         )
@@ -71,7 +75,7 @@ class FirestoreDecisionStore:
             strategy=found["strategy"],
             account=account,
             instrument=instrument,
-            allocation=newest_active(active.result()),
+            allocation=_active(head.result()),
             position=found["position"],
             strategy_pnl_today=sum((p.pnl_on(today) for p in strategy_positions), Decimal(0)),
             quote=found["quote"],
@@ -206,6 +210,20 @@ class FirestoreDecisionStore:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cerebro-read")
             return self._pool
+
+
+def _active(head: Activation | None) -> Allocation | None:
+    """The ACTIVE allocation as the newest activation recorded it."""
+    if head is None:
+        return None
+    return Allocation(
+        allocation_id=head.allocation_id,
+        allocations=head.allocations,
+        status=AllocationStatus.ACTIVE,
+        created_at=head.activated_at,
+        activated_at=head.activated_at,
+        approved_by=head.approved_by,
+    )
 
 
 def _outbox(messages: Sequence[EncodedMessage]) -> dict[str, Any]:

@@ -1,0 +1,155 @@
+"""Optimizer: the nightly allocation run, the sandbox, and background backtest syncs.
+
+Trigger: HTTPS, private. When ``MATS_OIDC_AUDIENCE`` is set every request must carry a Google
+OIDC token for that audience (Cloud Scheduler and Pub/Sub push sign theirs), from an email in
+``MATS_OIDC_ALLOWED_EMAILS`` when that is set; otherwise 401.
+
+Routes:
+- ``POST /run`` (Cloud Scheduler, nightly): body ``{"run_date": "YYYY-MM-DD", "force": false}``,
+  both optional. Stores ``portfolio_optimization_runs/OPT_...`` and a PENDING_APPROVAL
+  allocation; one run per date (a repeat answers with the first run). 200 with the run; a run
+  that FAILED for its inputs is still 200 (retrying cannot fix it); 503 when the store is down.
+- ``POST /sandbox``: body ``{"settings": {...}, "strategies": {"id": {"dates": [...], "returns":
+  [...]}}, "include_live": true}``. Stores and returns ``sandbox_runs/SBX_...``; live allocations
+  are never changed.
+- ``POST /jobs/backtest-sync``: Pub/Sub push of ``mats.backtest_job.v1`` from ``backtest-jobs``;
+  reloads backtests from ``MATS_BACKTEST_DIR`` with progress on ``backtest_jobs/{id}``.
+- ``GET /healthz``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import threading
+from datetime import date
+from typing import Any
+
+import flask
+import functions_framework
+
+from mats.adapters.oidc import Unauthenticated, verify_request
+from mats.bootstrap import Services, bootstrap
+from mats.codec import from_primitive, to_primitive
+from mats.contracts import BacktestJobV1, ContractError, decode
+from mats.domain.backtests import BacktestSeries, validate_series
+from mats.errors import MatsError, TemporaryError, ValidationError
+from mats.logs import configure_logging
+from mats.services.optimizer import SandboxRequest
+
+log = logging.getLogger("mats.functions.optimizer")
+_services: Services | None = None
+_services_lock = threading.Lock()
+
+
+def services() -> Services:
+    """Build the services on the first request, never at import (cold starts stay fast)."""
+    global _services  # noqa: PLW0603 - one composition root per instance, built lazily.
+    with _services_lock:
+        if _services is None:
+            configure_logging()
+            _services = bootstrap()
+        return _services
+
+
+@functions_framework.http
+def optimizer(request: flask.Request) -> flask.typing.ResponseReturnValue:
+    """Route one request."""
+    if request.path.rstrip("/") == "/healthz":
+        return {"status": "ok"}, 200
+    routes = {"/run": _run, "/sandbox": _sandbox, "/jobs/backtest-sync": _backtest_job}
+    handler = routes.get(request.path.rstrip("/"))
+    if handler is None:
+        return {"status": "not_found", "error": f"no route {request.path}"}, 404
+    if request.method != "POST":
+        return {"status": "method_not_allowed", "error": "use POST"}, 405
+    app = services()
+    try:
+        verify_request(request.headers, app.settings.oidc)
+    except Unauthenticated as error:
+        log.warning("optimizer request refused", extra={"reason": str(error)})
+        return {"status": "unauthorized", "error": "authentication failed"}, 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        body = {} if not request.get_data() else None
+    if body is None:
+        return {"status": "invalid", "field": "body", "error": "must be a JSON object"}, 400
+    try:
+        return handler(app, body)
+    except TemporaryError as error:
+        log.error("optimizer request failed; retry", extra={"error": str(error)})
+        return {"status": "unavailable", "error": str(error)}, 503
+    except ValidationError as error:
+        return {"status": "invalid", "field": error.field, "error": error.message}, 422
+    except MatsError as error:
+        return {"status": "invalid", "error": str(error)}, 422
+
+
+def _run(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    run_date = from_primitive(date, body["run_date"], "run_date") if body.get("run_date") else None
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        raise ValidationError("force", "expected true or false")
+    run = app.optimizer.run_nightly(run_date=run_date, force=force, requested_by="scheduler")
+    return to_primitive(run), 200
+
+
+def _sandbox(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    strategies = body.get("strategies") or {}
+    if not isinstance(strategies, dict):
+        raise ValidationError("strategies", "expected an object of id -> {dates, returns}")
+    hypothetical = {
+        strategy_id: validate_series(
+            from_primitive(
+                BacktestSeries,
+                {
+                    "source": f"sandbox:{strategy_id}",
+                    "trades": None,
+                    "ignored_columns": [],
+                    **series,
+                },
+                f"strategies.{strategy_id}",
+            ),
+            f"strategies.{strategy_id}",
+        )
+        for strategy_id, series in strategies.items()
+    }
+    settings = body.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ValidationError("settings", "expected an object")
+    include_live = body.get("include_live", True)
+    if not isinstance(include_live, bool):
+        raise ValidationError("include_live", "expected true or false")
+    run = app.optimizer.sandbox(
+        SandboxRequest(
+            settings=settings,
+            hypothetical=hypothetical,
+            include_live=include_live,
+            requested_by="api",
+        )
+    )
+    return to_primitive(run), 200
+
+
+def _series(strategy_id: str, value: Any) -> BacktestSeries:
+    field = f"strategies.{strategy_id}"
+    if not isinstance(value, dict):
+        raise ValidationError(field, 'expected {"dates": [...], "returns": [...]}')
+    document = {"source": f"sandbox:{strategy_id}", "trades": None, "ignored_columns": []}
+    document.update(dates=value.get("dates"), returns=value.get("returns"))
+    return validate_series(from_primitive(BacktestSeries, document, field), field)
+
+
+def _backtest_job(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Run a pushed job; junk is acknowledged (200) with a log, since a retry cannot help."""
+    try:
+        data = base64.b64decode(body["message"]["data"], validate=True)
+        message = decode(data)
+        if not isinstance(message, BacktestJobV1):
+            raise ContractError(f"expected {BacktestJobV1.schema}")
+    except (KeyError, TypeError, binascii.Error, ContractError) as error:
+        log.error("backtest job message rejected", extra={"error": repr(error)})
+        return {"status": "ignored", "error": str(error)}, 200
+    job = app.backtests.run_job(message.id)
+    return to_primitive(job), 200

@@ -1,0 +1,142 @@
+"""``mats backtests``: load strategies' backtest CSVs and review their figures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mats.cli.app import CliContext, pass_cli
+from mats.cli.output import emit, json_option, table, wants_json
+from mats.domain.backtests import BacktestSummary
+
+
+@click.group()
+def backtests() -> None:
+    """Ingest, sync and show strategies' backtests."""
+
+
+@backtests.command()
+@click.option(
+    "--data-dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Holds {strategy_id}.csv per strategy and, optionally, metadata.csv.",
+)
+@click.option(
+    "--strategy", "strategy_ids", multiple=True, metavar="ID", help="Only these (repeatable)."
+)
+@json_option
+@pass_cli
+def ingest(app: CliContext, data_dir: Path, strategy_ids: tuple[str, ...]) -> None:
+    """Parse, score and store backtests; a bad file stores nothing for its strategy.
+
+    CSV format: a header, then `date` (YYYY-MM-DD, increasing) and either `return` (daily, 0.01 =
+    1%) or `equity`; optional `trades` per day. metadata.csv: strategy_id,margin_per_unit,currency
+    [,unit_cost].
+    """
+
+    def progress(strategy_id: str, outcome: str, done: int, total: int) -> None:
+        if not wants_json():
+            click.echo(f"[{done}/{total}] {strategy_id}: {outcome}", err=True)
+
+    report = app.services.backtests.ingest_directory(
+        data_dir, strategy_ids=strategy_ids, progress=progress
+    )
+    emit(
+        {"stored": list(report.stored), "failed": report.failed},
+        lambda _: (
+            _summaries_table(list(report.stored))
+            + "".join(f"\nFAILED {name}: {why}" for name, why in report.failed.items())
+        ),
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+@backtests.command("list")
+@json_option
+@pass_cli
+def list_backtests(app: CliContext) -> None:
+    """List stored backtests with their figures."""
+    emit(list(app.services.backtests.list()), _summaries_table)
+
+
+@backtests.command()
+@click.argument("strategy_id")
+@json_option
+@pass_cli
+def show(app: CliContext, strategy_id: str) -> None:
+    """Show one strategy's backtest figures."""
+    summary = app.services.backtests.get(strategy_id)
+    emit(summary, lambda s: _summaries_table([s]))
+
+
+@backtests.command()
+@click.option(
+    "--strategy", "strategy_ids", multiple=True, metavar="ID", help="Only these (repeatable)."
+)
+@json_option
+@pass_cli
+def sync(app: CliContext, strategy_ids: tuple[str, ...]) -> None:
+    """Reload backtests from MATS_BACKTEST_DIR in the background; prints the job to follow."""
+    job = app.services.backtests.start_sync(strategy_ids, requested_by="cli")
+    emit(job, lambda j: f"Queued {j.job_id}; follow it with `mats backtests job {j.job_id}`.")
+
+
+@backtests.command()
+@click.argument("job_id")
+@json_option
+@pass_cli
+def job(app: CliContext, job_id: str) -> None:
+    """Show a sync job: status, progress and each strategy's outcome."""
+    found = app.services.backtests.job(job_id)
+    emit(found, _render_job)
+
+
+def _render_job(job: Any) -> str:
+    lines = [f"{job.job_id} {job.status.value}: {job.done}/{job.total or '?'} strategies"]
+    lines += [f"  {strategy}: {outcome}" for strategy, outcome in sorted(job.results.items())]
+    if job.error:
+        lines.append(f"error: {job.error}")
+    return "\n".join(lines)
+
+
+def _summaries_table(rows: list[BacktestSummary]) -> str:
+    if not rows:
+        return "No backtests stored."
+    return table(
+        [
+            (
+                s.strategy_id,
+                f"{s.statistics.start}..{s.statistics.end}",
+                s.statistics.observations,
+                f"{s.statistics.mean_annual:.2%}",
+                f"{s.statistics.volatility_annual:.2%}",
+                f"{s.statistics.sharpe:.2f}",
+                f"{s.statistics.max_drawdown:.2%}",
+                f"{s.statistics.cvar_95:.2%}",
+                f"{s.statistics.expected_alpha_per_trade:.4%}"
+                if s.statistics.expected_alpha_per_trade is not None
+                else "-",
+                s.margin_per_unit,
+                s.currency,
+            )
+            for s in rows
+        ],
+        [
+            "STRATEGY",
+            "PERIOD",
+            "DAYS",
+            "RETURN/YR",
+            "VOL/YR",
+            "SHARPE",
+            "MAX DD",
+            "CVAR95",
+            "ALPHA/TRADE",
+            "MARGIN/UNIT",
+            "CCY",
+        ],
+    )

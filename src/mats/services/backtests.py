@@ -1,0 +1,186 @@
+"""Load strategies' backtests from CSV files: by hand (``mats backtests ingest``) or as a job.
+
+A data directory holds ``{strategy_id}.csv`` per strategy and, optionally, ``metadata.csv``
+(margin per unit, currency, unit cost). Each strategy is parsed and scored completely before one
+write stores it; a bad file is reported with its line and stores nothing for that strategy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mats.contracts import BacktestJobV1, encode
+from mats.domain.backtests import (
+    BacktestFileError,
+    BacktestSeries,
+    BacktestSummary,
+    StrategyMetadata,
+    build_record,
+    parse_backtest_csv,
+    parse_strategy_metadata,
+)
+from mats.domain.optimization import BacktestJob, JobStatus
+from mats.errors import NotFoundError, ValidationError
+from mats.ports import Clock, PortfolioStore, Publisher
+
+log = logging.getLogger(__name__)
+
+METADATA_FILE = "metadata.csv"
+# Called after each strategy with its id, "stored" or "failed: <why>", and done / total.
+Progress = Callable[[str, str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingestion stored, and each file it could not use with the reason."""
+
+    stored: tuple[BacktestSummary, ...] = ()
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class BacktestService:
+    def __init__(
+        self,
+        store: PortfolioStore,
+        publisher: Publisher,
+        clock: Clock,
+        data_dir: Path | None = None,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._clock = clock
+        self._data_dir = data_dir
+
+    def ingest_directory(
+        self,
+        data_dir: Path,
+        *,
+        strategy_ids: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Parse, score and store every (or each named) strategy's CSV in ``data_dir``."""
+        files = _strategy_files(data_dir, strategy_ids)
+        metadata = _metadata(data_dir)
+        stored: list[BacktestSummary] = []
+        failed: dict[str, str] = {}
+        for done, (strategy_id, path) in enumerate(files.items(), start=1):
+            name = path.name if path is not None else f"{strategy_id}.csv"
+            try:
+                if path is None:
+                    raise BacktestFileError(name, 0, f"no such file in {data_dir}")
+                series = parse_backtest_csv(_read(path), name)
+            except BacktestFileError as error:
+                failed[name] = str(error)
+                outcome = f"failed: {error}"
+            else:
+                now = self._clock.now()
+                record = build_record(strategy_id, series, metadata.get(strategy_id), now)
+                self._store.put_backtest(record)
+                stored.append(record.summary)
+                outcome = "stored"
+            if progress is not None:
+                progress(strategy_id, outcome, done, len(files))
+        return IngestReport(tuple(stored), failed)
+
+    def list(self) -> Sequence[BacktestSummary]:
+        return self._store.backtest_summaries()
+
+    def get(self, strategy_id: str) -> BacktestSummary:
+        summary = self._store.backtest_summary(strategy_id)
+        if summary is None:
+            raise NotFoundError(f"no backtest stored for strategy {strategy_id!r}")
+        return summary
+
+    def start_sync(self, strategy_ids: Sequence[str], *, requested_by: str) -> BacktestJob:
+        """Queue a background reload from the configured data directory; return the job."""
+        now = self._clock.now()
+        job = BacktestJob(
+            job_id=f"SYNC_{now:%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:6]}",
+            created_at=now,
+            requested_by=requested_by,
+            status=JobStatus.QUEUED,
+            strategy_ids=tuple(strategy_ids),
+        )
+        self._store.put_job(job)
+        message = BacktestJobV1(id=job.job_id, created_at=now, strategy_ids=job.strategy_ids)
+        self._publisher.publish(encode(message), timeout=10)
+        return job
+
+    def job(self, job_id: str) -> BacktestJob:
+        job = self._store.get_job(job_id)
+        if job is None:
+            raise NotFoundError(f"backtest job {job_id!r} does not exist")
+        return job
+
+    def run_job(self, job_id: str) -> BacktestJob:
+        """Run a queued sync, recording progress after each strategy; a finished job is kept."""
+        job = self.job(job_id)
+        if job.status in (JobStatus.COMPLETED, JobStatus.FAILED):
+            return job
+        if self._data_dir is None:
+            missing = "no backtest data directory is configured (MATS_BACKTEST_DIR)"
+            return self._finish(job, error=missing)
+        job = dataclasses.replace(job, status=JobStatus.RUNNING, started_at=self._clock.now())
+        self._store.put_job(job)
+        results: dict[str, str] = {}
+
+        def record_progress(strategy_id: str, outcome: str, done: int, total: int) -> None:
+            nonlocal job
+            results[strategy_id] = outcome
+            job = dataclasses.replace(job, done=done, total=total, results=dict(results))
+            self._store.put_job(job)
+
+        try:
+            report = self.ingest_directory(
+                self._data_dir, strategy_ids=job.strategy_ids, progress=record_progress
+            )
+        except ValidationError as error:
+            return self._finish(job, error=str(error))
+        return self._finish(job, error="; ".join(report.failed.values()) or None)
+
+    def _finish(self, job: BacktestJob, *, error: str | None) -> BacktestJob:
+        status = JobStatus.FAILED if error else JobStatus.COMPLETED
+        done = dataclasses.replace(job, status=status, error=error, finished_at=self._clock.now())
+        self._store.put_job(done)
+        log.info("backtest job finished", extra={"job_id": job.job_id, "status": status.value})
+        return done
+
+
+def parse_hypothetical(paths: Sequence[Path]) -> Mapping[str, BacktestSeries]:
+    """Read sandbox strategies from CSV files in the ingest format; the file name is the id."""
+    series: dict[str, BacktestSeries] = {}
+    for path in paths:
+        if path.stem in series:
+            raise ValidationError("strategy_csv", f"{path.stem} is given twice")
+        series[path.stem] = parse_backtest_csv(_read(path), path.name)
+    return series
+
+
+def _strategy_files(data_dir: Path, strategy_ids: Sequence[str]) -> dict[str, Path | None]:
+    if not data_dir.is_dir():
+        raise ValidationError("data_dir", f"{data_dir} is not a directory")
+    found = {
+        path.stem: path for path in sorted(data_dir.glob("*.csv")) if path.name != METADATA_FILE
+    }
+    if not strategy_ids:
+        if not found:
+            raise ValidationError("data_dir", f"{data_dir} holds no strategy CSV files")
+        return dict(found)
+    return {strategy_id: found.get(strategy_id) for strategy_id in strategy_ids}
+
+
+def _metadata(data_dir: Path) -> Mapping[str, StrategyMetadata]:
+    path = data_dir / METADATA_FILE
+    return parse_strategy_metadata(_read(path), path.name) if path.is_file() else {}
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BacktestFileError(path.name, 1, "is not UTF-8 text") from None

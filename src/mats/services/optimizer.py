@@ -1,0 +1,428 @@
+"""The nightly optimisation and the sandbox.
+
+Nightly: take the ACTIVE strategies marked for optimisation (recording why every other strategy
+is left out), align their backtests on common days, optimise with the stored settings, and store
+the run plus a PENDING_APPROVAL allocation. One run per date: a repeat returns the first run.
+
+Sandbox: the same optimisation with settings overrides and hypothetical strategies, plus the
+efficient frontier and the simulated equity curves of the proposal and of the ACTIVE allocation.
+It is stored in ``sandbox_runs`` and never touches live allocations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from mats.codec import to_primitive
+from mats.domain.backtests import BacktestSeries, BacktestSummary
+from mats.domain.optimization import (
+    Exclusion,
+    OptimizationRun,
+    RunStatus,
+    SandboxRun,
+    run_id,
+    sandbox_id,
+)
+from mats.domain.optimizer import (
+    AccountSizeRequirement,
+    CovarianceEstimator,
+    Method,
+    OptimizationResult,
+    OptimizerError,
+    OptimizerErrorCode,
+    OptimizerSettings,
+    TradableUnit,
+    efficient_frontier,
+    minimum_account_size,
+    optimize,
+)
+from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
+from mats.domain.portfolio import percents_from_weights
+from mats.domain.simulation import AlignedReturns, align, equity_curve
+from mats.domain.strategies import StrategyFilter, StrategyStatus
+from mats.errors import ConflictError, NotFoundError, ValidationError
+from mats.ports import Clock, PortfolioStore, StrategyStore
+from mats.services.allocations import AllocationService
+
+log = logging.getLogger(__name__)
+
+# Stored settings override these; `mats optimize settings` shows and changes them.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "method": Method.MAX_RETURN.value,
+    "cvar_confidence": 0.95,
+    "cvar_limit": 0.02,
+    "max_weight": 0.5,
+    "max_total_allocation": 2.0,
+    "min_total_allocation": 0.0,
+    "covariance": "ledoit_wolf",
+    "turnover_limit": None,
+    "min_observations": 60,
+}
+SETTING_NAMES = frozenset(DEFAULT_SETTINGS)
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    hypothetical: Mapping[str, BacktestSeries] = field(default_factory=dict)
+    units: Mapping[str, TradableUnit] = field(default_factory=dict)
+    include_live: bool = True
+    requested_by: str = "sandbox"
+
+
+@dataclass(frozen=True)
+class _Universe:
+    """The strategies an optimisation runs over, their aligned returns, and who was left out."""
+
+    returns: AlignedReturns
+    excluded: tuple[Exclusion, ...]
+    summaries: Mapping[str, BacktestSummary]
+
+
+class OptimizerService:
+    def __init__(
+        self,
+        store: PortfolioStore,
+        strategies: StrategyStore,
+        allocations: AllocationService,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._strategies = strategies
+        self._allocations = allocations
+        self._clock = clock
+
+    def settings(self) -> dict[str, Any]:
+        """The nightly settings: the stored ones over the defaults."""
+        return {**DEFAULT_SETTINGS, **(self._store.optimizer_settings() or {})}
+
+    def update_settings(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(changes) - SETTING_NAMES
+        if unknown:
+            raise ValidationError(sorted(unknown)[0], "is not an optimiser setting")
+        merged = {**self.settings(), **changes}
+        _optimizer_settings(merged)
+        self._store.put_optimizer_settings(merged)
+        return merged
+
+    def run_nightly(
+        self, *, run_date: date | None = None, force: bool = False, requested_by: str
+    ) -> OptimizationRun:
+        """Run (once per date unless forced) and store the run and its recommendation."""
+        now = self._clock.now()
+        day = run_date or now.date()
+        identifier = run_id(now)
+        holder = self._store.claim_run_date(day, identifier)
+        if holder is not None:
+            existing = self._store.get_run(holder)
+            if existing is not None and not force:
+                log.info("nightly run already done", extra={"run_id": holder})
+                return existing
+            self._store.release_run_date(day, identifier)
+        settings = self.settings()
+        run = OptimizationRun(
+            run_id=identifier,
+            run_date=day,
+            created_at=now,
+            status=RunStatus.RUNNING,
+            method=str(settings["method"]),
+            settings=settings,
+            requested_by=requested_by,
+        )
+        run = self._create_run(run)
+        finished = self._complete(run, settings)
+        self._store.put_run(finished)
+        log.info(
+            "nightly optimisation finished",
+            extra={"run_id": identifier, "status": finished.status.value, "error": finished.error},
+        )
+        return finished
+
+    def _create_run(self, run: OptimizationRun) -> OptimizationRun:
+        """Store a new run as ``OPT_{YYYYMMDD}_{HHMMSS}``, suffixed if that id is taken."""
+        base = run.run_id
+        for attempt in range(1, 100):
+            candidate = dataclasses.replace(
+                run, run_id=base if attempt == 1 else f"{base}_{attempt}"
+            )
+            try:
+                self._store.create_run(candidate)
+            except ConflictError:
+                continue
+            if candidate.run_id != base:
+                self._store.release_run_date(run.run_date, candidate.run_id)
+            return candidate
+        raise ConflictError(f"no free run id after {base}; retry")
+
+    def latest_run(self) -> OptimizationRun | None:
+        runs = self._store.list_runs(limit=1)
+        return runs[0] if runs else None
+
+    def get_run(self, identifier: str) -> OptimizationRun:
+        run = self._store.get_run(identifier)
+        if run is None:
+            raise NotFoundError(f"optimisation run {identifier!r} does not exist")
+        return run
+
+    def list_runs(self, *, limit: int) -> Sequence[OptimizationRun]:
+        return self._store.list_runs(limit=limit)
+
+    def sandbox(self, request: SandboxRequest) -> SandboxRun:
+        """Optimise a what-if universe and store it; live allocations are never changed."""
+        now = self._clock.now()
+        settings = {**self.settings(), **request.settings}
+        run = SandboxRun(
+            sandbox_id=sandbox_id(now),
+            created_at=now,
+            requested_by=request.requested_by,
+            status=RunStatus.RUNNING,
+            settings=settings,
+            hypothetical=tuple(sorted(request.hypothetical)),
+        )
+        try:
+            finished = self._simulate(run, settings, request)
+        except (OptimizerError, ValidationError) as error:
+            finished = _failed(run, error)
+        self._store.put_sandbox(finished)
+        return finished
+
+    def get_sandbox(self, identifier: str) -> SandboxRun:
+        run = self._store.get_sandbox(identifier)
+        if run is None:
+            raise NotFoundError(f"sandbox run {identifier!r} does not exist")
+        return run
+
+    def _complete(self, run: OptimizationRun, settings: Mapping[str, Any]) -> OptimizationRun:
+        try:
+            minimum = _optimizer_settings(settings).min_observations
+            eligible, excluded, summaries = self._eligible(minimum)
+            run = dataclasses.replace(run, excluded=tuple(excluded))
+            universe = self._universe(eligible, excluded, summaries)
+            result = self._optimize(universe, settings)
+        except (OptimizerError, ValidationError) as error:
+            return dataclasses.replace(_failed(run, error), finished_at=self._clock.now())
+        percents = percents_from_weights(dict(result.weights))
+        metrics = _allocation_metrics(result, percents)
+        allocation = (
+            self._allocations.propose(percents, run_id=run.run_id, metrics=metrics)
+            if percents
+            else None
+        )
+        return dataclasses.replace(
+            run,
+            status=RunStatus.COMPLETED,
+            finished_at=self._clock.now(),
+            **_result_fields(universe, result),
+            minimum_account=_minimum_account(result.weights, universe.summaries),
+            allocation_id=allocation.allocation_id if allocation else None,
+        )
+
+    def _simulate(
+        self, run: SandboxRun, settings: Mapping[str, Any], request: SandboxRequest
+    ) -> SandboxRun:
+        minimum = _optimizer_settings(settings).min_observations
+        eligible, excluded, summaries = self._eligible(minimum, include_live=request.include_live)
+        run = dataclasses.replace(run, excluded=tuple(excluded))
+        universe = self._universe(eligible, excluded, summaries, request.hypothetical)
+        result = self._optimize(universe, settings)
+        frontier = (
+            efficient_frontier(
+                universe.returns.strategy_ids,
+                universe.returns.matrix,
+                _optimizer_settings(settings),
+            )
+            if result.method is not Method.MAX_SHARPE
+            else None
+        )
+        current = self._allocations.current()
+        current_weights = {
+            strategy: float(percent) / 100
+            for strategy, percent in (current.allocations.items() if current else ())
+        }
+        proposed = equity_curve(universe.returns, result.weights)
+        live = equity_curve(universe.returns, current_weights)
+        return dataclasses.replace(
+            run,
+            status=RunStatus.COMPLETED,
+            strategies=universe.returns.strategy_ids,
+            excluded=universe.excluded,
+            weights=dict(result.weights),
+            metrics=to_primitive(result.metrics),
+            frontier=tuple(
+                {
+                    "cvar_limit": point.cvar_limit,
+                    "cvar": point.metrics.cvar,
+                    "expected_return_annual": point.metrics.expected_return_annual,
+                    "volatility_annual": point.metrics.volatility_annual,
+                    "sharpe": point.metrics.sharpe,
+                }
+                for point in (frontier.points if frontier else ())
+            ),
+            dates=universe.returns.dates,
+            proposed_equity=proposed.equity,
+            proposed_drawdown=proposed.drawdown,
+            current_allocation_id=current.allocation_id if current else None,
+            current_equity=live.equity,
+            current_drawdown=live.drawdown,
+            minimum_account=_minimum_account(result.weights, universe.summaries, request.units),
+        )
+
+    def _eligible(
+        self, min_observations: int, *, include_live: bool = True
+    ) -> tuple[list[str], list[Exclusion], dict[str, BacktestSummary]]:
+        """The live strategies to optimise, and every other one with the reason it is left out."""
+        excluded: list[Exclusion] = []
+        candidates: list[str] = []
+        for strategy in self._strategies.list(StrategyFilter()) if include_live else ():
+            if strategy.status is not StrategyStatus.ACTIVE:
+                excluded.append(Exclusion(strategy.strategy_id, f"status {strategy.status.value}"))
+            elif not strategy.include_in_optimization:
+                excluded.append(Exclusion(strategy.strategy_id, "not included in optimisation"))
+            else:
+                candidates.append(strategy.strategy_id)
+        summaries = {s.strategy_id: s for s in self._store.backtest_summaries()}
+        eligible = []
+        for strategy_id in candidates:
+            summary = summaries.get(strategy_id)
+            if summary is None:
+                excluded.append(Exclusion(strategy_id, "no backtest data"))
+            elif summary.statistics.observations < min_observations:
+                count = summary.statistics.observations
+                reason = f"only {count} daily returns; at least {min_observations} are needed"
+                excluded.append(Exclusion(strategy_id, reason))
+            else:
+                eligible.append(strategy_id)
+        return eligible, excluded, summaries
+
+    def _universe(
+        self,
+        eligible: Sequence[str],
+        excluded: Sequence[Exclusion],
+        summaries: Mapping[str, BacktestSummary],
+        hypothetical: Mapping[str, BacktestSeries] | None = None,
+    ) -> _Universe:
+        series = dict(self._store.backtest_series(eligible))
+        for strategy_id, extra in (hypothetical or {}).items():
+            if strategy_id in series:
+                raise ValidationError(
+                    strategy_id, "a hypothetical strategy shares a live strategy's id"
+                )
+            series[strategy_id] = extra
+        if not series:
+            raise OptimizerError(
+                OptimizerErrorCode.NO_STRATEGIES,
+                "no ACTIVE strategy included in optimisation has usable backtest data",
+            )
+        return _Universe(align(series), tuple(excluded), summaries)
+
+    def _optimize(self, universe: _Universe, settings: Mapping[str, Any]) -> OptimizationResult:
+        current = self._allocations.current()
+        current_weights = (
+            {s: float(p) / 100 for s, p in current.allocations.items()} if current else None
+        )
+        returns = universe.returns
+        return optimize(
+            returns.strategy_ids, returns.matrix, _optimizer_settings(settings), current_weights
+        )
+
+
+def _optimizer_settings(settings: Mapping[str, Any]) -> OptimizerSettings:
+    """Build the optimiser's settings from stored primitives, naming any bad one."""
+    values = {name: settings[name] for name in SETTING_NAMES if settings.get(name) is not None}
+    try:
+        values["method"] = Method(values.get("method", Method.MAX_RETURN))
+        values["covariance"] = CovarianceEstimator(
+            values.get("covariance", CovarianceEstimator.SAMPLE)
+        )
+    except ValueError as error:
+        raise ValidationError("settings", str(error)) from None
+    if values["method"] is Method.MIN_CVAR:
+        # The stored limit belongs to max_return; minimising CVaR needs none.
+        values.pop("cvar_limit", None)
+    try:
+        return OptimizerSettings(**values)
+    except TypeError as error:
+        raise ValidationError("settings", str(error)) from None
+
+
+def _result_fields(universe: _Universe, result: OptimizationResult) -> dict[str, Any]:
+    returns = universe.returns
+    ids = returns.strategy_ids
+    means = returns.matrix.mean(axis=0) * TRADING_DAYS_PER_YEAR
+    vols = returns.matrix.std(axis=0, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR)
+    return {
+        "eligible": ids,
+        "period_start": returns.dates[0] if returns.dates else None,
+        "period_end": returns.dates[-1] if returns.dates else None,
+        "observations": len(returns.dates),
+        "weights": dict(result.weights),
+        "expected_returns": {i: float(m) for i, m in zip(ids, means, strict=True)},
+        "volatilities": {i: float(v) for i, v in zip(ids, vols, strict=True)},
+        "correlation": {
+            row_id: dict(zip(ids, map(float, row), strict=True))
+            for row_id, row in zip(ids, result.correlation, strict=True)
+        },
+        "metrics": to_primitive(result.metrics),
+        "risk_contributions": {i: to_primitive(c) for i, c in result.risk_contributions.items()},
+        "solver": to_primitive(result.solver),
+    }
+
+
+def _allocation_metrics(
+    result: OptimizationResult, percents: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    metrics = result.metrics
+
+    def rounded(value: float) -> Decimal:
+        return Decimal(str(round(value, 6))) if math.isfinite(value) else Decimal(0)
+
+    total = sum(percents.values(), Decimal(0))
+    return {
+        "expected_sharpe": rounded(metrics.sharpe),
+        "expected_return": rounded(metrics.expected_return_annual),
+        "expected_volatility": rounded(metrics.volatility_annual),
+        "expected_cvar": rounded(metrics.cvar),
+        "max_drawdown": rounded(metrics.max_drawdown),
+        "total_allocation_pct": total,
+        "leverage_ratio": (total / 100).quantize(Decimal("0.0001")),
+    }
+
+
+def _minimum_account(
+    weights: Mapping[str, float],
+    summaries: Mapping[str, BacktestSummary],
+    extra_units: Mapping[str, TradableUnit] | None = None,
+) -> dict[str, Any] | None:
+    """The smallest account that trades one unit of every allocated strategy, when known."""
+    units: dict[str, TradableUnit] = dict(extra_units or {})
+    unknown = []
+    for strategy_id, weight in weights.items():
+        if weight <= 0 or strategy_id in units:
+            continue
+        summary = summaries.get(strategy_id)
+        cost = summary.unit_cost or summary.margin_per_unit if summary else None
+        margin = summary.margin_per_unit or summary.unit_cost if summary else None
+        if cost is None or margin is None:
+            unknown.append(strategy_id)
+        else:
+            units[strategy_id] = TradableUnit(unit_cost=cost, margin_per_unit=margin)
+    known = {s: w for s, w in weights.items() if w > 0 and s in units}
+    if not known:
+        return {"unknown_unit": unknown} if unknown else None
+    requirement: AccountSizeRequirement = minimum_account_size(known, units)
+    return {**to_primitive(requirement), "unknown_unit": unknown}
+
+
+RunT = TypeVar("RunT", OptimizationRun, SandboxRun)
+
+
+def _failed(run: RunT, error: OptimizerError | ValidationError) -> RunT:
+    code = error.code.value if isinstance(error, OptimizerError) else "INVALID_INPUT"
+    return dataclasses.replace(run, status=RunStatus.FAILED, error_code=code, error=str(error))

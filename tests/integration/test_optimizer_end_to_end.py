@@ -1,0 +1,248 @@
+"""Backtests, the nightly optimiser function, the allocation workflow and the sandbox, on the
+real local stack, driven through the CLI and the optimizer function's HTTP routes."""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mats.contracts import TradingMode
+from mats.domain.strategies import StrategyStatus
+from mats.services.registry import StrategyChanges
+from tests.conftest import Stack, http_post, unique
+from tests.integration.test_cli import mats, mats_json
+
+
+def write_backtest(
+    directory: Path, strategy_id: str, mean: float, seed: int, days: int = 400
+) -> Path:
+    generator = np.random.default_rng(seed)
+    dates = np.busday_offset("2024-06-03", np.arange(days), roll="forward")
+    returns = mean + 0.01 * generator.standard_t(5, days) / np.sqrt(5 / 3)
+    rows = "\n".join(f"{d},{r:.8f},1" for d, r in zip(dates, returns, strict=True))
+    path = directory / f"{strategy_id}.csv"
+    path.write_text(f"date,return,trades\n{rows}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def desk(stack: Stack, services: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Three optimisable strategies with backtests loaded through `mats backtests ingest`."""
+    directory = tmp_path_factory.mktemp("backtests")
+    ids = [unique("opt") for _ in range(3)]
+    for seed, (strategy_id, mean) in enumerate(zip(ids, (0.0009, 0.0007, 0.0005), strict=True)):
+        services.strategies.create(
+            strategy_id,
+            StrategyChanges(
+                name="Optimised",
+                status=StrategyStatus.ACTIVE,
+                trading_mode=TradingMode.PAPER,
+                account="IBKR_Main",
+                include_in_optimization=True,
+            ),
+        )
+        write_backtest(directory, strategy_id, mean, seed)
+    (directory / "metadata.csv").write_text(
+        "strategy_id,margin_per_unit,currency,unit_cost\n"
+        + "\n".join(f"{i},100,USD,400" for i in ids)
+        + "\n"
+    )
+    result = mats(stack, "backtests", "ingest", "--data-dir", str(directory), "--json")
+    assert result.returncode == 0, result.stderr
+    return {"ids": ids, "dir": directory}
+
+
+def post_optimizer(stack: Stack, route: str, body: dict[str, Any]) -> tuple[int, Any]:
+    status, _, answer = http_post(
+        f"{stack.info['function_urls']['optimizer']}{route}",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json"},
+    )
+    return status, answer
+
+
+def test_ingest_reports_bad_files_by_line_and_stores_only_good_ones(
+    stack: Stack, tmp_path: Path
+) -> None:
+    good, bad = unique("good"), unique("bad")
+    write_backtest(tmp_path, good, 0.001, 7)
+    (tmp_path / f"{bad}.csv").write_text("date,return\n2025-01-02,0.01\n2025-01-03,NaN\n")
+
+    result = mats(stack, "backtests", "ingest", "--data-dir", str(tmp_path))
+    listed = mats_json(stack, "backtests", "list")
+
+    assert result.returncode == 1
+    assert f"FAILED {bad}.csv: {bad}.csv:3" in result.stdout
+    assert f"[1/2] {bad}: failed" in result.stderr
+    ids = [b["strategy_id"] for b in listed]
+    assert good in ids
+    assert bad not in ids
+    shown = mats_json(stack, "backtests", "show", good)
+    assert shown["statistics"]["observations"] == 400
+    assert shown["statistics"]["expected_alpha_per_trade"] is not None
+
+
+def test_the_sync_job_runs_in_the_background_with_progress(stack: Stack) -> None:
+    directory = Path(stack.info["function_urls"] and stack.state_dir / "backtests")
+    directory.mkdir(exist_ok=True)
+    strategy_id = unique("synced")
+    write_backtest(directory, strategy_id, 0.001, 11)
+
+    queued = mats_json(stack, "backtests", "sync", "--strategy", strategy_id)
+    deadline = time.monotonic() + 20
+    job = queued
+    while job["status"] in ("QUEUED", "RUNNING") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = mats_json(stack, "backtests", "job", queued["job_id"])
+
+    assert queued["status"] == "QUEUED"
+    assert job["status"] == "COMPLETED"
+    assert (job["done"], job["total"]) == (1, 1)
+    assert job["results"] == {strategy_id: "stored"}
+    assert mats_json(stack, "backtests", "show", strategy_id)["strategy_id"] == strategy_id
+
+
+def test_nightly_run_recommends_and_an_approval_drives_cerebro(
+    stack: Stack, services: Any, desk: dict[str, Any]
+) -> None:
+    status, run = post_optimizer(stack, "/run", {"run_date": "2031-01-02"})
+    repeat_status, repeat = post_optimizer(stack, "/run", {"run_date": "2031-01-02"})
+    recommendation = mats_json(stack, "allocations", "recommendation")["recommendation"]
+    latest = mats_json(stack, "optimize", "latest")
+
+    assert status == repeat_status == 200
+    assert run["status"] == "COMPLETED"
+    assert repeat["run_id"] == run["run_id"]
+    assert set(desk["ids"]) <= set(run["eligible"])
+    assert run["metrics"]["cvar"] <= 0.02 + 1e-9
+    assert latest["run_id"] == run["run_id"]
+    assert recommendation["allocation_id"] == run["allocation_id"]
+    assert recommendation["status"] == "PENDING_APPROVAL"
+    assert set(recommendation["metrics"]) >= {
+        "expected_sharpe",
+        "expected_volatility",
+        "expected_cvar",
+        "total_allocation_pct",
+        "leverage_ratio",
+    }
+
+    approved = mats_json(stack, "allocations", "approve", run["allocation_id"])
+    current = mats_json(stack, "allocations", "current")
+    history = mats_json(stack, "allocations", "history", "--limit", "50")
+
+    assert approved["allocation"]["status"] == "ACTIVE"
+    assert current["allocation_id"] == run["allocation_id"]
+    assert [a["status"] for a in history].count("ACTIVE") == 1
+    active = services.decision_store  # Cerebro reads the activation log on every signal.
+    assert active is not None
+    head = services.portfolio.head()
+    assert head.allocation_id == run["allocation_id"]
+    assert head.allocations == {k: Decimal(v) for k, v in recommendation["allocations"].items()}
+
+
+def test_reject_and_custom_edit_through_the_cli(stack: Stack, desk: dict[str, Any]) -> None:
+    _, run = post_optimizer(stack, "/run", {"run_date": "2031-01-03"})
+    rejected = mats_json(
+        stack, "allocations", "reject", run["allocation_id"], "--reason", "too concentrated"
+    )
+    again = mats(stack, "allocations", "approve", run["allocation_id"])
+    first, second = desk["ids"][:2]
+    edited = mats_json(
+        stack,
+        "allocations",
+        "set",
+        f"{first}=10",
+        f"{second}=5",
+        "--based-on",
+        run["allocation_id"],
+    )
+
+    assert rejected["status"] == "REJECTED"
+    assert again.returncode == 1
+    assert "only a PENDING_APPROVAL one can be approved" in again.stderr
+    assert edited["allocation"]["based_on"] == run["allocation_id"]
+    assert (
+        mats_json(stack, "allocations", "current")["allocation_id"]
+        == edited["allocation"]["allocation_id"]
+    )
+
+
+def test_a_run_that_cannot_allocate_is_recorded_as_failed(
+    stack: Stack, desk: dict[str, Any]
+) -> None:
+    mats_json(stack, "optimize", "settings", "--cvar-limit", "0.00001", "--min-total", "1")
+    try:
+        status, run = post_optimizer(stack, "/run", {"run_date": "2031-01-04"})
+    finally:
+        mats_json(stack, "optimize", "settings", "--cvar-limit", "0.02", "--min-total", "0")
+
+    assert status == 200
+    assert run["status"] == "FAILED"
+    assert run["error_code"] == "CVAR_LIMIT_TOO_LOW"
+    assert run["allocation_id"] is None
+
+
+def test_sandbox_endpoint_and_cli_never_change_live_allocations(
+    stack: Stack, desk: dict[str, Any], tmp_path: Path
+) -> None:
+    before = mats_json(stack, "allocations", "current")
+    generator = np.random.default_rng(5)
+    days = [str(d) for d in np.busday_offset("2024-06-03", np.arange(400), roll="forward")]
+    idea = {"dates": days, "returns": list(0.001 + 0.008 * generator.standard_normal(400))}
+
+    status, result = post_optimizer(
+        stack,
+        "/sandbox",
+        {
+            "strategies": {"idea": idea},
+            "settings": {"method": "min_cvar", "min_total_allocation": 1.0},
+        },
+    )
+    bad_status, bad = post_optimizer(
+        stack, "/sandbox", {"strategies": {"idea": {"dates": days[:3], "returns": [0.1]}}}
+    )
+    csv_file = write_backtest(tmp_path, "what-if", 0.0015, 3)
+    other_file = write_backtest(tmp_path, "or-else", 0.0010, 4)
+    cli = mats_json(
+        stack,
+        "sandbox",
+        "run",
+        "--strategy-csv",
+        str(csv_file),
+        "--strategy-csv",
+        str(other_file),
+        "--no-live",
+        "--method",
+        "min_cvar",
+        "--min-total",
+        "1",
+        "--max-weight",
+        "1",
+    )
+    stored = mats_json(stack, "sandbox", "show", result["sandbox_id"])
+
+    assert status == 200
+    assert result["status"] == "COMPLETED"
+    assert "idea" in result["weights"]
+    assert len(result["frontier"]) == 25
+    assert len(result["proposed_equity"]) == len(result["dates"]) == len(result["current_equity"])
+    assert bad_status == 422
+    assert bad["field"] == "strategies.idea"
+    assert cli["status"] == "COMPLETED"
+    assert set(cli["weights"]) == {"what-if", "or-else"}
+    assert sum(cli["weights"].values()) == pytest.approx(1.0)
+    single = mats_json(stack, "sandbox", "run", "--strategy-csv", str(csv_file), "--no-live")
+    assert (single["status"], single["error_code"]) == ("FAILED", "ONE_STRATEGY")
+    assert stored["sandbox_id"] == result["sandbox_id"]
+    assert mats_json(stack, "allocations", "current") == before
+
+
+def test_optimizer_routes_and_methods(stack: Stack) -> None:
+    assert post_optimizer(stack, "/nowhere", {})[0] == 404
+    assert post_optimizer(stack, "/run", {"run_date": "tomorrow"})[0] == 422
