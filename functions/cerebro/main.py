@@ -20,37 +20,23 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
 from typing import Any
 
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from mats.bootstrap import Services, bootstrap
+from mats.bootstrap import instance_services
 from mats.codec import parse_datetime
 from mats.errors import ValidationError
-from mats.logs import configure_logging
 from mats.services.cerebro import PubSubEvent
 
 log = logging.getLogger("mats.functions.cerebro")
-_services: Services | None = None
-_services_lock = threading.Lock()
-
-
-def services() -> Services:
-    """Build the services on the first event, never at import (cold starts stay fast)."""
-    global _services  # noqa: PLW0603 - one composition root per instance, built lazily.
-    with _services_lock:
-        if _services is None:
-            configure_logging()
-            _services = bootstrap()
-        return _services
 
 
 @functions_framework.cloud_event
 def cerebro(cloud_event: CloudEvent) -> None:
     """Decide on one pushed signal."""
-    app = services()
+    app = instance_services()
     event = _event(cloud_event)
     if event is None:
         return

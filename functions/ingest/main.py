@@ -25,15 +25,13 @@ a failed publish leaves it PENDING for ``mats signals publish-pending``.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 import flask
 import functions_framework
 
-from mats.bootstrap import Services, bootstrap
+from mats.bootstrap import instance_services
 from mats.errors import TemporaryError
-from mats.logs import configure_logging
 from mats.services.ingest import IngestResult, Outcome, WebhookRequest
 
 log = logging.getLogger("mats.functions.ingest")
@@ -46,18 +44,6 @@ _STATUS = {
     Outcome.UNAUTHORIZED: 401,
     Outcome.RATE_LIMITED: 429,
 }
-_services: Services | None = None
-_services_lock = threading.Lock()
-
-
-def services() -> Services:
-    """Build the services on the first request, never at import (cold starts stay fast)."""
-    global _services  # noqa: PLW0603 - one composition root per instance, built lazily.
-    with _services_lock:
-        if _services is None:
-            configure_logging()
-            _services = bootstrap()
-        return _services
 
 
 @functions_framework.http
@@ -70,7 +56,7 @@ def ingest(request: flask.Request) -> flask.typing.ResponseReturnValue:
         return _error(404, "not_found", "unknown path; post alerts to /webhook/{sender_id}")
     if request.method != "POST":
         return _error(405, "method_not_allowed", "alerts must be sent with POST")
-    app = services()
+    app = instance_services()
     body = _read_body(request, app.settings.max_body_bytes)
     if body is None:
         limit = app.settings.max_body_bytes

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import threading
 from datetime import date
 from typing import Any
 
@@ -30,27 +29,14 @@ import flask
 import functions_framework
 
 from mats.adapters.oidc import Unauthenticated, verify_request
-from mats.bootstrap import Services, bootstrap
+from mats.bootstrap import Services, instance_services
 from mats.codec import from_primitive, to_primitive
 from mats.contracts import BacktestJobV1, ContractError, decode
 from mats.domain.backtests import BacktestSeries, validate_series
 from mats.errors import MatsError, TemporaryError, ValidationError
-from mats.logs import configure_logging
 from mats.services.optimizer import SandboxRequest
 
 log = logging.getLogger("mats.functions.optimizer")
-_services: Services | None = None
-_services_lock = threading.Lock()
-
-
-def services() -> Services:
-    """Build the services on the first request, never at import (cold starts stay fast)."""
-    global _services  # noqa: PLW0603 - one composition root per instance, built lazily.
-    with _services_lock:
-        if _services is None:
-            configure_logging()
-            _services = bootstrap()
-        return _services
 
 
 @functions_framework.http
@@ -64,7 +50,7 @@ def optimizer(request: flask.Request) -> flask.typing.ResponseReturnValue:
         return {"status": "not_found", "error": f"no route {request.path}"}, 404
     if request.method != "POST":
         return {"status": "method_not_allowed", "error": "use POST"}, 405
-    app = services()
+    app = instance_services()
     try:
         verify_request(request.headers, app.settings.oidc)
     except Unauthenticated as error:

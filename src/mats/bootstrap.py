@@ -10,6 +10,7 @@ uses, and tests can pass fakes for any port.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +23,7 @@ from mats.adapters.clock import SystemClock
 from mats.adapters.oidc import GOOGLE_CERTS_URL, OidcSettings
 from mats.domain.cerebro.decisions import CerebroSettings, MismatchPolicy
 from mats.errors import ValidationError
+from mats.logs import configure_logging
 from mats.ports import (
     Clock,
     DecisionStore,
@@ -273,3 +275,27 @@ class Services:
 def bootstrap(env: Mapping[str, str] | None = None, **overrides: Any) -> Services:
     """Build the services from the environment; keyword overrides replace adapters (tests)."""
     return Services(Settings.from_env(env), **overrides)
+
+
+_instance: Services | None = None
+_instance_lock = threading.Lock()
+
+
+def instance_services() -> Services:
+    """The one composition root of a function instance, built on its first request.
+
+    Never at import: a cold start only pays for what the first request uses.
+    """
+    global _instance  # noqa: PLW0603 - one per process, built lazily.
+    with _instance_lock:
+        if _instance is None:
+            configure_logging()
+            _instance = bootstrap()
+        return _instance
+
+
+def forget_instance_services() -> None:
+    """Drop the instance's services so the next request rebuilds them from the environment."""
+    global _instance  # noqa: PLW0603 - see instance_services.
+    with _instance_lock:
+        _instance = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import functions_framework
 import pytest
 
+from mats.bootstrap import forget_instance_services
 from mats.contracts import TradingMode
 from mats.domain.strategies import StrategyStatus
 from mats.services.registry import StrategyChanges
@@ -20,10 +22,12 @@ SOURCE = REPO / "functions" / "ingest" / "main.py"
 
 
 @pytest.fixture
-def client(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Any:
+def client(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("MATS_TRUSTED_PROXY_HOPS", "1")
+    forget_instance_services()  # Rebuild from this test's environment, and again after it.
     app = functions_framework.create_app("ingest", str(SOURCE), "http")
-    return app.test_client()
+    yield app.test_client()
+    forget_instance_services()
 
 
 def test_the_allowlist_checks_the_address_our_front_end_appended(

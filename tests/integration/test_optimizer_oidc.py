@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
+from mats.bootstrap import forget_instance_services
 from tests.conftest import REPO, Stack
 
 AUDIENCE = "https://optimizer.example.test/run"
@@ -75,14 +76,16 @@ def signer() -> Iterator[tuple[crypt.RSASigner, str]]:
 @pytest.fixture
 def client(
     stack: Stack, signer: tuple[crypt.RSASigner, str], monkeypatch: pytest.MonkeyPatch
-) -> Any:
+) -> Iterator[Any]:
     monkeypatch.setenv("MATS_OIDC_AUDIENCE", AUDIENCE)
     monkeypatch.setenv("MATS_OIDC_ALLOWED_EMAILS", SCHEDULER)
     monkeypatch.setenv("MATS_OIDC_CERTS_URL", signer[1])
+    forget_instance_services()  # Rebuild from this test's environment, and again after it.
     app = functions_framework.create_app(
         "optimizer", str(REPO / "functions" / "optimizer" / "main.py"), "http"
     )
-    return app.test_client()
+    yield app.test_client()
+    forget_instance_services()
 
 
 def token(signer: tuple[crypt.RSASigner, str], **overrides: Any) -> str:
