@@ -20,6 +20,7 @@ from mats.domain.risk import RiskSetting
 from mats.domain.senders import Sender
 from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
 from mats.domain.strategies import Strategy, StrategyFilter
+from mats.domain.venues import VenueAccount, VenueFill, VenueOrderReport, VenueStatus
 
 
 class Clock(Protocol):
@@ -267,3 +268,27 @@ class AlertStore(Protocol):
         ...
 
     def list_alerts(self, *, limit: int) -> Sequence[Alert]: ...
+
+
+class Broker(Protocol):
+    """One venue. Calls block; venue failures are translated at the adapter's boundary:
+    ``TemporaryError`` (disconnected, timed out, rate limited: try again later) or
+    ``OrderRejectedError`` (the venue refused the order: record it, do not retry)."""
+
+    def place(self, order: OrderV1) -> VenueOrderReport:
+        """Submit an order under its MATS id; return what the venue reports right away."""
+        ...
+
+    def lookup(self, order_id: str) -> VenueOrderReport | None:
+        """Find an order by its MATS id (``None``: the venue has never seen it)."""
+        ...
+
+    def cancel(self, order_id: str) -> VenueOrderReport | None: ...
+
+    def executions(self, since: datetime) -> Sequence[VenueFill]:
+        """Every execution since ``since`` that the venue still reports."""
+        ...
+
+    def account(self, account: str) -> VenueAccount: ...
+
+    def status(self) -> VenueStatus: ...

@@ -1,0 +1,83 @@
+"""What a venue (IB, a ccxt exchange, the paper broker) reports back, in MATS's own terms.
+
+Every report is keyed by MATS's order id (which travels to the venue as IB ``orderRef`` or ccxt
+``clientOrderId``) and every fill by the venue's execution id; nothing is keyed by the venue's own
+order id, which IB can reuse after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from mats.contracts import Side
+from mats.domain.execution import OrderState
+from mats.errors import PermanentError
+
+
+class OrderRejectedError(PermanentError):
+    """The venue refused the order (insufficient funds, invalid order): do not retry."""
+
+    def __init__(self, order_id: str, reason: str) -> None:
+        super().__init__(f"{order_id} rejected: {reason}")
+        self.order_id = order_id
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VenueFill:
+    execution_id: str
+    order_id: str
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    at: datetime
+    commission: Decimal = Decimal(0)
+    commission_currency: str | None = None
+    venue_order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VenueOrderReport:
+    """An order as the venue sees it now; ``fills`` are every execution known for it so far."""
+
+    order_id: str
+    state: OrderState
+    filled_quantity: Decimal = Decimal(0)
+    average_price: Decimal | None = None
+    venue_order_id: str | None = None
+    reason: str | None = None
+    fills: tuple[VenueFill, ...] = ()
+
+
+@dataclass(frozen=True)
+class VenuePosition:
+    account: str
+    symbol: str
+    quantity: Decimal
+    average_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class VenueAccount:
+    account: str
+    currency: str
+    equity: Decimal
+    cash: Decimal
+    margin_used: Decimal
+    as_of: datetime
+    margin_available: Decimal | None = None
+    unrealized_pnl: Decimal = Decimal(0)
+    positions: tuple[VenuePosition, ...] = ()
+
+
+@dataclass(frozen=True)
+class VenueStatus:
+    """Whether the venue is reachable and taking new orders, and if not, why."""
+
+    connected: bool
+    accepting_orders: bool
+    reason: str | None = None
