@@ -13,6 +13,10 @@ Topics and their message schemas:
   ``{strategy_id}/{symbol}``.
 - ``orders``: :class:`OrderV1`, zero or more per signal, decided by Cerebro; ordering key
   ``{account}/{symbol}`` so one account's orders on one instrument reach the bridge in order.
+- ``fills``: :class:`FillV1`, one per venue execution, keyed by the venue's execution id;
+  ordering key ``{account}/{symbol}``.
+- ``account-updates``: :class:`AccountUpdateV1`, an account's state from its venue, periodically
+  and after fills; ordering key ``{account}``.
 - ``backtest-jobs``: :class:`BacktestJobV1`, one per requested backtest sync, handled by the
   optimizer function in the background.
 """
@@ -224,6 +228,79 @@ class OrderV1:
 
 
 @dataclass(frozen=True)
+class FillV1:
+    """One execution at a venue (``id`` is the venue's execution id), attributed to a strategy."""
+
+    schema: ClassVar[str] = "mats.fill.v1"
+    topic: ClassVar[str] = "fills"
+
+    id: str
+    created_at: datetime
+    order_id: str
+    signal_id: str
+    strategy_id: str
+    account: str
+    broker: str
+    trading_mode: TradingMode
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal
+    currency: str
+    executed_at: datetime
+    purpose: OrderPurpose
+    multiplier: Decimal = Decimal(1)
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "schema": self.schema,
+            "strategy_id": self.strategy_id,
+            "account": self.account,
+            "broker": self.broker,
+            "mode": self.trading_mode.value,
+        }
+
+    def ordering_key(self) -> str:
+        return f"{self.account}/{self.symbol}"
+
+
+@dataclass(frozen=True)
+class AccountPositionV1:
+    symbol: str
+    quantity: Decimal
+    average_cost: Decimal | None = None
+    mark_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class AccountUpdateV1:
+    """An account's state as its venue reports it (``id`` is ``{account}@{as_of}``)."""
+
+    schema: ClassVar[str] = "mats.account.v1"
+    topic: ClassVar[str] = "account-updates"
+
+    id: str
+    created_at: datetime
+    account: str
+    broker: str
+    currency: str
+    equity: Decimal
+    cash: Decimal
+    margin_used: Decimal
+    as_of: datetime
+    margin_available: Decimal | None = None
+    unrealized_pnl: Decimal = Decimal(0)
+    positions: tuple[AccountPositionV1, ...] = ()
+
+    def attributes(self) -> dict[str, str]:
+        return {"schema": self.schema, "account": self.account, "broker": self.broker}
+
+    def ordering_key(self) -> str:
+        return self.account
+
+
+@dataclass(frozen=True)
 class BacktestJobV1:
     """A request to (re)load backtests from the data directory: ``id`` is the job id."""
 
@@ -256,7 +333,9 @@ class Message(Protocol):
     def ordering_key(self) -> str: ...
 
 
-SCHEMAS: dict[str, type[Any]] = {cls.schema: cls for cls in (SignalV1, OrderV1, BacktestJobV1)}
+SCHEMAS: dict[str, type[Any]] = {
+    cls.schema: cls for cls in (SignalV1, OrderV1, FillV1, AccountUpdateV1, BacktestJobV1)
+}
 
 
 @dataclass(frozen=True)
