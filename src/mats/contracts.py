@@ -211,6 +211,7 @@ class OrderV1:
     exchange: str | None = None
     asset_class: str | None = None
     multiplier: Decimal = Decimal(1)
+    broker_symbol: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def attributes(self) -> dict[str, str]:

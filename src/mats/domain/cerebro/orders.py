@@ -79,6 +79,7 @@ def build_order(
         exchange=instrument.exchange or signal.exchange,
         asset_class=instrument.asset_class.value,
         multiplier=instrument.multiplier,
+        broker_symbol=instrument.broker_symbol,
         tags=signal.tags,
     )
 
@@ -102,6 +103,7 @@ def cancel_order(
         exchange=instrument.exchange or signal.exchange,
         asset_class=instrument.asset_class.value,
         multiplier=instrument.multiplier,
+        broker_symbol=instrument.broker_symbol,
         tags=signal.tags,
     )
 

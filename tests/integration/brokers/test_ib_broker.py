@@ -1,0 +1,218 @@
+"""The IB venue adapter against the simulated IB Gateway, through the real ib_async client."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
+from mats.contracts import (
+    BracketLeg,
+    OrderAction,
+    OrderPurpose,
+    OrderType,
+    OrderV1,
+    Side,
+    TradingMode,
+)
+from mats.domain.execution import OrderState
+from mats.domain.venues import OrderRejectedError
+from mats.errors import TemporaryError
+from tests.integration.ib_gateway.support import (
+    ACCOUNT,
+    GatewayProcess,
+    next_client_id,
+    start_gateway,
+)
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+    running = start_gateway(tmp_path_factory.mktemp("ib") / "gateway.log", "--account", ACCOUNT)
+    try:
+        yield running
+    finally:
+        running.process.send_signal(signal.SIGTERM)
+        running.process.wait(timeout=10)
+
+
+@pytest.fixture
+def session(gateway: GatewayProcess) -> Iterator[IbSession]:
+    gateway.wait_listening()
+    gateway.post("/reset")
+    gateway.post("/prices", {"AAPL": 190, "ES": 5000})
+    reconciled: list[datetime] = []
+    running = IbSession(
+        IbSettings(
+            port=gateway.port,
+            client_id=next_client_id(),
+            heartbeat_seconds=1.0,
+            min_backoff_seconds=0.2,
+            max_backoff_seconds=1.0,
+        ),
+        on_connected=lambda: reconciled.append(datetime.now(UTC)),
+    )
+    running.start()
+    until(lambda: running.status().accepting_orders)
+    assert reconciled
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def an_order(order_id: str, **overrides: object) -> OrderV1:
+    fields: dict[str, object] = {
+        "id": order_id,
+        "created_at": datetime.now(UTC),
+        "signal_id": order_id.removesuffix("_ORD"),
+        "strategy_id": "s",
+        "account": ACCOUNT,
+        "broker": "IB",
+        "trading_mode": TradingMode.LIVE,
+        "symbol": "AAPL",
+        "currency": "USD",
+        "purpose": OrderPurpose.ENTRY,
+        "action": OrderAction.PLACE,
+        "side": Side.BUY,
+        "quantity": Decimal(10),
+        "reference_price": Decimal(190),
+        "asset_class": "STOCK",
+    }
+    fields.update(overrides)
+    return OrderV1(**fields)  # type: ignore[arg-type]
+
+
+def test_a_market_order_fills_and_is_found_again_by_our_id(session: IbSession) -> None:
+    broker = IbBroker(session)
+
+    placed = broker.place(an_order("mkt_1_ORD"))
+    until(
+        lambda: (
+            (r := broker.lookup("mkt_1_ORD")) is not None
+            and r.state is OrderState.FILLED
+            and r.fills[0].commission > 0
+        )
+    )
+    report = broker.lookup("mkt_1_ORD")
+    again = broker.place(an_order("mkt_1_ORD"))
+
+    assert placed.state in (OrderState.ACCEPTED, OrderState.FILLED)
+    assert report.filled_quantity == 10
+    [fill] = report.fills
+    assert fill.order_id == "mkt_1_ORD"
+    assert fill.price == Decimal(190)
+    assert again.fills == report.fills
+    assert (
+        len(
+            [
+                e
+                for e in broker.executions(datetime.now(UTC) - timedelta(hours=1))
+                if e.order_id == "mkt_1_ORD"
+            ]
+        )
+        == 1
+    )
+
+
+def test_a_continuous_future_trades_its_front_month(session: IbSession) -> None:
+    broker = IbBroker(session)
+
+    broker.place(
+        an_order(
+            "fut_1_ORD", symbol="ES1!", asset_class="FUTURE", exchange="CME", quantity=Decimal(2)
+        )
+    )
+    until(lambda: (r := broker.lookup("fut_1_ORD")) is not None and r.state is OrderState.FILLED)
+
+    assert broker.lookup("fut_1_ORD").fills[0].price == Decimal(5000)
+
+
+def test_a_rejected_order_raises_with_the_reason(
+    session: IbSession, gateway: GatewayProcess
+) -> None:
+    gateway.post("/reject-next", {"reason": "Order size exceeds the account's buying power"})
+
+    with pytest.raises(OrderRejectedError, match="buying power"):
+        IbBroker(session).place(an_order("rej_1_ORD"))
+
+
+def test_a_resting_limit_order_can_be_cancelled(session: IbSession) -> None:
+    broker = IbBroker(session)
+    broker.place(an_order("lmt_1_ORD", order_type=OrderType.LIMIT, limit_price=Decimal(150)))
+
+    cancelled = broker.cancel("lmt_1_ORD")
+    until(lambda: broker.lookup("lmt_1_ORD").state is OrderState.CANCELLED)
+
+    assert cancelled is not None
+    assert broker.cancel("never-placed") is None
+
+
+def test_a_bracket_places_linked_take_profit_and_stop_loss(
+    session: IbSession, gateway: GatewayProcess
+) -> None:
+    broker = IbBroker(session)
+    order = an_order(
+        "brk_1_ORD",
+        take_profit=BracketLeg("brk_1_ORD_TP", Decimal(200)),
+        stop_loss=BracketLeg("brk_1_ORD_SL", Decimal(180)),
+    )
+
+    broker.place(order)
+    until(lambda: broker.lookup("brk_1_ORD").state is OrderState.FILLED)
+    gateway.post("/prices", {"AAPL": 201})
+    until(lambda: (r := broker.lookup("brk_1_ORD_TP")) is not None and r.state is OrderState.FILLED)
+
+    until(lambda: broker.lookup("brk_1_ORD_SL").state is OrderState.CANCELLED)
+
+
+def test_1100_pauses_new_orders_until_1102(session: IbSession, gateway: GatewayProcess) -> None:
+    broker = IbBroker(session)
+    gateway.post("/errors", {"code": 1100})
+    until(lambda: not session.status().accepting_orders)
+
+    with pytest.raises(TemporaryError, match="1100"):
+        broker.place(an_order("pause_1_ORD"))
+    gateway.post("/errors", {"code": 1102})
+    until(lambda: session.status().accepting_orders)
+    assert broker.place(an_order("pause_1_ORD")).order_id == "pause_1_ORD"
+
+
+def test_a_gateway_restart_reconnects_and_recovers_the_fill(
+    session: IbSession, gateway: GatewayProcess
+) -> None:
+    broker = IbBroker(session)
+    gateway.post("/fill-mode", {"fill_delay": 0.5})
+    broker.place(an_order("rst_1_ORD"))
+    gateway.post("/restart", {"down_seconds": 1.0, "next_valid_id": 1})
+    until(lambda: not session.status().connected)
+    until(lambda: session.status().accepting_orders, timeout=20)
+
+    until(lambda: (r := broker.lookup("rst_1_ORD")) is not None and r.state is OrderState.FILLED)
+    report = broker.lookup("rst_1_ORD")
+    assert len(report.fills) == 1
+    assert session.disconnected_since is None
+
+
+def test_account_values_and_positions(session: IbSession) -> None:
+    broker = IbBroker(session)
+    broker.place(an_order("acct_1_ORD"))
+    until(lambda: broker.lookup("acct_1_ORD").state is OrderState.FILLED)
+
+    until(lambda: any(p.symbol == "AAPL" for p in broker.account(ACCOUNT).positions))
+    account = broker.account(ACCOUNT)
+    assert account.equity > 0
+    assert [p.quantity for p in account.positions if p.symbol == "AAPL"] == [Decimal(10)]
