@@ -9,6 +9,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from tests.integration.ib_gateway.support import (
+    ACCOUNT,
+    GatewayProcess,
+    next_client_id,
+    start_gateway,
+)
 
 from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
 from mats.contracts import (
@@ -23,12 +29,6 @@ from mats.contracts import (
 from mats.domain.execution import OrderState
 from mats.domain.venues import OrderRejectedError
 from mats.errors import TemporaryError
-from tests.integration.ib_gateway.support import (
-    ACCOUNT,
-    GatewayProcess,
-    next_client_id,
-    start_gateway,
-)
 
 
 @pytest.fixture(scope="module")
