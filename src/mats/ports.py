@@ -13,6 +13,7 @@ from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
+from mats.domain.execution import OrderRecord
 from mats.domain.market import FxRate, Instrument, Quote
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
@@ -131,16 +132,6 @@ class StoredDecision:
     published: bool
 
 
-@dataclass(frozen=True)
-class StoredOrder:
-    """An order as recorded when it was decided, with its execution status."""
-
-    order: OrderV1
-    status: str
-    decided_at: datetime
-    published_at: datetime | None = None
-
-
 class DecisionStore(Protocol):
     def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
         """Read everything a decision needs, and any decision already made for the signal."""
@@ -163,7 +154,7 @@ class DecisionStore(Protocol):
 
     def list_orders(
         self, *, strategy_id: str | None, account: str | None, limit: int
-    ) -> Sequence[StoredOrder]: ...
+    ) -> Sequence[OrderRecord]: ...
 
 
 class AccountStore(Protocol):

@@ -120,7 +120,7 @@ def test_webhook_becomes_a_sized_order_on_the_orders_topic(
     [stored_order] = services.decision_store.list_orders(
         strategy_id=desk["strategy_id"], account=None, limit=5
     )
-    assert stored_order.status == "NEW"
+    assert stored_order.state.value == "NEW"
     assert stored_order.published_at is not None
 
 

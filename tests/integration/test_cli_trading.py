@@ -227,8 +227,8 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
     assert "100000 USD equity x 10% = 10000" in text
     assert "pass  margin_utilisation" in text
     assert [d["signal_id"] for d in listed] == [signal_id]
-    assert orders[0]["id"] == f"{signal_id}_ORD"
-    assert orders[0]["status"] == "NEW"
+    assert orders[0]["order"]["id"] == f"{signal_id}_ORD"
+    assert orders[0]["state"] == "NEW"
 
 
 def test_positions_risk_and_alerts(stack: Stack, setup: dict[str, Any]) -> None:

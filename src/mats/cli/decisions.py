@@ -44,7 +44,7 @@ def list_decisions(app: CliContext, strategy_id: str | None, limit: int) -> None
 
 @click.group()
 def orders() -> None:
-    """Orders Cerebro decided, and their status."""
+    """Orders Cerebro decided, and how far they are executed."""
 
 
 @orders.command("list")
@@ -58,15 +58,7 @@ def list_orders(app: CliContext, strategy_id: str | None, account: str | None, l
     rows = app.services.decision_store.list_orders(
         strategy_id=strategy_id, account=account, limit=limit
     )
-    data = [
-        {
-            **to_primitive(r.order),
-            "status": r.status,
-            "decided_at": r.decided_at,
-            "published_at": r.published_at,
-        }
-        for r in rows
-    ]
+    data = list(rows)
     emit(
         data,
         lambda _: (
@@ -81,8 +73,9 @@ def list_orders(app: CliContext, strategy_id: str | None, account: str | None, l
                         r.order.quantity,
                         r.order.order_type.value,
                         r.order.purpose.value,
-                        r.status,
-                        "yes" if r.published_at else "no",
+                        r.state.value,
+                        r.filled_quantity,
+                        r.average_price,
                     )
                     for r in rows
                 ],
@@ -95,8 +88,9 @@ def list_orders(app: CliContext, strategy_id: str | None, account: str | None, l
                     "QTY",
                     "TYPE",
                     "PURPOSE",
-                    "STATUS",
-                    "PUBLISHED",
+                    "STATE",
+                    "FILLED",
+                    "AVG PRICE",
                 ],
             )
             if rows

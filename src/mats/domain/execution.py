@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from mats.contracts import OrderV1
+
 
 class OrderState(StrEnum):
     NEW = "NEW"
@@ -72,3 +74,41 @@ def advance(
     if _RANK[reported] > _RANK[current]:
         return reported
     return None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An order and its execution so far (``orders/{order_id}``).
+
+    Cerebro creates it (NEW) with the decision; the bridge moves it forward, one recorded
+    transition at a time. ``attempts`` and ``next_retry_at`` belong to exits, which are retried
+    until they fill or an operator cancels them.
+    """
+
+    order: OrderV1
+    state: OrderState
+    decided_at: datetime
+    published_at: datetime | None = None
+    transitions: tuple[Transition, ...] = ()
+    filled_quantity: Decimal = Decimal(0)
+    average_price: Decimal | None = None
+    venue: str | None = None
+    venue_order_id: str | None = None
+    reason: str | None = None
+    attempts: int = 0
+    next_retry_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def order_id(self) -> str:
+        return self.order.id
+
+
+def new_record(order: OrderV1, at: datetime) -> OrderRecord:
+    return OrderRecord(
+        order=order,
+        state=OrderState.NEW,
+        decided_at=at,
+        transitions=(Transition(OrderState.NEW, at),),
+        updated_at=at,
+    )

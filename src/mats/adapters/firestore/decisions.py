@@ -4,7 +4,7 @@ The ACTIVE allocation comes from the newest entry of the activation log, read on
 an approval applies to the very next one.
 
 ``decisions/{signal_id}`` is created once (``create()``: a redelivered signal finds it and only
-re-publishes its stored messages). The same batch creates ``orders/{order_id}`` with status NEW,
+re-publishes its stored messages). The same batch creates ``orders/{order_id}`` (state NEW),
 raises the decision's alerts and records an automatic risk change.
 """
 
@@ -30,19 +30,19 @@ from mats.adapters.firestore.documents import (
     translated_errors,
 )
 from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts
-from mats.contracts import EncodedMessage, OrderV1, SignalV1
+from mats.contracts import EncodedMessage, SignalV1
 from mats.domain.accounting import AccountState, StrategyPosition, position_id
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
+from mats.domain.execution import OrderRecord, new_record
 from mats.domain.market import FxRate, Instrument
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.strategies import Strategy
-from mats.ports import PortfolioStore, StoredDecision, StoredOrder
+from mats.ports import PortfolioStore, StoredDecision
 
 _OUTBOX_FIELDS = ("messages", "outbox_state", "message_ids", "published_at")
-_ORDER_FIELDS = ("status", "decided_at", "published_at")
 
 
 class FirestoreDecisionStore:
@@ -93,15 +93,8 @@ class FirestoreDecisionStore:
         # either (DESIGN.md §6), and Firestore applies nothing at all.
         batch.create(reference, {**to_document(decision), **_outbox(messages)})
         for order in decision.orders:
-            batch.create(
-                self._orders.document(order.id),
-                {
-                    **to_document(order),
-                    "status": "NEW",
-                    "decided_at": decision.decided_at,
-                    "published_at": None,
-                },
-            )
+            record = new_record(order, decision.decided_at)
+            batch.create(self._orders.document(order.id), order_document(record))
         for draft in decision.alerts:
             alert = from_draft(
                 draft,
@@ -149,14 +142,14 @@ class FirestoreDecisionStore:
 
     def list_orders(
         self, *, strategy_id: str | None, account: str | None, limit: int
-    ) -> Sequence[StoredOrder]:
+    ) -> Sequence[OrderRecord]:
         query: Any = self._orders
         for field, value in (("strategy_id", strategy_id), ("account", account)):
             if value is not None:
                 query = query.where(filter=firestore.FieldFilter(field, "==", value))
         query = query.order_by("decided_at", direction=firestore.Query.DESCENDING).limit(limit)
         with translated_errors("listing orders"):
-            return [_stored_order(snapshot.to_dict()) for snapshot in query.stream()]
+            return [order_record(s.to_dict()) for s in query.stream()]
 
     def _documents(self, signal: SignalV1) -> dict[str, Any]:
         state = self._state
@@ -212,6 +205,25 @@ class FirestoreDecisionStore:
             return self._pool
 
 
+# Copied to the top of an order document: the emulator cannot query fields inside a map.
+ORDER_QUERY_FIELDS = ("strategy_id", "account", "symbol")
+
+
+def order_document(record: OrderRecord) -> dict[str, Any]:
+    """An order's document: the record, plus its query fields at the top level."""
+    order = record.order
+    return {
+        **to_document(record),
+        **{name: getattr(order, name) for name in ORDER_QUERY_FIELDS},
+        "active": not record.state.ended,
+    }
+
+
+def order_record(document: dict[str, Any] | None) -> OrderRecord:
+    data = {k: v for k, v in (document or {}).items() if k not in (*ORDER_QUERY_FIELDS, "active")}
+    return from_document(OrderRecord, data)
+
+
 def _active(head: Activation | None) -> Allocation | None:
     """The ACTIVE allocation as the newest activation recorded it."""
     if head is None:
@@ -252,17 +264,6 @@ def _stored(document: dict[str, Any] | None) -> StoredDecision:
     )
     decision = from_document(Decision, data)
     return StoredDecision(decision, messages, published=outbox["outbox_state"] == "PUBLISHED")
-
-
-def _stored_order(document: dict[str, Any] | None) -> StoredOrder:
-    data = dict(document or {})
-    extra = {name: data.pop(name, None) for name in _ORDER_FIELDS}
-    return StoredOrder(
-        order=from_document(OrderV1, data),
-        status=str(extra["status"]),
-        decided_at=extra["decided_at"],
-        published_at=extra["published_at"],
-    )
 
 
 def _parse(cls: type[Strategy], snapshot: Any) -> Strategy | None:
