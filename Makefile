@@ -22,7 +22,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 install: $(UV)
-	$(UV) sync --frozen --extra local --python python3
+	$(UV) sync --frozen --extra local --extra bridge --python python3
 	npm ci --no-audit --no-fund --loglevel=error
 
 up: install

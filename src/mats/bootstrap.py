@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time as dt_time
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mats.adapters.brokers.paper import PaperSettings
 from mats.adapters.clock import SystemClock
 from mats.adapters.oidc import GOOGLE_CERTS_URL, OidcSettings
 from mats.domain.cerebro.decisions import CerebroSettings, MismatchPolicy
@@ -35,14 +37,53 @@ from mats.ports import (
 )
 from mats.services.allocations import AllocationService
 from mats.services.backtests import BacktestService
+from mats.services.bridge import BridgeSettings
 from mats.services.cerebro import CerebroService
+from mats.services.execution import ExecutionSettings
 from mats.services.ingest import IngestService, IngestSettings
 from mats.services.operations import OperationsService
 from mats.services.optimizer import OptimizerService
 from mats.services.registry import SenderService, StrategyService
 
 if TYPE_CHECKING:
+    from mats.adapters.brokers.ib import IbSession
+    from mats.adapters.firestore.execution import FirestoreExecutionStore
     from mats.adapters.firestore.trading import FirestoreTradingState
+    from mats.ports import Notifier
+    from mats.services.bridge import Bridge
+
+
+@dataclass(frozen=True)
+class CcxtVenueConfig:
+    """One ccxt venue: ``MATS_CCXT_VENUES=BINANCE=binance:Binance_Main`` plus its secrets."""
+
+    name: str
+    exchange_id: str
+    account: str
+    api_key: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    sandbox: bool = False
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """The execution bridge's venues, alerts and timings (README "Configuration")."""
+
+    ib_host: str = "127.0.0.1"
+    ib_port: int = 4002
+    ib_client_id: int = 1
+    ib_accounts: Mapping[str, str] = field(default_factory=dict)  # MATS account -> IB code
+    ib_restart_window: tuple[dt_time, dt_time] | None = None
+    ib_heartbeat_seconds: float = 15.0
+    ccxt_venues: tuple[CcxtVenueConfig, ...] = ()
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_token: str | None = None
+    telegram_chat_id: str | None = None
+    paper: PaperSettings = field(default_factory=PaperSettings)
+    execution: ExecutionSettings = field(default_factory=ExecutionSettings)
+    runtime: BridgeSettings = field(default_factory=BridgeSettings)
+    reconcile_tolerance: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,7 @@ class Settings:
     trusted_proxy_hops: int = 0
     backtest_dir: Path | None = None
     oidc: OidcSettings | None = None
+    bridge: BridgeConfig = field(default_factory=BridgeConfig)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,7 +124,125 @@ class Settings:
             trusted_proxy_hops=_int(env, "MATS_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
             backtest_dir=Path(env["MATS_BACKTEST_DIR"]) if env.get("MATS_BACKTEST_DIR") else None,
             oidc=_oidc_settings(env),
+            bridge=_bridge_config(env),
         )
+
+
+def _bridge_config(env: Mapping[str, str]) -> BridgeConfig:
+    defaults, execution, runtime = BridgeConfig(), ExecutionSettings(), BridgeSettings()
+    paper = PaperSettings()
+
+    def seconds(name: str, default: timedelta) -> timedelta:
+        return timedelta(seconds=float(_number(env, name, Decimal(default.total_seconds()))))
+
+    return BridgeConfig(
+        ib_host=env.get("MATS_IB_HOST") or defaults.ib_host,
+        ib_port=_int(env, "MATS_IB_PORT", defaults.ib_port),
+        ib_client_id=_int(env, "MATS_IB_CLIENT_ID", defaults.ib_client_id),
+        ib_accounts=_pairs(env, "MATS_IB_ACCOUNTS"),
+        ib_restart_window=_window(env, "MATS_IB_RESTART_WINDOW"),
+        ib_heartbeat_seconds=float(
+            _number(env, "MATS_IB_HEARTBEAT_SECONDS", Decimal(defaults.ib_heartbeat_seconds))
+        ),
+        ccxt_venues=_ccxt_venues(env),
+        telegram_api_url=env.get("MATS_TELEGRAM_API_URL") or defaults.telegram_api_url,
+        telegram_bot_token=env.get("MATS_TELEGRAM_BOT_TOKEN") or None,
+        telegram_chat_id=env.get("MATS_TELEGRAM_CHAT_ID") or None,
+        paper=PaperSettings(
+            slippage_bps=_number(env, "MATS_PAPER_SLIPPAGE_BPS", paper.slippage_bps),
+            commission_per_unit=_number(
+                env, "MATS_PAPER_COMMISSION_PER_UNIT", paper.commission_per_unit
+            ),
+            minimum_commission=_number(
+                env, "MATS_PAPER_MINIMUM_COMMISSION", paper.minimum_commission
+            ),
+        ),
+        execution=ExecutionSettings(
+            entry_max_age=seconds("MATS_ENTRY_MAX_AGE_SECONDS", execution.entry_max_age),
+            exit_retry_min=seconds("MATS_EXIT_RETRY_MIN_SECONDS", execution.exit_retry_min),
+            exit_retry_max=seconds("MATS_EXIT_RETRY_MAX_SECONDS", execution.exit_retry_max),
+            outage_alert_after=seconds("MATS_OUTAGE_ALERT_SECONDS", execution.outage_alert_after),
+            margin_warning=_decimal(env, "MATS_MARGIN_WARNING", execution.margin_warning),
+            margin_limit=_decimal(env, "MATS_MARGIN_LIMIT", execution.margin_limit),
+        ),
+        runtime=BridgeSettings(
+            poll_seconds=float(
+                _number(env, "MATS_BRIDGE_POLL_SECONDS", Decimal(runtime.poll_seconds))
+            ),
+            account_seconds=float(
+                _number(env, "MATS_ACCOUNT_UPDATE_SECONDS", Decimal(runtime.account_seconds))
+            ),
+            reconcile_seconds=float(
+                _number(env, "MATS_RECONCILE_SECONDS", Decimal(runtime.reconcile_seconds))
+            ),
+            quote_seconds=float(_number(env, "MATS_QUOTE_SECONDS", Decimal(runtime.quote_seconds))),
+        ),
+        reconcile_tolerance=_number(env, "MATS_RECONCILE_TOLERANCE", Decimal(0)),
+    )
+
+
+def _ccxt_venues(env: Mapping[str, str]) -> tuple[CcxtVenueConfig, ...]:
+    """``MATS_CCXT_VENUES`` (``NAME=exchange:Account,...``) with ``MATS_CCXT_<NAME>_*`` secrets."""
+    venues = []
+    for name, target in _pairs(env, "MATS_CCXT_VENUES").items():
+        exchange_id, colon, account = target.partition(":")
+        if not colon or not exchange_id or not account:
+            raise ValidationError(
+                "MATS_CCXT_VENUES", f"expected NAME=exchange:Account; got {name}={target}"
+            )
+        prefix = f"MATS_CCXT_{name.upper()}_"
+        venues.append(
+            CcxtVenueConfig(
+                name=name,
+                exchange_id=exchange_id.strip().lower(),
+                account=account.strip(),
+                api_key=env.get(prefix + "API_KEY") or None,
+                secret=env.get(prefix + "SECRET") or None,
+                password=env.get(prefix + "PASSWORD") or None,
+                sandbox=env.get(prefix + "SANDBOX", "").strip().lower() in ("1", "true", "yes"),
+            )
+        )
+    return tuple(venues)
+
+
+def _number(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(name, f"must be a number; got {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise ValidationError(name, "must be a number of at least 0")
+    return value
+
+
+def _pairs(env: Mapping[str, str], name: str) -> dict[str, str]:
+    """``A=x,B=y`` as a mapping."""
+    pairs = {}
+    for item in filter(None, (part.strip() for part in env.get(name, "").split(","))):
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise ValidationError(
+                name, f"expected NAME=VALUE pairs separated by commas; got {item!r}"
+            )
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _window(env: Mapping[str, str], name: str) -> tuple[dt_time, dt_time] | None:
+    """``HH:MM-HH:MM`` (UTC; may wrap midnight)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    start, dash, end = raw.partition("-")
+    try:
+        if not dash:
+            raise ValueError(raw)
+        return dt_time.fromisoformat(start.strip()), dt_time.fromisoformat(end.strip())
+    except ValueError:
+        raise ValidationError(name, f"expected HH:MM-HH:MM (UTC); got {raw!r}") from None
 
 
 def _oidc_settings(env: Mapping[str, str]) -> OidcSettings | None:
@@ -270,6 +430,112 @@ class Services:
     @cached_property
     def strategies(self) -> StrategyService:
         return StrategyService(self.strategy_store, self.sender_store, self.clock)
+
+    @cached_property
+    def execution_store(self) -> FirestoreExecutionStore:
+        from mats.adapters.firestore.execution import FirestoreExecutionStore
+
+        return FirestoreExecutionStore(self.firestore)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from mats.adapters.telegram import LogNotifier, TelegramNotifier
+
+        config = self.settings.bridge
+        if config.telegram_bot_token and config.telegram_chat_id:
+            return TelegramNotifier(
+                config.telegram_api_url, config.telegram_bot_token, config.telegram_chat_id
+            )
+        return LogNotifier()
+
+    @cached_property
+    def bridge(self) -> Bridge:
+        """The execution bridge: its venues, execution and reconciliation (not yet started)."""
+        from mats.adapters.brokers.paper import PaperBroker
+        from mats.adapters.firestore.execution import FirestorePaperBook
+        from mats.services.bridge import Bridge
+        from mats.services.execution import ExecutionService, VenueRouter
+        from mats.services.reconciliation import ReconciliationService
+
+        config, state = self.settings.bridge, self.trading_state
+        paper = PaperBroker(FirestorePaperBook(self.firestore), state, self.clock, config.paper)
+        live: dict[str, Any] = {}
+        sessions: list[Any] = []
+        if config.ib_accounts:
+            session, live["IB"] = self._interactive_brokers(lambda: bridge)
+            sessions.append(session)
+        for venue in config.ccxt_venues:
+            live[venue.name] = self._ccxt(venue)
+        accounts = {a.account: a.broker for a in state.list_accounts() if a.broker in live}
+        accounts.update(dict.fromkeys(config.ib_accounts, "IB"))
+        accounts.update({venue.account: venue.name for venue in config.ccxt_venues})
+        router = VenueRouter(paper, live, accounts)
+        execution = ExecutionService(
+            store=self.execution_store,
+            router=router,
+            publisher=self.publisher,
+            alerts=state,
+            notifier=self.notifier,
+            accounts=state,
+            clock=self.clock,
+            settings=config.execution,
+        )
+        reconciliation = ReconciliationService(
+            venues=live,
+            accounts=accounts,
+            positions=state,
+            market=state,
+            alerts=state,
+            notifier=self.notifier,
+            clock=self.clock,
+            tolerance=config.reconcile_tolerance,
+        )
+        bridge = Bridge(
+            execution=execution,
+            reconciliation=reconciliation,
+            router=router,
+            market=state,
+            feeds={name: venue for name, venue in live.items() if hasattr(venue, "quote")},
+            sessions=sessions,
+            clock=self.clock,
+            settings=config.runtime,
+        )
+        return bridge
+
+    def _ccxt(self, venue: CcxtVenueConfig) -> Any:
+        from mats.adapters.brokers.ccxt import CcxtBroker, CcxtCredentials
+
+        credentials = (
+            CcxtCredentials(venue.api_key, venue.secret, venue.password)
+            if venue.api_key and venue.secret
+            else None
+        )
+        return CcxtBroker(
+            venue.exchange_id,
+            venue.account,
+            credentials,
+            sandbox=venue.sandbox,
+            clock=self.clock,
+        )
+
+    def _interactive_brokers(self, bridge: Callable[[], Bridge]) -> tuple[IbSession, Any]:
+        from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
+
+        config = self.settings.bridge
+        session = IbSession(
+            IbSettings(
+                host=config.ib_host,
+                port=config.ib_port,
+                client_id=config.ib_client_id,
+                accounts=tuple(config.ib_accounts.values()),
+                heartbeat_seconds=config.ib_heartbeat_seconds,
+                restart_window=config.ib_restart_window,
+            ),
+            # The bridge is built after its venues; these run only once it is started.
+            on_connected=lambda: bridge().venue_connected("IB"),
+            on_order_event=lambda reference: bridge().venue_event(reference),
+        )
+        return session, IbBroker(session, config.ib_accounts)
 
 
 def bootstrap(env: Mapping[str, str] | None = None, **overrides: Any) -> Services:

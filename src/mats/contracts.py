@@ -213,6 +213,7 @@ class OrderV1:
     multiplier: Decimal = Decimal(1)
     broker_symbol: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    tick_size: Decimal | None = None  # The instrument's price increment (paper fills use it).
 
     def attributes(self) -> dict[str, str]:
         return {
@@ -252,6 +253,7 @@ class FillV1:
     executed_at: datetime
     purpose: OrderPurpose
     multiplier: Decimal = Decimal(1)
+    commission_currency: str | None = None  # When the venue charges in another currency (BNB).
 
     def attributes(self) -> dict[str, str]:
         return {

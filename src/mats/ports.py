@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from mats.contracts import EncodedMessage, OrderV1, SignalV1
+from mats.contracts import EncodedMessage, FillV1, OrderV1, SignalV1
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
@@ -264,17 +264,26 @@ class AlertStore(Protocol):
 class Broker(Protocol):
     """One venue. Calls block; venue failures are translated at the adapter's boundary:
     ``TemporaryError`` (disconnected, timed out, rate limited: try again later) or
-    ``OrderRejectedError`` (the venue refused the order: record it, do not retry)."""
+    ``OrderRejectedError`` (the venue refused the order: record it, do not retry).
+    ``native_brackets``: the venue holds a bracket's legs with the entry (else the bridge places
+    them after the fill)."""
+
+    native_brackets: bool
 
     def place(self, order: OrderV1) -> VenueOrderReport:
         """Submit an order under its MATS id; return what the venue reports right away."""
         ...
 
-    def lookup(self, order_id: str) -> VenueOrderReport | None:
-        """Find an order by its MATS id (``None``: the venue has never seen it)."""
+    def lookup(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
+        """Find an order by its MATS reference (``None``: the venue has never seen it).
+
+        ``symbol`` (MATS's) is the order's instrument, for venues that file orders by market.
+        """
         ...
 
-    def cancel(self, order_id: str) -> VenueOrderReport | None: ...
+    def cancel(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
+        """Cancel a working order; an order already ended is reported as it is."""
+        ...
 
     def executions(self, since: datetime) -> Sequence[VenueFill]:
         """Every execution since ``since`` that the venue still reports."""
@@ -283,3 +292,45 @@ class Broker(Protocol):
     def account(self, account: str) -> VenueAccount: ...
 
     def status(self) -> VenueStatus: ...
+
+
+class ExecutionStore(Protocol):
+    """Orders as executed, submission claims, fills applied once each, and the ledger."""
+
+    def order(self, order_id: str) -> OrderRecord | None: ...
+
+    def put_order(self, record: OrderRecord) -> None: ...
+
+    def active_orders(self) -> Sequence[OrderRecord]:
+        """Orders not yet ended (for polling), and exits waiting for a retry."""
+        ...
+
+    def claim_submission(self, order_id: str, at: datetime) -> datetime | None:
+        """Claim the right to send an order; return when it was claimed before, if it was."""
+        ...
+
+    def release_claim(self, order_id: str) -> None:
+        """Give a claim back (nothing was sent), so the next delivery sends at once."""
+        ...
+
+    def record_fill(self, fill: FillV1) -> bool:
+        """Store a fill unless its execution id is known; ``True`` if it was new."""
+        ...
+
+    def apply_fill(self, fill: FillV1, position: StrategyPosition) -> None:
+        """Write the position after ``fill`` and mark the fill applied, in one batch."""
+        ...
+
+    def unapplied_fills(self) -> Sequence[FillV1]: ...
+
+    def mark_fill_published(self, execution_id: str) -> None: ...
+
+    def unpublished_fills(self) -> Sequence[FillV1]: ...
+
+    def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None: ...
+
+
+class Notifier(Protocol):
+    def notify(self, alert: Alert) -> None:
+        """Tell people (Telegram, ...); never raises into the trading flow."""
+        ...

@@ -10,6 +10,7 @@ from mats.cli import (
     allocations,
     backtests,
     decisions,
+    execution,
     optimize,
     senders,
     signals,
@@ -37,7 +38,10 @@ for command in (
     trading.fx,
     trading.risk,
     decisions.decisions,
-    decisions.orders,
+    execution.orders,
+    execution.fills,
+    execution.bridge,
+    execution.reconcile,
     decisions.alerts,
 ):
     cli.add_command(command)

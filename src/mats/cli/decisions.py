@@ -1,4 +1,4 @@
-"""``mats decisions``, ``mats orders`` and ``mats alerts``: what Cerebro decided and why."""
+"""``mats decisions`` and ``mats alerts``: what Cerebro decided and why, and what went wrong."""
 
 from __future__ import annotations
 
@@ -40,63 +40,6 @@ def list_decisions(app: CliContext, strategy_id: str | None, limit: int) -> None
     """List the latest decisions, newest first."""
     rows = app.services.decision_store.list(strategy_id=strategy_id, limit=limit)
     emit([_data(s) for s in rows], lambda _: _decisions_table(rows))
-
-
-@click.group()
-def orders() -> None:
-    """Orders Cerebro decided, and how far they are executed."""
-
-
-@orders.command("list")
-@click.option("--strategy", "strategy_id")
-@click.option("--account")
-@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
-@json_option
-@pass_cli
-def list_orders(app: CliContext, strategy_id: str | None, account: str | None, limit: int) -> None:
-    """List the latest orders, newest first."""
-    rows = app.services.decision_store.list_orders(
-        strategy_id=strategy_id, account=account, limit=limit
-    )
-    data = list(rows)
-    emit(
-        data,
-        lambda _: (
-            table(
-                [
-                    (
-                        r.order.id,
-                        r.decided_at,
-                        r.order.account,
-                        r.order.symbol,
-                        r.order.side.value if r.order.side else r.order.action.value,
-                        r.order.quantity,
-                        r.order.order_type.value,
-                        r.order.purpose.value,
-                        r.state.value,
-                        r.filled_quantity,
-                        r.average_price,
-                    )
-                    for r in rows
-                ],
-                [
-                    "ORDER ID",
-                    "DECIDED (UTC)",
-                    "ACCOUNT",
-                    "SYMBOL",
-                    "SIDE",
-                    "QTY",
-                    "TYPE",
-                    "PURPOSE",
-                    "STATE",
-                    "FILLED",
-                    "AVG PRICE",
-                ],
-            )
-            if rows
-            else "No orders yet."
-        ),
-    )
 
 
 @click.group()

@@ -19,6 +19,7 @@ class Target:
     ingest_url: str | None
     state_dir: Path | None = None
     stack: dict[str, Any] | None = None
+    bridge_url: str | None = None
 
     def describe(self) -> str:
         return f"{self.kind} project {self.project_id}"
@@ -35,7 +36,7 @@ def resolve_target(
     """
     if project:
         os.environ["GOOGLE_CLOUD_PROJECT"] = project
-        return Target("cloud", project, ingest_url)
+        return Target("cloud", project, ingest_url, bridge_url=os.environ.get("MATS_BRIDGE_URL"))
     directory = state_dir or find_state_dir()
     stack_file = directory / STACK_FILE if directory else None
     if stack_file is not None and stack_file.is_file():
@@ -49,10 +50,20 @@ def resolve_target(
         os.environ["FIRESTORE_EMULATOR_HOST"] = stack["firestore_emulator_host"]
         os.environ["PUBSUB_EMULATOR_HOST"] = stack["pubsub_emulator_host"]
         return Target(
-            "local", stack["project_id"], ingest_url or stack["ingest_url"], directory, stack
+            "local",
+            stack["project_id"],
+            ingest_url or stack["ingest_url"],
+            directory,
+            stack,
+            bridge_url=os.environ.get("MATS_BRIDGE_URL") or stack.get("bridge_url"),
         )
     if os.environ.get("GOOGLE_CLOUD_PROJECT"):
-        return Target("environment", os.environ["GOOGLE_CLOUD_PROJECT"], ingest_url)
+        return Target(
+            "environment",
+            os.environ["GOOGLE_CLOUD_PROJECT"],
+            ingest_url,
+            bridge_url=os.environ.get("MATS_BRIDGE_URL"),
+        )
     raise MatsError(
         "no MATS to talk to: start the local stack with `make up` (or `mats up`), "
         "or pass --project PROJECT_ID for a Google Cloud project"

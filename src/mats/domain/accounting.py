@@ -81,6 +81,7 @@ def apply_fill(
     account: str,
     strategy_id: str,
     symbol: str,
+    source: str = "fills",
 ) -> StrategyPosition:
     """Return the position after one fill: quantity, average cost and realised P&L.
 
@@ -115,7 +116,7 @@ def apply_fill(
         average_cost=average,
         pnl_today=carried + realized,
         pnl_date=day,
-        source="fills",
+        source=source,
         realized_pnl=(position.realized_pnl if position else Decimal(0)) + realized,
         last_execution_id=fill.execution_id,
     )

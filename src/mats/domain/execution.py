@@ -81,8 +81,10 @@ class OrderRecord:
     """An order and its execution so far (``orders/{order_id}``).
 
     Cerebro creates it (NEW) with the decision; the bridge moves it forward, one recorded
-    transition at a time. ``attempts`` and ``next_retry_at`` belong to exits, which are retried
-    until they fill or an operator cancels them.
+    transition at a time. Each send is an attempt under its own venue reference (the order id,
+    then ``{id}~2``, ``{id}~3``...); only exits are sent again, with backoff (``next_retry_at``),
+    until they fill or an operator cancels them. ``filled_quantity`` counts every attempt's fills;
+    ``prior_filled`` is what attempts before the current one filled.
     """
 
     order: OrderV1
@@ -98,6 +100,12 @@ class OrderRecord:
     attempts: int = 0
     next_retry_at: datetime | None = None
     updated_at: datetime | None = None
+    venue_reference: str | None = None
+    prior_filled: Decimal = Decimal(0)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.order.quantity - self.filled_quantity
 
     @property
     def order_id(self) -> str:

@@ -7,9 +7,11 @@ order id, which IB can reuse after a restart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from mats.contracts import Side
 from mats.domain.execution import OrderState
@@ -59,6 +61,7 @@ class VenuePosition:
     symbol: str
     quantity: Decimal
     average_cost: Decimal | None = None
+    mark_price: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,5 @@ class VenueStatus:
     connected: bool
     accepting_orders: bool
     reason: str | None = None
+    disconnected_since: datetime | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,6 +70,11 @@ DEMO_STRATEGIES = {
 }
 
 
+# MATS account -> the simulated IB Gateway's account code (MATS_IB_ACCOUNTS for the bridge).
+DEMO_IB_ACCOUNTS = {"IBKR_Main": "DU1000001", "IBKR_Futures": "DU1000002"}
+# The simulated market the demo trades in (IB symbols; futures by root).
+DEMO_IB_PRICES = {"ES": 5012.25, "GC": 2001.5, "AAPL": 190.10, "SPY": 451.20}
+
 DEMO_ACCOUNTS = {
     "IBKR_Main": ("IB", "USD", Decimal(250_000), Decimal(20_000)),
     "IBKR_Futures": ("IB", "USD", Decimal(2_000_000), Decimal(60_000)),
@@ -131,6 +138,27 @@ def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
     if report.failed:
         raise RuntimeError(f"demo backtests did not load: {report.failed}")
     return issued
+
+
+def configure_demo_gateway(control_url: str) -> None:
+    """Give the simulated IB Gateway the demo's accounts, prices and futures commission."""
+    setup = {
+        "/accounts": {
+            code: {"NetLiquidation": float(DEMO_ACCOUNTS[account][2])}
+            for account, code in DEMO_IB_ACCOUNTS.items()
+        },
+        "/prices": DEMO_IB_PRICES,
+        "/settings": {"commission_per_unit_by_sec_type": {"FUT": 0.85}},
+    }
+    for path, body in setup.items():
+        request = urllib.request.Request(  # noqa: S310 - the stack's own loopback simulator.
+            control_url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+            pass
 
 
 def _optional(value: str | None) -> Decimal | None:

@@ -1,9 +1,11 @@
 """``mats up``: the whole pipeline on one machine, no cloud account needed.
 
-Starts the Firestore emulator, the local Pub/Sub service and one functions-framework process per
-function (started the way Cloud Run starts it), applies the declared topology, seeds demo data,
-writes the endpoints to ``.mats/stack.json`` and then watches: it re-publishes signals whose
-publish failed and stops everything on Ctrl-C or SIGTERM (or if any part dies).
+Starts the Firestore emulator, the local Pub/Sub service, the simulated IB Gateway, a Telegram
+capture server, one functions-framework process per function (started the way Cloud Run starts
+it) and the execution bridge (under gunicorn, as its container runs it), seeds demo data, applies
+the declared topology, writes the endpoints to ``.mats/stack.json`` and then watches: it
+re-publishes signals whose publish failed and stops everything on Ctrl-C or SIGTERM (or if any
+part dies).
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ from typing import IO, Any
 from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import Services, bootstrap
 from mats.errors import MatsError
-from mats.localstack.demo import seed_demo, write_demo_backtests
+from mats.localstack.demo import (
+    DEMO_IB_ACCOUNTS,
+    configure_demo_gateway,
+    seed_demo,
+    write_demo_backtests,
+)
 from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
 from mats.localstack.processes import (
     Child,
@@ -44,6 +51,7 @@ from mats.localstack.topology import apply_topology, load_topology
 
 LOCAL_PROJECT = "mats-local"
 FUNCTIONS = {"ingest": "http", "cerebro": "cloudevent", "optimizer": "http"}
+SERVICES = ("bridge", "ib_gateway", "ib_control", "telegram")
 SWEEP_INTERVAL_SECONDS = 10.0
 
 
@@ -64,16 +72,27 @@ class Ports:
     firestore: int
     pubsub: int
     functions: dict[str, int]
+    services: dict[str, int]
 
     @classmethod
     def choose(cls, base: int) -> Ports:
         """Use ``base``, ``base+1``, ... or, with base 0, free ports picked by the OS."""
         if base == 0:
-            return cls(free_port(), free_port(), {name: free_port() for name in FUNCTIONS})
-        ports = cls(base, base + 1, {name: base + 2 + i for i, name in enumerate(FUNCTIONS)})
-        busy = [
-            p for p in (ports.firestore, ports.pubsub, *ports.functions.values()) if port_in_use(p)
-        ]
+            return cls(
+                free_port(),
+                free_port(),
+                {name: free_port() for name in FUNCTIONS},
+                {name: free_port() for name in SERVICES},
+            )
+        after = base + 2 + len(FUNCTIONS)
+        ports = cls(
+            base,
+            base + 1,
+            {name: base + 2 + i for i, name in enumerate(FUNCTIONS)},
+            {name: after + i for i, name in enumerate(SERVICES)},
+        )
+        every = (ports.firestore, ports.pubsub, *ports.functions.values(), *ports.services.values())
+        busy = [p for p in every if port_in_use(p)]
         if busy:
             raise MatsError(
                 f"port {busy[0]} is already in use; pick another range with --port-base "
@@ -151,30 +170,13 @@ def _start(
     print("Starting the MATS local stack...", file=out, flush=True)
 
     control_port = free_port()
-    firestore = Child(
-        "firestore",
-        [
-            "node",
-            str(Path(__file__).with_name("firestore_emulator.js")),
-            str(ports.firestore),
-            str(control_port),
-        ],
-        inherited_env({"NODE_PATH": str(root / "node_modules")}),
-        logs / "firestore.log",
-    )
-    pubsub = Child(
-        "pubsub",
-        [sys.executable, "-m", "mats.localstack.pubsub", "--port", str(ports.pubsub)],
-        inherited_env({}),
-        logs / "pubsub.log",
-    )
-    for child, ready in (
-        (firestore, http_ready(f"http://127.0.0.1:{control_port}/")),
-        (pubsub, http_ready(f"http://{pubsub_host}/")),
-    ):
+    ib_control = f"http://127.0.0.1:{ports.services['ib_control']}"
+    telegram_url = f"http://127.0.0.1:{ports.services['telegram']}"
+    for child, ready in _infrastructure(root, ports, control_port, logs):
         children.append(child)
         child.start()
         wait_until_ready(child, ready)
+    configure_demo_gateway(ib_control)
 
     function_urls = {}
     starting = []
@@ -190,10 +192,25 @@ def _start(
     for child, check in starting:
         wait_until_ready(child, check)
 
-    topology = load_topology(root / TOPOLOGY)
-    apply_topology(PubSubAdmin(options.project_id), topology, function_urls)
     services = bootstrap()
     demo = seed_demo(services, backtest_dir) if options.seed_demo else None
+    bridge_env = {
+        **cloud_env,
+        "MATS_IB_PORT": str(ports.services["ib_gateway"]),
+        "MATS_IB_ACCOUNTS": ",".join(f"{a}={c}" for a, c in DEMO_IB_ACCOUNTS.items()),
+        "MATS_TELEGRAM_API_URL": telegram_url,
+        "MATS_TELEGRAM_BOT_TOKEN": "local-capture",
+        "MATS_TELEGRAM_CHAT_ID": "mats-local",
+    }
+    bridge_port = ports.services["bridge"]
+    bridge = _bridge_child(root, bridge_port, bridge_env, logs)
+    children.append(bridge)
+    bridge.start()
+    wait_until_ready(bridge, http_ready(f"http://127.0.0.1:{bridge_port}/healthz"))
+    function_urls["bridge"] = f"http://127.0.0.1:{bridge_port}"
+
+    topology = load_topology(root / TOPOLOGY)
+    apply_topology(PubSubAdmin(options.project_id), topology, function_urls)
 
     info: dict[str, Any] = {
         "project_id": options.project_id,
@@ -202,6 +219,10 @@ def _start(
         "firestore_emulator_host": firestore_host,
         "firestore_control_url": f"http://127.0.0.1:{control_port}",
         "pubsub_emulator_host": pubsub_host,
+        "bridge_url": function_urls["bridge"],
+        "ib_gateway": f"127.0.0.1:{ports.services['ib_gateway']}",
+        "ib_control_url": ib_control,
+        "telegram_url": telegram_url,
         "pid": os.getpid(),
         "child_pids": {child.name: child.process.pid for child in children if child.process},
         "started_at": datetime.now(UTC).isoformat(),
@@ -245,6 +266,81 @@ def _function_child(
         str(port),
     ]
     return Child(name, argv, env, logs / f"{name}.log", cwd=root / "functions" / name)
+
+
+def _infrastructure(
+    root: Path, ports: Ports, firestore_control: int, logs: Path
+) -> list[tuple[Child, Callable[[], bool]]]:
+    """The emulators and simulators, each with its readiness check."""
+    python = sys.executable
+    services = ports.services
+    accounts = [arg for code in DEMO_IB_ACCOUNTS.values() for arg in ("--account", code)]
+    firestore_js = str(Path(__file__).with_name("firestore_emulator.js"))
+    return [
+        (
+            Child(
+                "firestore",
+                ["node", firestore_js, str(ports.firestore), str(firestore_control)],
+                inherited_env({"NODE_PATH": str(root / "node_modules")}),
+                logs / "firestore.log",
+            ),
+            http_ready(f"http://127.0.0.1:{firestore_control}/"),
+        ),
+        (
+            Child(
+                "pubsub",
+                [python, "-m", "mats.localstack.pubsub", "--port", str(ports.pubsub)],
+                inherited_env({}),
+                logs / "pubsub.log",
+            ),
+            http_ready(f"http://127.0.0.1:{ports.pubsub}/"),
+        ),
+        (
+            Child(
+                "ib_gateway",
+                [
+                    *(python, "-m", "mats.localstack.ib_gateway"),
+                    *("--port", str(services["ib_gateway"])),
+                    *("--control-port", str(services["ib_control"]), *accounts),
+                ],
+                inherited_env({}),
+                logs / "ib_gateway.log",
+            ),
+            http_ready(f"http://127.0.0.1:{services['ib_control']}/"),
+        ),
+        (
+            Child(
+                "telegram",
+                [python, "-m", "mats.localstack.telegram", "--port", str(services["telegram"])],
+                inherited_env({}),
+                logs / "telegram.log",
+            ),
+            http_ready(f"http://127.0.0.1:{services['telegram']}/messages"),
+        ),
+    ]
+
+
+def _bridge_child(root: Path, port: int, env: dict[str, str], logs: Path) -> Child:
+    """The bridge as its Cloud Run container runs it: one gunicorn worker, many threads."""
+    argv = [
+        python_tool("gunicorn"),
+        "--workers",
+        "1",
+        "--threads",
+        "8",
+        "--timeout",
+        "0",
+        "--no-control-socket",
+        "--graceful-timeout",
+        "10",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "main:create_app()",
+    ]
+    environment = inherited_env({**env, "PORT": str(port), "K_SERVICE": "ib-bridge"})
+    return Child(
+        "bridge", argv, environment, logs / "bridge.log", cwd=root / "gateway" / "ib_bridge"
+    )
 
 
 def _watch(
@@ -339,6 +435,8 @@ def _print_summary(info: dict[str, Any], state_dir: Path, secret: str | None, ou
     lines = [
         f"MATS local stack is up (project {info['project_id']}).",
         *(f"  {name:<11} {url}" for name, url in info["function_urls"].items()),
+        f"  ib gateway  {info['ib_gateway']}   (simulated; control {info['ib_control_url']})",
+        f"  telegram    {info['telegram_url']}/messages   (captured alerts)",
         f"  firestore   {info['firestore_emulator_host']}   (FIRESTORE_EMULATOR_HOST)",
         f"  pubsub      {info['pubsub_emulator_host']}   (PUBSUB_EMULATOR_HOST)",
         f"  endpoints   {state_dir / STACK_FILE}",

@@ -97,7 +97,7 @@ def an_order(order_id: str, **overrides: object) -> OrderV1:
 
 
 def test_a_market_order_fills_and_is_found_again_by_our_id(session: IbSession) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
 
     placed = broker.place(an_order("mkt_1_ORD"))
     until(
@@ -129,7 +129,7 @@ def test_a_market_order_fills_and_is_found_again_by_our_id(session: IbSession) -
 
 
 def test_a_continuous_future_trades_its_front_month(session: IbSession) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
 
     broker.place(
         an_order(
@@ -147,11 +147,11 @@ def test_a_rejected_order_raises_with_the_reason(
     gateway.post("/reject-next", {"reason": "Order size exceeds the account's buying power"})
 
     with pytest.raises(OrderRejectedError, match="buying power"):
-        IbBroker(session).place(an_order("rej_1_ORD"))
+        IbBroker(session, {ACCOUNT: ACCOUNT}).place(an_order("rej_1_ORD"))
 
 
 def test_a_resting_limit_order_can_be_cancelled(session: IbSession) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     broker.place(an_order("lmt_1_ORD", order_type=OrderType.LIMIT, limit_price=Decimal(150)))
 
     cancelled = broker.cancel("lmt_1_ORD")
@@ -164,7 +164,7 @@ def test_a_resting_limit_order_can_be_cancelled(session: IbSession) -> None:
 def test_a_bracket_places_linked_take_profit_and_stop_loss(
     session: IbSession, gateway: GatewayProcess
 ) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     order = an_order(
         "brk_1_ORD",
         take_profit=BracketLeg("brk_1_ORD_TP", Decimal(200)),
@@ -180,7 +180,7 @@ def test_a_bracket_places_linked_take_profit_and_stop_loss(
 
 
 def test_1100_pauses_new_orders_until_1102(session: IbSession, gateway: GatewayProcess) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     gateway.post("/errors", {"code": 1100})
     until(lambda: not session.status().accepting_orders)
 
@@ -194,7 +194,7 @@ def test_1100_pauses_new_orders_until_1102(session: IbSession, gateway: GatewayP
 def test_a_gateway_restart_reconnects_and_recovers_the_fill(
     session: IbSession, gateway: GatewayProcess
 ) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     gateway.post("/fill-mode", {"fill_delay": 0.5})
     broker.place(an_order("rst_1_ORD"))
     gateway.post("/restart", {"down_seconds": 1.0, "next_valid_id": 1})
@@ -208,7 +208,7 @@ def test_a_gateway_restart_reconnects_and_recovers_the_fill(
 
 
 def test_account_values_and_positions(session: IbSession) -> None:
-    broker = IbBroker(session)
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     broker.place(an_order("acct_1_ORD"))
     until(lambda: broker.lookup("acct_1_ORD").state is OrderState.FILLED)
 

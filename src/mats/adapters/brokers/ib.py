@@ -11,11 +11,14 @@ nothing is keyed on IB's orderId, which a restarted gateway can hand out again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import math
 import random
 import re
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -42,6 +45,7 @@ from ib_async import (
 
 from mats.contracts import OrderType, OrderV1, Side, TimeInForce
 from mats.domain.execution import OrderState
+from mats.domain.market import AssetClass, Instrument, Quote
 from mats.domain.venues import (
     OrderRejectedError,
     VenueAccount,
@@ -123,11 +127,22 @@ class IbSession:
         asyncio.run_coroutine_threadsafe(self._supervise(), self._loop)
 
     def stop(self) -> None:
+        """Disconnect, end the supervisor and every other task, and stop the loop's thread."""
         self._stopping.set()
-        if self.ib is not None:
-            self.call(self.ib.disconnect)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+
+        async def shutdown() -> None:
+            if self.ib is not None:
+                self.ib.disconnect()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        if self._thread.is_alive():
+            with contextlib.suppress(TemporaryError):
+                self.run(shutdown(), timeout=5)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the session's loop and wait for it from any thread."""
@@ -154,8 +169,18 @@ class IbSession:
         connected = self.ib is not None and self.ib.isConnected()
         window = self._in_restart_window(datetime.now(UTC))
         reason = "daily restart window" if window else self.paused
+        settings = self.settings
         return VenueStatus(
-            connected=connected, accepting_orders=connected and reason is None, reason=reason
+            connected=connected,
+            accepting_orders=connected and reason is None,
+            reason=reason,
+            disconnected_since=None if connected else self.disconnected_since,
+            details={
+                "gateway": f"{settings.host}:{settings.port}",
+                "client_id": settings.client_id,
+                "connected_since": self.connected_since if connected else None,
+                "last_error": self.last_error,
+            },
         )
 
     def contract(
@@ -228,7 +253,13 @@ class IbSession:
         self._contracts.clear()
         log.info("ib connected", extra={"client_id": settings.client_id})
         if self._on_connected is not None:
-            await self._loop.run_in_executor(None, self._on_connected)
+            try:
+                await self._loop.run_in_executor(None, self._on_connected)
+            except Exception as error:  # Stay paused; reconnect and try again.
+                self.last_error = f"reconciliation after connecting failed: {error}"
+                log.exception("ib reconciliation failed; reconnecting")
+                ib.disconnect()
+                raise ConnectionError(self.last_error) from error
         if self.paused == "reconciling with the broker":
             self.paused = None
         await self._heartbeat(ib)
@@ -289,10 +320,19 @@ class IbSession:
 
 
 class IbBroker:
-    """The ``Broker`` port over an :class:`IbSession`."""
+    """The ``Broker`` port over an :class:`IbSession`.
 
-    def __init__(self, session: IbSession) -> None:
+    ``accounts`` maps MATS account names to IB account codes (``IBKR_Main`` → ``DU1234567``);
+    an order goes to its account's code, and what IB reports comes back under the MATS name.
+    IB holds a bracket itself: the children travel with the parent, one cancelling the other.
+    """
+
+    native_brackets = True
+
+    def __init__(self, session: IbSession, accounts: Mapping[str, str] | None = None) -> None:
         self._session = session
+        self._codes = dict(accounts or {})
+        self._names = {code: name for name, code in self._codes.items()}
 
     def place(self, order: OrderV1) -> VenueOrderReport:
         existing = self.lookup(order.id)
@@ -303,16 +343,20 @@ class IbBroker:
             raise TemporaryError(f"Interactive Brokers is not taking orders: {status.reason}")
         if order.side is None:
             raise OrderRejectedError(order.id, "an order without a side cannot be placed")
+        if order.account not in self._codes:
+            raise OrderRejectedError(
+                order.id, f"account {order.account} has no IB account code (MATS_IB_ACCOUNTS)"
+            )
         contract = self._session.contract(
             order.broker_symbol or order.symbol, order.asset_class, order.currency, order.exchange
         )
-        trade = self._session.run(self._place(contract, order))
+        trade = self._session.run(self._place(contract, order, self._codes.get(order.account, "")))
         refusal = _refusal(trade)
         if refusal is not None:
             raise OrderRejectedError(order.id, refusal)
         return self._report(order.id, trade)
 
-    def lookup(self, order_id: str) -> VenueOrderReport | None:
+    def lookup(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
         ib = self._session.connected_ib()
         trade = self._session.call(_trade_by_ref, ib, order_id)
         fills = self._session.call(_fills_by_ref, ib, order_id)
@@ -320,7 +364,7 @@ class IbBroker:
             return None
         return self._report(order_id, trade, fills)
 
-    def cancel(self, order_id: str) -> VenueOrderReport | None:
+    def cancel(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
         ib = self._session.connected_ib()
         trade = self._session.call(_trade_by_ref, ib, order_id)
         if trade is None:
@@ -337,20 +381,28 @@ class IbBroker:
 
         found = self._session.run(fetch())
         return [
-            venue_fill
+            dataclasses.replace(
+                venue_fill, account=self._names.get(venue_fill.account, venue_fill.account)
+            )
             for fill in found
             if (venue_fill := _venue_fill(fill)) is not None and venue_fill.at >= since
         ]
 
     def account(self, account: str) -> VenueAccount:
+        """The account's summary and positions, fetched from IB now."""
         ib = self._session.connected_ib()
-        values = self._session.call(ib.accountValues, account)
-        positions = self._session.call(ib.positions, account)
-        figures = {
-            v.tag: v for v in values if v.currency not in ("", "BASE") or v.tag == "NetLiquidation"
-        }
+        code = self._codes.get(account, account)
+
+        async def fetch() -> tuple[list[Any], list[Any], list[Any]]:
+            # The first call subscribes to the summary; IB keeps it and positions current.
+            summary = await ib.accountSummaryAsync(code)
+            return summary, ib.positions(code), ib.portfolio(code)
+
+        values, positions, portfolio = self._session.run(fetch())
+        figures = {v.tag: v for v in values if v.currency not in ("", "BASE")}
         if "NetLiquidation" not in figures:
-            raise TemporaryError(f"Interactive Brokers has not reported account {account} yet")
+            raise TemporaryError(f"Interactive Brokers reports no account {code} ({account})")
+        marks = {item.contract.conId: item.marketPrice for item in portfolio}
 
         def amount(tag: str) -> Decimal:
             value = figures.get(tag)
@@ -368,21 +420,56 @@ class IbBroker:
             positions=tuple(
                 VenuePosition(
                     account=account,
-                    symbol=str(p.contract.localSymbol or p.contract.symbol),
-                    quantity=Decimal(str(p.position)),
-                    average_cost=Decimal(str(p.avgCost)) if p.avgCost else None,
+                    symbol=_position_symbol(p.contract),
+                    quantity=_exact(p.position),
+                    average_cost=_per_unit_cost(p.avgCost, p.contract),
+                    mark_price=_decimal(marks.get(p.contract.conId)),
                 )
                 for p in positions
+                if p.position
             ),
+        )
+
+    def serves(self, instrument: Instrument) -> bool:
+        """IB prices everything MATS trades there but crypto (which ccxt venues price)."""
+        return instrument.asset_class is not AssetClass.CRYPTO
+
+    def quote(self, instrument: Instrument) -> Quote | None:
+        """A snapshot of the instrument's bid, ask and last from IB, or ``None``."""
+        symbol = instrument.broker_symbol or instrument.symbol
+        contract = self._session.contract(
+            symbol, instrument.asset_class.value, instrument.currency, instrument.exchange
+        )
+        ib = self._session.connected_ib()
+
+        async def snapshot() -> Any:
+            tickers = await ib.reqTickersAsync(contract)
+            return tickers[0] if tickers else None
+
+        ticker = self._session.run(snapshot())
+        if ticker is None:
+            return None
+        bid, ask, last = (_decimal(ticker.bid), _decimal(ticker.ask), _decimal(ticker.last))
+        if bid is None and ask is None and last is None:
+            return None
+        return Quote(
+            symbol=instrument.symbol,
+            as_of=datetime.now(UTC),
+            last=last,
+            bid=bid,
+            ask=ask,
+            source="IB",
         )
 
     def status(self) -> VenueStatus:
         return self._session.status()
 
-    async def _place(self, contract: Contract, order: OrderV1) -> Trade:
+    async def _place(self, contract: Contract, order: OrderV1, code: str) -> Trade:
         ib = self._session.connected_ib()
         parent = _ib_order(order)
         legs = _bracket_legs(order, parent)
+        for placed in (parent, *legs):
+            placed.account = code
         if legs:
             parent.transmit = False
         trade = ib.placeOrder(contract, parent)
@@ -454,8 +541,6 @@ def _ib_order(order: OrderV1) -> Order:
     ib_order.tif = _TIF[order.time_in_force]
     if order.time_in_force is TimeInForce.GTD and order.expire_at is not None:
         ib_order.goodTillDate = order.expire_at.astimezone(UTC).strftime("%Y%m%d %H:%M:%S UTC")
-    if order.account:
-        ib_order.account = ""  # The gateway's own account; multi-account routing is per session.
     return ib_order
 
 
@@ -500,13 +585,40 @@ def _venue_fill(fill: Fill) -> VenueFill | None:
         account=execution.acctNumber,
         symbol=str(fill.contract.localSymbol or fill.contract.symbol),
         side=Side.BUY if execution.side == "BOT" else Side.SELL,
-        quantity=Decimal(str(execution.shares)),
-        price=Decimal(str(execution.price)),
+        quantity=_exact(execution.shares),
+        price=_exact(execution.price),
         at=execution.time if execution.time.tzinfo else execution.time.replace(tzinfo=UTC),
         commission=Decimal(str(report.commission)) if report and report.commission else Decimal(0),
         commission_currency=report.currency if report and report.currency else None,
         venue_order_id=str(execution.permId) if execution.permId else None,
     )
+
+
+def _position_symbol(contract: Contract) -> str:
+    """How reconciliation keys a holding: a future by its root, a pair as base+quote."""
+    if contract.secType in ("CASH", "CRYPTO"):
+        return f"{contract.symbol}{contract.currency}"
+    return str(contract.symbol or contract.localSymbol)
+
+
+def _per_unit_cost(average_cost: float, contract: Contract) -> Decimal | None:
+    """IB reports a future's average cost per contract (price x multiplier); MATS per unit."""
+    if not average_cost:
+        return None
+    multiplier = Decimal(str(contract.multiplier or 1))
+    return Decimal(str(average_cost)) / multiplier
+
+
+def _exact(value: float) -> Decimal:
+    """IB's float as the decimal it stands for (2.0 shares are 2, 190.1 is 190.1)."""
+    number = Decimal(repr(float(value)))
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    if value is None or math.isnan(value) or value <= 0:  # IB sends NaN or -1 for "none".
+        return None
+    return Decimal(str(value))
 
 
 def _state(trade: Trade, filled: Decimal) -> OrderState:

@@ -1,11 +1,11 @@
 """The paper venue: PAPER-mode strategies trade here, and nothing ever reaches a broker.
 
 Fills are simulated at the fresh quote (the ask to buy, the bid to sell) or, without one, at the
-order's reference price, moved against the order by ``slippage_bps``; commission is
-``commission_per_unit`` per unit (at least ``minimum_commission``). A limit or stop order that is
-not marketable rests, and fills when a later quote crosses it (checked on every lookup, which the
-bridge does for every working order). Orders are kept in the ``PaperBook`` so a restarted bridge
-finds them again.
+order's reference price, moved against the order by ``slippage_bps`` and onto the instrument's
+tick; commission is ``commission_per_unit`` per unit (at least ``minimum_commission``). A limit
+or stop order that is not marketable rests, and fills when a later quote crosses it (checked on
+every lookup, which the bridge does for every working order). Orders are kept in the
+``PaperBook`` so a restarted bridge finds them again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Protocol
 
 from mats.contracts import OrderAction, OrderType, OrderV1, Side, TimeInForce
@@ -63,6 +63,8 @@ class PaperSettings:
 class PaperBroker:
     """A venue that fills by simulation; see the module docstring."""
 
+    native_brackets = False
+
     def __init__(
         self,
         book: PaperBook,
@@ -95,7 +97,7 @@ class PaperBroker:
         self._book.put(evaluated)
         return self._report(evaluated)
 
-    def lookup(self, order_id: str) -> VenueOrderReport | None:
+    def lookup(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
         found = self._book.get(order_id)
         if found is None:
             return None
@@ -104,7 +106,7 @@ class PaperBroker:
             self._book.put(evaluated)
         return self._report(evaluated)
 
-    def cancel(self, order_id: str) -> VenueOrderReport | None:
+    def cancel(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
         found = self._book.get(order_id)
         if found is None:
             return None
@@ -173,7 +175,11 @@ class PaperBroker:
             triggered = market >= order.stop_price if buy else market <= order.stop_price
             if not triggered:
                 return None
-        slipped = market * (1 + self._settings.slippage_bps / 10_000 * (1 if buy else -1))
+        slipped = _on_tick(
+            market * (1 + self._settings.slippage_bps / 10_000 * (1 if buy else -1)),
+            order.tick_size,
+            up=buy,
+        )
         if (
             order.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
             and order.limit_price is not None
@@ -195,3 +201,11 @@ class PaperBroker:
             reason=paper.reason,
             fills=(fill,) if fill else (),
         )
+
+
+def _on_tick(price: Decimal, tick: Decimal | None, *, up: bool) -> Decimal:
+    """The price on the instrument's tick, against the order (a buy pays up, a sell gets less)."""
+    if not tick:
+        return price
+    ticks = (price / tick).to_integral_value(rounding=ROUND_CEILING if up else ROUND_FLOOR)
+    return ticks * tick

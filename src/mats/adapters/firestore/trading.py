@@ -70,6 +70,9 @@ class FirestoreTradingState:
     def list_instruments(self) -> Sequence[Instrument]:
         return self.instruments.where(order_by="symbol")
 
+    def quote(self, symbol: str) -> Quote | None:
+        return self.quotes.get(symbol.replace("/", "_"))
+
     def put_quote(self, quote: Quote) -> None:
         self.quotes.put(quote.symbol.replace("/", "_"), quote)
 

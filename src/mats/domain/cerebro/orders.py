@@ -81,6 +81,7 @@ def build_order(
         multiplier=instrument.multiplier,
         broker_symbol=instrument.broker_symbol,
         tags=signal.tags,
+        tick_size=instrument.tick_size,
     )
 
 

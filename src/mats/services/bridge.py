@@ -1,0 +1,263 @@
+"""The execution bridge's runtime: order intake, venue events and the background jobs.
+
+The bridge is a singleton (one Cloud Run instance, CPU always allocated). ``Bridge`` owns:
+
+- intake: ``handle_order`` for each pushed ``mats.order.v1``;
+- venue events: a venue's callbacks (IB's order status, commissions, refusals) only queue the
+  order's reference; one worker thread books them, so no callback ever waits on its own venue;
+- after every (re)connect of a venue: book its executions, refresh its orders, reconcile its
+  accounts and publish them, all before the venue takes new orders;
+- a background loop: poll working orders and due exit retries (every ``poll``), publish
+  accounts and check for long outages (every ``accounts``), reconcile (every ``reconcile``),
+  and write fresh quotes for Cerebro (every ``quotes``).
+
+A job that fails is logged and tried again on its next turn; the loop never dies of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from mats.contracts import OrderV1
+from mats.domain.execution import OrderRecord
+from mats.domain.market import Instrument, Quote
+from mats.errors import MatsError
+from mats.ports import Broker, Clock, MarketDataStore
+from mats.services.execution import ExecutionService, VenueRouter
+from mats.services.reconciliation import AccountReconciliation, ReconciliationService
+
+log = logging.getLogger(__name__)
+
+
+class Session(Protocol):
+    """A venue connection the bridge starts and stops (IB's session)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class QuoteFeed(Protocol):
+    def serves(self, instrument: Instrument) -> bool: ...
+
+    def quote(self, instrument: Instrument) -> Quote | None: ...
+
+
+@dataclass(frozen=True)
+class BridgeSettings:
+    poll_seconds: float = 1.0
+    account_seconds: float = 30.0
+    reconcile_seconds: float = 300.0
+    quote_seconds: float = 5.0
+    recover_lookback: timedelta = timedelta(days=1)
+
+
+@dataclass
+class _Job:
+    name: str
+    every: float
+    run: Callable[[], object]
+    due_at: float = 0.0
+    last_ok: datetime | None = None
+    last_error: str | None = None
+
+
+class Bridge:
+    def __init__(
+        self,
+        *,
+        execution: ExecutionService,
+        reconciliation: ReconciliationService,
+        router: VenueRouter,
+        market: MarketDataStore,
+        feeds: Mapping[str, QuoteFeed],
+        clock: Clock,
+        sessions: Sequence[Session] = (),
+        settings: BridgeSettings | None = None,
+    ) -> None:
+        self.execution = execution
+        self._reconciliation = reconciliation
+        self._router = router
+        self._market = market
+        self._feeds = dict(feeds)
+        self._sessions = list(sessions)
+        self._clock = clock
+        self.settings = settings or BridgeSettings()
+        self._events: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started_at: datetime | None = None
+        self._last_reconciliation: list[AccountReconciliation] = []
+        settings = self.settings
+        self._jobs = [
+            _Job("poll", settings.poll_seconds, execution.poll),
+            _Job("accounts", settings.account_seconds, self._accounts),
+            _Job("reconcile", settings.reconcile_seconds, self.reconcile),
+            _Job("quotes", settings.quote_seconds, self.refresh_quotes),
+        ]
+
+    # Lifecycle
+
+    def start(self) -> None:
+        self._started_at = self._clock.now()
+        for session in self._sessions:
+            session.start()
+        for name, target in (("bridge-events", self._event_worker), ("bridge-jobs", self._loop)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._events.put(None)
+        for thread in self._threads:
+            thread.join(timeout=10)
+        for session in self._sessions:
+            session.stop()
+
+    # Intake and venue callbacks
+
+    def handle_order(self, order: OrderV1) -> OrderRecord:
+        return self.execution.handle_order(order)
+
+    def venue_event(self, venue_reference: str) -> None:
+        """A venue callback: queue the reference; the worker looks it up (never inline)."""
+        self._events.put(venue_reference)
+
+    def venue_connected(self, venue_name: str) -> None:
+        """Run before a (re)connected venue takes orders: recover, reconcile, publish accounts.
+
+        Raises if it cannot finish, so the venue stays paused and reconnects.
+        """
+        since = self._clock.now() - self.settings.recover_lookback
+        with self.execution.exclusive():
+            booked = self.execution.recover(venue_name, since)
+            accounts = [a for a, v in sorted(self._router.accounts.items()) if v == venue_name]
+            reports = [r for a in accounts for r in self._reconciliation.reconcile(a)]
+        self._remember(reports)
+        self.execution.publish_accounts()
+        log.info(
+            "venue ready",
+            extra={"venue": venue_name, "fills_recovered": booked, "accounts": len(accounts)},
+        )
+
+    # Jobs (also on demand)
+
+    def reconcile(self, account: str | None = None) -> list[AccountReconciliation]:
+        since = self._clock.now() - self.settings.recover_lookback
+        with self.execution.exclusive():
+            for name, venue in sorted(self._router.live.items()):
+                if venue.status().connected:
+                    self.execution.recover(name, since)
+            reports = self._reconciliation.reconcile(account)
+        self._remember(reports)
+        return reports
+
+    def refresh_quotes(self) -> int:
+        """Write a fresh quote for every instrument a connected venue can price."""
+        written = 0
+        for instrument in self._market.list_instruments():
+            for name, feed in self._feeds.items():
+                venue = self._router.live.get(name)
+                if venue is None or not venue.status().connected or not feed.serves(instrument):
+                    continue
+                quote = feed.quote(instrument)
+                if quote is not None:
+                    self._market.put_quote(quote)
+                    written += 1
+                break
+        return written
+
+    # Status
+
+    def ready(self) -> tuple[bool, list[str]]:
+        """Ready when every live venue is connected and taking orders."""
+        problems = [
+            f"{name}: {status.reason or 'not taking orders'}"
+            for name, venue in sorted(self._router.live.items())
+            if not (status := venue.status()).accepting_orders
+        ]
+        return not problems, problems
+
+    def status(self) -> dict[str, Any]:
+        ready, problems = self.ready()
+        return {
+            "ready": ready,
+            "problems": problems,
+            "started_at": self._started_at,
+            "venues": {name: _venue_status(venue) for name, venue in self._all_venues().items()},
+            "accounts": dict(sorted(self._router.accounts.items())),
+            "jobs": {
+                job.name: {
+                    "every_seconds": job.every,
+                    "last_ok": job.last_ok,
+                    "last_error": job.last_error,
+                }
+                for job in self._jobs
+            },
+            "pending_events": self._events.qsize(),
+            "last_reconciliation": self._last_reconciliation,
+        }
+
+    # Internals
+
+    def _accounts(self) -> None:
+        self.execution.check_venues()
+        self.execution.publish_accounts()
+
+    def _remember(self, reports: Sequence[AccountReconciliation]) -> None:
+        if reports:
+            by_account = {r.account: r for r in self._last_reconciliation}
+            by_account.update({r.account: r for r in reports})
+            self._last_reconciliation = [by_account[a] for a in sorted(by_account)]
+
+    def _all_venues(self) -> dict[str, Broker]:
+        return {"PAPER": self._router.paper, **self._router.live}
+
+    def _event_worker(self) -> None:
+        while True:
+            reference = self._events.get()
+            if reference is None:
+                return
+            try:
+                self.execution.on_venue_event(reference)
+            except MatsError as error:
+                log.warning(
+                    "venue event not processed; polling will catch up",
+                    extra={"reference": reference, "error": str(error)},
+                )
+            except Exception:
+                log.exception("venue event failed", extra={"reference": reference})
+
+    def _loop(self) -> None:
+        while not self._stop.wait(min(job.every for job in self._jobs) / 2):
+            now = time.monotonic()
+            for job in self._jobs:
+                if now < job.due_at:
+                    continue
+                job.due_at = now + job.every
+                try:
+                    job.run()
+                except Exception as error:  # The loop outlives any one job's failure.
+                    job.last_error = f"{type(error).__name__}: {error}"
+                    log.exception("bridge job failed", extra={"job": job.name})
+                else:
+                    job.last_ok, job.last_error = self._clock.now(), None
+
+
+def _venue_status(venue: Broker) -> dict[str, Any]:
+    status = venue.status()
+    return {
+        "connected": status.connected,
+        "accepting_orders": status.accepting_orders,
+        "reason": status.reason,
+        "disconnected_since": status.disconnected_since,
+        **status.details,
+    }

@@ -1,0 +1,97 @@
+"""The capability table: what each exchange is asked for, checked before anything is sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from mats.adapters.brokers.ccxt_capabilities import BINANCE, DEFAULT, capabilities_for
+from mats.adapters.brokers.ccxt_orders import check
+from mats.contracts import (
+    OrderAction,
+    OrderPurpose,
+    OrderType,
+    OrderV1,
+    Side,
+    TimeInForce,
+    TradingMode,
+)
+from mats.domain.venues import OrderRejectedError
+
+
+def an_order(**overrides: Any) -> OrderV1:
+    fields: dict[str, Any] = {
+        "id": "momentum_20261120_143000_1_ORD",
+        "created_at": datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
+        "signal_id": "momentum_20261120_143000_1",
+        "strategy_id": "momentum",
+        "account": "Binance_Main",
+        "broker": "BINANCE",
+        "trading_mode": TradingMode.LIVE,
+        "symbol": "BTCUSDT",
+        "currency": "USDT",
+        "purpose": OrderPurpose.ENTRY,
+        "action": OrderAction.PLACE,
+        "quantity": Decimal("0.0025"),
+        "side": Side.BUY,
+        "order_type": OrderType.LIMIT,
+        "limit_price": Decimal(90000),
+        "time_in_force": TimeInForce.GTC,
+    }
+    fields.update(overrides)
+    return OrderV1(**fields)
+
+
+def test_binance_is_in_the_table_and_an_unknown_exchange_gets_the_default() -> None:
+    assert capabilities_for("binance") is BINANCE
+    assert capabilities_for("kraken") is DEFAULT
+
+
+def test_binance_takes_every_mats_order_type_and_no_brackets() -> None:
+    assert BINANCE.order_types == frozenset(OrderType)
+    assert BINANCE.brackets is False
+
+
+@pytest.mark.parametrize(
+    ("order_type", "time_in_force"),
+    [
+        (OrderType.MARKET, TimeInForce.DAY),
+        (OrderType.MARKET, TimeInForce.IOC),
+        (OrderType.LIMIT, TimeInForce.GTC),
+        (OrderType.LIMIT, TimeInForce.FOK),
+        (OrderType.STOP, TimeInForce.GTC),
+        (OrderType.STOP_LIMIT, TimeInForce.IOC),
+    ],
+)
+def test_binance_accepts_the_combinations_it_supports(
+    order_type: OrderType, time_in_force: TimeInForce
+) -> None:
+    check(
+        an_order(order_type=order_type, time_in_force=time_in_force, stop_price=Decimal(1)),
+        "binance",
+        BINANCE,
+    )
+
+
+def test_the_default_row_refuses_stops_with_the_supported_list() -> None:
+    with pytest.raises(OrderRejectedError, match=r"takes no STP orders \(supported: LMT, MKT\)"):
+        check(an_order(order_type=OrderType.STOP, stop_price=Decimal(1)), "kraken", DEFAULT)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"side": None}, "needs a side and a positive quantity"),
+        ({"quantity": Decimal(0)}, "needs a side and a positive quantity"),
+        ({"limit_price": None}, "needs a limit price"),
+        ({"time_in_force": TimeInForce.DAY}, r"time in force supported: FOK, GTC, IOC"),
+    ],
+)
+def test_an_incomplete_or_unsupported_order_is_refused_with_its_reason(
+    changes: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(OrderRejectedError, match=reason):
+        check(an_order(**changes), "binance", BINANCE)
