@@ -47,7 +47,7 @@ bench: install
 	$(BIN)/python bench/pipeline_latency.py
 
 bench-optimizer: $(UV)
-	$(UV) sync --frozen --extra local --group bench --python python3
+	$(UV) sync --frozen --extra local --extra bridge --group bench --python python3
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python bench/optimizer/run.py
 
 clean:

@@ -9,11 +9,13 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mats.contracts import EncodedMessage, SignalV1
+from mats.contracts import EncodedMessage, FillV1, SignalV1
+from mats.domain.accounting import StrategyPosition
 from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
+from mats.domain.execution import OrderRecord
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.senders import Sender
@@ -317,3 +319,77 @@ class InMemoryPortfolio:
 
     def put_optimizer_settings(self, settings: Mapping[str, Any]) -> None:
         self.settings = dict(settings)
+
+
+class InMemoryExecutionStore:
+    """The bridge's records in memory: orders, claims, fills (applied/published) and positions."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, OrderRecord] = {}
+        self.claims: dict[str, datetime] = {}
+        self.fills: dict[str, FillV1] = {}
+        self.applied: set[str] = set()
+        self.published: set[str] = set()
+        self.positions: dict[tuple[str, str, str], StrategyPosition] = {}
+
+    def order(self, order_id: str) -> OrderRecord | None:
+        return self.orders.get(order_id)
+
+    def put_order(self, record: OrderRecord) -> None:
+        self.orders[record.order_id] = record
+
+    def active_orders(self) -> Sequence[OrderRecord]:
+        return [r for r in self.orders.values() if not r.state.ended]
+
+    def claim_submission(self, order_id: str, at: datetime) -> datetime | None:
+        if order_id in self.claims:
+            return self.claims[order_id]
+        self.claims[order_id] = at
+        return None
+
+    def release_claim(self, order_id: str) -> None:
+        self.claims.pop(order_id, None)
+
+    def record_fill(self, fill: FillV1) -> bool:
+        if fill.id in self.fills:
+            return False
+        self.fills[fill.id] = fill
+        return True
+
+    def apply_fill(self, fill: FillV1, position: StrategyPosition) -> None:
+        self.positions[(position.account, position.strategy_id, position.symbol)] = position
+        self.applied.add(fill.id)
+
+    def unapplied_fills(self) -> Sequence[FillV1]:
+        return [f for f in self.fills.values() if f.id not in self.applied]
+
+    def mark_fill_published(self, execution_id: str) -> None:
+        self.published.add(execution_id)
+
+    def unpublished_fills(self) -> Sequence[FillV1]:
+        return [f for f in self.fills.values() if f.id not in self.published]
+
+    def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None:
+        return self.positions.get((account, strategy_id, symbol))
+
+    # The PositionStore side, as the trading state offers it to reconciliation.
+    def put_position(self, position: StrategyPosition) -> None:
+        self.positions[(position.account, position.strategy_id, position.symbol)] = position
+
+    def list_positions(
+        self, *, account: str | None, strategy_id: str | None
+    ) -> Sequence[StrategyPosition]:
+        return [
+            p
+            for p in self.positions.values()
+            if (account is None or p.account == account)
+            and (strategy_id is None or p.strategy_id == strategy_id)
+        ]
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.sent: list[Alert] = []
+
+    def notify(self, alert: Alert) -> None:
+        self.sent.append(alert)

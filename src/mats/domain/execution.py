@@ -83,7 +83,8 @@ class OrderRecord:
     Cerebro creates it (NEW) with the decision; the bridge moves it forward, one recorded
     transition at a time. Each send is an attempt under its own venue reference (the order id,
     then ``{id}~2``, ``{id}~3``...); only exits are sent again, with backoff (``next_retry_at``),
-    until they fill or an operator cancels them. ``filled_quantity`` counts every attempt's fills;
+    until they fill or an operator cancels them (``failures`` counts the failed tries, sent or
+    not, and sets the backoff). ``filled_quantity`` counts every attempt's fills;
     ``prior_filled`` is what attempts before the current one filled.
     """
 
@@ -102,6 +103,7 @@ class OrderRecord:
     updated_at: datetime | None = None
     venue_reference: str | None = None
     prior_filled: Decimal = Decimal(0)
+    failures: int = 0
 
     @property
     def remaining(self) -> Decimal:

@@ -143,7 +143,10 @@ class ExecutionService:
                 return record
             if order.action is OrderAction.CANCEL_OPEN:
                 return self._cancel_open(record)
-            venue_name, venue = self._router.for_order(order)
+            try:
+                venue_name, venue = self._router.for_order(order)
+            except PermanentError as error:
+                return self._failed(record, str(error))
             too_late = self._too_late(record)
             if too_late is not None:
                 return self._refuse(record, too_late)
@@ -362,11 +365,21 @@ class ExecutionService:
         return self._after_report(record, report, venue, venue_name)
 
     def _find(self, record: OrderRecord, venue: Broker, venue_name: str) -> OrderRecord | None:
-        """The order as the venue has it under any earlier attempt, if it is working or filled."""
+        """The order as the venue has it under an earlier attempt, if that settles it.
+
+        An attempt still working, or one that filled the order, settles it; so does an entry's
+        attempt that ended (refused, cancelled): entries are never sent twice. An exit's ended
+        attempt only has its fills booked, and what is left is sent again.
+        """
         for attempt in range(record.attempts, 0, -1):
             reference = attempt_reference(record.order_id, attempt)
             report = venue.lookup(reference, symbol=record.order.symbol)
-            if report is None or (report.state.ended and report.filled_quantity == 0):
+            if report is None:
+                continue
+            for fill in report.fills:
+                self._book_fill(record.order, fill, venue_name)
+            settles = not report.state.ended or report.state is OrderState.FILLED
+            if not settles and record.order.purpose is OrderPurpose.EXIT:
                 continue
             if reference != record.venue_reference:
                 record = dataclasses.replace(record, venue_reference=reference)
@@ -375,24 +388,29 @@ class ExecutionService:
         return None
 
     def _poll_one(self, record: OrderRecord, now: datetime) -> None:
-        if record.venue is None:
-            return
-        venue = self._router.named(record.venue)
-        if venue is None:
-            return
         if record.next_retry_at is not None:
             if now >= record.next_retry_at:
-                status = venue.status()
-                if status.accepting_orders:
-                    self._submit(record, venue, record.venue)
-                else:
-                    self._failed(record, f"{record.venue} is not taking orders ({status.reason})")
+                self._retry(record)
             return
-        if record.venue_reference is None:
+        venue = self._router.named(record.venue) if record.venue else None
+        if venue is None or record.venue is None or record.venue_reference is None:
             return
         report = venue.lookup(record.venue_reference, symbol=record.order.symbol)
         if report is not None:
             self._after_report(record, report, venue, record.venue)
+
+    def _retry(self, record: OrderRecord) -> None:
+        """Send a failed exit again (what is left of it), or note why it cannot go yet."""
+        try:
+            venue_name, venue = self._router.for_order(record.order)
+        except PermanentError as error:
+            self._failed(record, str(error))
+            return
+        status = venue.status()
+        if status.accepting_orders:
+            self._submit(record, venue, venue_name)
+        else:
+            self._failed(record, f"{venue_name} is not taking orders ({status.reason})")
 
     def _after_report(
         self, record: OrderRecord, report: VenueOrderReport, venue: Broker, venue_name: str
@@ -539,26 +557,27 @@ class ExecutionService:
         order = record.order
         if order.purpose is not OrderPurpose.EXIT:
             return self._refuse(record, reason)
-        attempt = max(record.attempts, 1)
+        failures = record.failures + 1
         delay = min(
-            self._settings.exit_retry_max, self._settings.exit_retry_min * 2 ** (attempt - 1)
+            self._settings.exit_retry_max, self._settings.exit_retry_min * 2 ** (failures - 1)
         )
         now = self._clock.now()
         retry_at = now + delay
         self._alert(
-            f"{order.id}_EXIT_FAILED_{record.attempts}",
+            f"{order.id}_EXIT_FAILED_{failures}",
             "EXIT_FAILED",
             AlertSeverity.CRITICAL,
             f"exit {order.id} ({order.side.value if order.side else ''} {record.remaining} "
-            f"{order.symbol} on {order.account}) failed on attempt {record.attempts}: {reason}; "
+            f"{order.symbol} on {order.account}) failed ({failures} so far): {reason}; "
             f"retrying in {delay.total_seconds():.0f} s until it fills or is cancelled",
             strategy_id=order.strategy_id,
         )
-        note = f"attempt {record.attempts} failed: {reason}; retry at {retry_at:%H:%M:%S}"
+        note = f"failure {failures}: {reason}; retry at {retry_at:%H:%M:%S}"
         updated = dataclasses.replace(
             record,
             reason=reason,
             next_retry_at=retry_at,
+            failures=failures,
             transitions=(
                 *record.transitions,
                 Transition(record.state, now, record.filled_quantity, note),

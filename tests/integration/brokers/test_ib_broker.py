@@ -207,6 +207,25 @@ def test_a_gateway_restart_reconnects_and_recovers_the_fill(
     assert session.disconnected_since is None
 
 
+def test_order_ids_a_restarted_gateway_hands_out_again_are_never_reused(
+    session: IbSession, gateway: GatewayProcess
+) -> None:
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
+    for name in ("old_1_ORD", "old_2_ORD"):
+        broker.place(an_order(name))
+        until(lambda n=name: broker.lookup(n).state is OrderState.FILLED)
+    gateway.post("/restart", {"down_seconds": 0.5, "next_valid_id": 1})
+    until(lambda: not session.status().connected)
+    until(lambda: session.status().accepting_orders, timeout=20)
+
+    report = broker.place(an_order("new_1_ORD"))
+
+    until(lambda: broker.lookup("new_1_ORD").state is OrderState.FILLED)
+    assert report.reason is None
+    placed = [o for o in gateway.state()["orders"] if o["order_ref"] == "new_1_ORD"]
+    assert [o["status"] for o in placed] == ["Filled"]
+
+
 def test_account_values_and_positions(session: IbSession) -> None:
     broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     broker.place(an_order("acct_1_ORD"))

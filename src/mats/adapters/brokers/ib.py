@@ -249,6 +249,7 @@ class IbSession:
             timeout=settings.connect_timeout,
         )
         self.paused = "reconciling with the broker"
+        _skip_used_order_ids(ib)
         self.connected_since, self.disconnected_since = datetime.now(UTC), None
         self._contracts.clear()
         log.info("ib connected", extra={"client_id": settings.client_id})
@@ -592,6 +593,14 @@ def _venue_fill(fill: Fill) -> VenueFill | None:
         commission_currency=report.currency if report and report.currency else None,
         venue_order_id=str(execution.permId) if execution.permId else None,
     )
+
+
+def _skip_used_order_ids(ib: IB) -> None:
+    """Start above every order id IB reports: a restarted gateway can hand out used ids again,
+    and IB takes a used id as a change to that (maybe filled) order."""
+    used = [t.order.orderId for t in ib.trades()] + [f.execution.orderId for f in ib.fills()]
+    if used:
+        ib.client.updateReqId(max(used) + 1)  # type: ignore[no-untyped-call]
 
 
 def _position_symbol(contract: Contract) -> str:
