@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from mats.domain.optimizer.covariance import ledoit_wolf
+from mats.domain.optimizer import CovarianceEstimator
+from mats.domain.optimizer.covariance import covariance_estimates, ledoit_wolf
 from tests.unit.optimizer.builders import synthetic_returns
 
 
@@ -39,3 +40,26 @@ def test_ledoit_wolf_matches_scikit_learn_when_installed() -> None:
 
     assert shrinkage == pytest.approx(reference.shrinkage_, rel=1e-10)
     assert np.allclose(matrix, reference.covariance_, rtol=1e-10, atol=0)
+
+
+def test_the_sample_estimate_is_numpys_unbiased_covariance() -> None:
+    returns = synthetic_returns(7, 90, seed=5)
+
+    sample, same = covariance_estimates(returns, CovarianceEstimator.SAMPLE)
+
+    assert same is sample
+    assert np.allclose(sample.matrix, np.cov(returns, rowvar=False), rtol=1e-12, atol=0)
+    assert np.array_equal(sample.matrix, sample.matrix.T)
+
+
+def test_ledoit_wolf_shares_the_centring_with_the_sample_estimate() -> None:
+    returns = synthetic_returns(7, 90, seed=5)
+
+    sample, shrunk = covariance_estimates(
+        returns, CovarianceEstimator.LEDOIT_WOLF, returns.mean(axis=0)
+    )
+
+    matrix, shrinkage = ledoit_wolf(returns)
+    assert np.allclose(sample.matrix, np.cov(returns, rowvar=False), rtol=1e-12, atol=0)
+    assert shrunk.shrinkage == pytest.approx(shrinkage, rel=1e-12)
+    assert np.allclose(shrunk.matrix, matrix, rtol=1e-12, atol=0)

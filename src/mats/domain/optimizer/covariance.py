@@ -23,10 +23,25 @@ class CovarianceEstimate:
 
 def estimate_covariance(returns: FloatArray, estimator: CovarianceEstimator) -> CovarianceEstimate:
     """Estimate the daily covariance of the columns of ``returns`` (days x strategies)."""
-    if estimator is CovarianceEstimator.LEDOIT_WOLF:
-        matrix, shrinkage = ledoit_wolf(returns)
-        return CovarianceEstimate(matrix, estimator, shrinkage)
-    return CovarianceEstimate(np.cov(returns, rowvar=False, ddof=1), estimator, None)
+    return covariance_estimates(returns, estimator)[1]
+
+
+def covariance_estimates(
+    returns: FloatArray, estimator: CovarianceEstimator, mean: FloatArray | None = None
+) -> tuple[CovarianceEstimate, CovarianceEstimate]:
+    """Return the sample covariance and ``estimator``'s, centring the returns once.
+
+    ``mean`` is the column mean of ``returns`` when the caller has it already. For ``SAMPLE``
+    both are the same estimate.
+    """
+    centred = returns - (returns.mean(axis=0) if mean is None else mean)
+    # X'X of one operand runs as a symmetric rank-k update: half the flops of np.cov's product.
+    scatter = centred.T @ centred
+    sample = CovarianceEstimate(scatter / (len(returns) - 1), CovarianceEstimator.SAMPLE, None)
+    if estimator is CovarianceEstimator.SAMPLE:
+        return sample, sample
+    matrix, shrinkage = _shrink(centred, scatter)
+    return sample, CovarianceEstimate(matrix, estimator, shrinkage)
 
 
 def ledoit_wolf(returns: FloatArray) -> tuple[FloatArray, float]:
@@ -37,9 +52,13 @@ def ledoit_wolf(returns: FloatArray) -> tuple[FloatArray, float]:
     ``b = sum_t |x_t x_t' - S|^2 / (N T^2)``. ``S`` is the maximum-likelihood covariance
     (divided by T), as in the paper and scikit-learn.
     """
-    days, count = returns.shape
     centred = returns - returns.mean(axis=0)
-    sample = centred.T @ centred / days
+    return _shrink(centred, centred.T @ centred)
+
+
+def _shrink(centred: FloatArray, scatter: FloatArray) -> tuple[FloatArray, float]:
+    days, count = centred.shape
+    sample = scatter / days
     target_variance = float(np.trace(sample)) / count
     squared = centred**2
     distance = float(np.sum((sample - target_variance * np.eye(count)) ** 2)) / count

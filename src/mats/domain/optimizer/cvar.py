@@ -17,31 +17,45 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mats.domain.optimizer.highs import INFINITY, FloatArray, LinearProgram, SparseRows
+from mats.domain.optimizer.highs import INFINITY, FloatArray, IntArray, LinearProgram, SparseRows
 from mats.domain.optimizer.problem import Problem
 
 
 def historical_cvar(losses: FloatArray, confidence: float) -> float:
     """Return the mean of the worst ``(1 - confidence)`` share of ``losses``, exactly."""
-    tail = (1.0 - confidence) * len(losses)
-    whole = int(np.floor(tail + 1e-9))
-    ordered = np.sort(losses)[::-1]
-    total = float(ordered[:whole].sum())
-    if whole < len(ordered):
-        total += (tail - whole) * float(ordered[whole])
-    return total / tail
+    return float(historical_cvars(np.asarray(losses)[:, np.newaxis], confidence)[0])
 
 
-def tail_weights(losses: FloatArray, confidence: float) -> FloatArray:
-    """Return each day's weight in the CVaR average (1 inside the tail, a fraction at its edge)."""
-    tail = (1.0 - confidence) * len(losses)
+def historical_cvars(losses: FloatArray, confidence: float) -> FloatArray:
+    """Return :func:`historical_cvar` of each column of ``losses`` (days x portfolios)."""
+    days = losses.shape[0]
+    tail = (1.0 - confidence) * days
     whole = int(np.floor(tail + 1e-9))
-    order = np.argsort(-losses, kind="stable")
-    weights = np.zeros(len(losses))
-    weights[order[:whole]] = 1.0
-    if whole < len(losses):
-        weights[order[whole]] = tail - whole
-    return weights / tail
+    # Confidence >= 0.5 keeps the tail within half the days, so the edge day always exists.
+    edge = days - whole - 1
+    ordered = np.partition(losses, edge, axis=0)
+    total = ordered[edge + 1 :].sum(axis=0) + (tail - whole) * ordered[edge]
+    return np.asarray(total / tail, dtype=np.float64)
+
+
+def tail_days(losses: FloatArray, confidence: float) -> tuple[IntArray, FloatArray]:
+    """Return the days in the CVaR tail of ``losses`` and each one's weight in its average.
+
+    The worst ``floor((1 - confidence) T)`` days weigh 1 and the next one the fraction left (all
+    divided by the tail's size); among equal losses the earlier day goes first, as in a stable
+    sort, but a partition finds them in O(T).
+    """
+    days = len(losses)
+    tail = (1.0 - confidence) * days
+    whole = int(np.floor(tail + 1e-9))
+    edge = days - whole - 1
+    boundary = np.partition(losses, edge)[edge]
+    above = np.flatnonzero(losses > boundary)
+    # At most ``whole`` losses exceed the boundary, so at least one tied day is taken.
+    tied = np.flatnonzero(losses == boundary)[: whole + 1 - len(above)]
+    weights = np.ones(len(above) + len(tied))
+    weights[-1] = tail - whole
+    return np.concatenate([above, tied]), weights / tail
 
 
 @dataclass(frozen=True)
@@ -73,12 +87,20 @@ class Layout:
         return self.days + 1
 
 
-def primal_program(problem: Problem, cost: FloatArray, cvar_limit: float | None) -> LinearProgram:
-    """Build the Rockafellar-Uryasev LP over ``problem`` with the given objective."""
-    layout = layout_of(problem)
+def primal_program(
+    problem: Problem, cost: FloatArray, cvar_limit: float | None, *, scenarios: bool = True
+) -> LinearProgram:
+    """Build the Rockafellar-Uryasev LP over ``problem`` with the given objective.
+
+    Without ``scenarios`` the program has no day rows and no ``u`` columns (``layout_of`` with
+    ``scenarios=False``): the skeleton that :mod:`.tail` adds days to.
+    """
+    layout = layout_of(problem, scenarios=scenarios)
     count, days = layout.strategies, layout.days
     k = problem.tail_weight
-    blocks = [_scenario_rows(problem), _total_row(layout), _cvar_row(layout, k)]
+    blocks = [_total_row(layout), _cvar_row(layout, k)]
+    if scenarios:
+        blocks.insert(0, scenario_rows(problem.returns, layout.alpha, layout.excess.start))
     lower: list[FloatArray] = [
         np.zeros(days),
         np.array([problem.settings.min_total_allocation]),
@@ -109,10 +131,10 @@ def primal_program(problem: Problem, cost: FloatArray, cvar_limit: float | None)
     )
 
 
-def layout_of(problem: Problem) -> Layout:
+def layout_of(problem: Problem, *, scenarios: bool = True) -> Layout:
     return Layout(
         strategies=problem.strategy_count,
-        days=problem.observation_count,
+        days=problem.observation_count if scenarios else 0,
         turnover=problem.turnover_budget is not None,
     )
 
@@ -144,15 +166,20 @@ def return_scale(problem: Problem) -> float:
     return largest if largest > 0 else 1.0
 
 
-def _scenario_rows(problem: Problem) -> SparseRows:
-    days, count = problem.returns.shape
+def scenario_rows(returns: FloatArray, alpha: int, first_excess: int) -> SparseRows:
+    """Return the rows ``r_t'w + a + u_t >= 0``, one per row of ``returns``.
+
+    ``w`` are the first columns, ``a`` is column ``alpha`` and the ``u_t`` are consecutive
+    columns from ``first_excess``.
+    """
+    days, count = returns.shape
     width = count + 2
     indices = np.empty((days, width), dtype=np.int32)
     indices[:, :count] = np.arange(count, dtype=np.int32)
-    indices[:, count] = count
-    indices[:, count + 1] = count + 1 + np.arange(days, dtype=np.int32)
+    indices[:, count] = alpha
+    indices[:, count + 1] = first_excess + np.arange(days, dtype=np.int32)
     values = np.empty((days, width))
-    values[:, :count] = problem.returns
+    values[:, :count] = returns
     values[:, count:] = 1.0
     indptr = np.arange(0, days * width + 1, width, dtype=np.int32)
     return SparseRows(indptr, indices.ravel(), values.ravel(), 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import highspy
 import numpy as np
@@ -50,13 +51,25 @@ class LinearProgram:
 
 @dataclass(frozen=True, eq=False)
 class Solution:
+    """One run's outcome; the vectors are copied out of HiGHS only when first read."""
+
     status: str
     objective: float
-    x: FloatArray
-    row_duals: FloatArray
-    col_duals: FloatArray
     iterations: int
     seconds: float
+    values: highspy.HighsSolution
+
+    @cached_property
+    def x(self) -> FloatArray:
+        return np.asarray(self.values.col_value, dtype=np.float64)
+
+    @cached_property
+    def row_duals(self) -> FloatArray:
+        return np.asarray(self.values.row_dual, dtype=np.float64)
+
+    @cached_property
+    def col_duals(self) -> FloatArray:
+        return np.asarray(self.values.col_dual, dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +124,9 @@ class HighsModel:
                 "passHessian",
             )
 
+    def set_option(self, name: str, value: bool | float | str) -> None:
+        self._check(self._highs.setOptionValue(name, value), f"option {name}")
+
     def set_row_bounds(self, row: int, lower: float, upper: float) -> None:
         self._check(self._highs.changeRowBounds(row, lower, upper), "changeRowBounds")
 
@@ -118,28 +134,64 @@ class HighsModel:
         columns = np.arange(len(cost), dtype=np.int32)
         self._check(self._highs.changeColsCost(len(cost), columns, cost), "changeColsCost")
 
+    def add_columns(
+        self, cost: FloatArray, lower: FloatArray, upper: FloatArray, entries: SparseRows
+    ) -> None:
+        """Append columns; ``entries`` holds them column by column (its rows are the columns).
+
+        A new column is nonbasic at its bound, so the basis stays valid for a warm restart.
+        """
+        self._check(
+            self._highs.addCols(
+                len(cost),
+                cost,
+                lower,
+                upper,
+                len(entries.values),
+                entries.indptr[:-1],
+                entries.indices,
+                entries.values,
+            ),
+            "addCols",
+        )
+
+    def add_rows(self, lower: FloatArray, upper: FloatArray, rows: SparseRows) -> None:
+        """Append rows; each new row's slack enters the basis, which stays valid."""
+        self._check(
+            self._highs.addRows(
+                len(lower),
+                lower,
+                upper,
+                len(rows.values),
+                rows.indptr[:-1],
+                rows.indices,
+                rows.values,
+            ),
+            "addRows",
+        )
+
     def solve(self) -> Solution:
         started = time.perf_counter()
         self._highs.run()
         seconds = time.perf_counter() - started
         status = self._highs.getModelStatus()
-        info = self._highs.getInfo()
-        iterations = int(info.simplex_iteration_count) + int(info.qp_iteration_count)
+        # Three values instead of getInfo(), which copies every statistic HiGHS keeps.
+        iterations = sum(
+            int(self._highs.getInfoValue(name)[1])
+            for name in ("simplex_iteration_count", "qp_iteration_count")
+        )
         mapped = _STATUSES.get(status)
         if mapped is None:
             text = self._highs.modelStatusToString(status)
             raise OptimizerError(
                 OptimizerErrorCode.SOLVER_FAILED, f"HiGHS stopped without an answer: {text}"
             )
-        solution = self._highs.getSolution()
         return Solution(
             status=mapped,
-            objective=float(info.objective_function_value),
-            x=np.asarray(solution.col_value, dtype=np.float64),
-            row_duals=np.asarray(solution.row_dual, dtype=np.float64),
-            col_duals=np.asarray(solution.col_dual, dtype=np.float64),
+            objective=self._highs.getObjectiveValue(),
             iterations=iterations,
             seconds=seconds,
+            values=self._highs.getSolution(),
         )
 
     @staticmethod

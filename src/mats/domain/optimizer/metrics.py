@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mats.domain.optimizer.cvar import historical_cvar, tail_weights
+from mats.domain.optimizer.cvar import historical_cvars, tail_days
 from mats.domain.optimizer.highs import FloatArray
 from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
 
@@ -49,20 +49,46 @@ def portfolio_metrics(
     returns: FloatArray, weights: FloatArray, confidence: float
 ) -> PortfolioMetrics:
     """Score ``weights`` on the daily ``returns`` (days x strategies)."""
-    daily = returns @ weights
-    mean = float(daily.mean())
-    volatility = float(daily.std(ddof=1))
-    return PortfolioMetrics(
-        expected_return_daily=mean,
-        expected_return_annual=mean * TRADING_DAYS_PER_YEAR,
-        volatility_daily=volatility,
-        volatility_annual=volatility * math.sqrt(TRADING_DAYS_PER_YEAR),
-        sharpe=sharpe_ratio(mean, volatility),
-        cvar=historical_cvar(-daily, confidence),
-        cvar_confidence=confidence,
-        max_drawdown=max_drawdown(daily),
-        leverage=float(weights.sum()),
-    )
+    return portfolio_metrics_batch(returns, weights[:, np.newaxis], confidence)[0]
+
+
+def portfolio_metrics_batch(
+    returns: FloatArray, weights: FloatArray, confidence: float
+) -> list[PortfolioMetrics]:
+    """Score each column of ``weights`` (strategies x portfolios) in one pass over ``returns``."""
+    return metrics_of_daily_returns(returns @ weights, weights.sum(axis=0), confidence)
+
+
+def metrics_of_daily_returns(
+    daily: FloatArray, leverages: FloatArray, confidence: float
+) -> list[PortfolioMetrics]:
+    """Score portfolios from their daily returns ``R w`` (days x portfolios) and ``sum(w)``."""
+    means = daily.mean(axis=0)
+    volatilities = daily.std(axis=0, ddof=1)
+    cvars = historical_cvars(-daily, confidence)
+    drawdowns = max_drawdowns(daily)
+    scale = math.sqrt(TRADING_DAYS_PER_YEAR)
+    return [
+        PortfolioMetrics(
+            expected_return_daily=mean,
+            expected_return_annual=mean * TRADING_DAYS_PER_YEAR,
+            volatility_daily=volatility,
+            volatility_annual=volatility * scale,
+            sharpe=sharpe_ratio(mean, volatility),
+            cvar=cvar,
+            cvar_confidence=confidence,
+            max_drawdown=drawdown,
+            leverage=leverage,
+        )
+        for mean, volatility, cvar, drawdown, leverage in zip(
+            means.tolist(),
+            volatilities.tolist(),
+            cvars.tolist(),
+            drawdowns.tolist(),
+            np.atleast_1d(leverages).tolist(),
+            strict=True,
+        )
+    ]
 
 
 def sharpe_ratio(mean_daily: float, volatility_daily: float) -> float:
@@ -74,24 +100,38 @@ def sharpe_ratio(mean_daily: float, volatility_daily: float) -> float:
 
 def max_drawdown(daily_returns: FloatArray) -> float:
     """Return the largest peak-to-trough fall of ``prod(1 + r)`` as a fraction in [0, 1]."""
-    equity = np.cumprod(1.0 + np.asarray(daily_returns, dtype=np.float64))
-    peaks = np.maximum.accumulate(np.concatenate([[1.0], equity]))[1:]
+    return float(max_drawdowns(np.asarray(daily_returns, dtype=np.float64)[:, np.newaxis])[0])
+
+
+def max_drawdowns(daily_returns: FloatArray) -> FloatArray:
+    """Return :func:`max_drawdown` of each column of ``daily_returns`` (days x portfolios)."""
+    equity = np.cumprod(1.0 + daily_returns, axis=0)
+    # The curve starts at 1 before the first day, so no peak is below 1.
+    peaks = np.maximum(np.maximum.accumulate(equity, axis=0), 1.0)
     drawdowns = 1.0 - equity / peaks
-    return float(min(1.0, max(0.0, drawdowns.max(initial=0.0))))
+    return np.asarray(np.clip(drawdowns.max(axis=0, initial=0.0), 0.0, 1.0), dtype=np.float64)
 
 
 def risk_contributions(
-    returns: FloatArray, covariance: FloatArray, weights: FloatArray, confidence: float
+    returns: FloatArray,
+    covariance: FloatArray,
+    weights: FloatArray,
+    confidence: float,
+    daily: FloatArray | None = None,
 ) -> list[RiskContribution]:
-    """Split volatility and CVaR of the combined portfolio across the strategies (Euler)."""
+    """Split volatility and CVaR of the combined portfolio across the strategies (Euler).
+
+    ``daily`` is ``returns @ weights`` when the caller has it already.
+    """
     marginal = covariance @ weights
     volatility = float(np.sqrt(max(float(weights @ marginal), 0.0)))
     by_volatility = weights * marginal / volatility if volatility > 0 else np.zeros_like(weights)
-    tail = tail_weights(-(returns @ weights), confidence)
-    by_cvar = weights * (tail @ -returns)
+    losses = -(returns @ weights if daily is None else daily)
+    days, tail = tail_days(losses, confidence)
+    by_cvar = -weights * (tail @ returns[days])
     return [
-        RiskContribution(volatility=float(v), cvar=float(c))
-        for v, c in zip(by_volatility, by_cvar, strict=True)
+        RiskContribution(volatility=v, cvar=c)
+        for v, c in zip(by_volatility.tolist(), by_cvar.tolist(), strict=True)
     ]
 
 

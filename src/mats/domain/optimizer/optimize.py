@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from mats.domain.optimizer.covariance import (
     CovarianceEstimate,
-    estimate_covariance,
+    covariance_estimates,
     require_invertible,
 )
 from mats.domain.optimizer.cvar import (
@@ -32,7 +32,11 @@ from mats.domain.optimizer.cvar import (
 from mats.domain.optimizer.dual import solve_min_cvar_dual
 from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
 from mats.domain.optimizer.highs import FloatArray, HighsModel, Solution, SolveStatus
-from mats.domain.optimizer.metrics import correlation_matrix, portfolio_metrics, risk_contributions
+from mats.domain.optimizer.metrics import (
+    correlation_matrix,
+    metrics_of_daily_returns,
+    risk_contributions,
+)
 from mats.domain.optimizer.problem import Problem, build_problem
 from mats.domain.optimizer.result import OptimizationResult, SolverReport
 from mats.domain.optimizer.settings import CovarianceEstimator, Method, OptimizerSettings
@@ -55,12 +59,12 @@ def optimize(
     turnover limit; strategies absent from it hold 0.
     """
     problem = build_problem(strategy_ids, returns, settings, current_weights)
-    sample = estimate_covariance(problem.returns, CovarianceEstimator.SAMPLE)
-    estimate = sample
-    if settings.method is Method.MAX_SHARPE:
+    # Only max-Sharpe optimises on the chosen estimator; the result's metrics use the sample one.
+    sharpe = settings.method is Method.MAX_SHARPE
+    estimator = settings.covariance if sharpe else CovarianceEstimator.SAMPLE
+    sample, estimate = covariance_estimates(problem.returns, estimator, problem.mean)
+    if sharpe:
         _require_positive_mean(problem)
-        if settings.covariance is not CovarianceEstimator.SAMPLE:
-            estimate = estimate_covariance(problem.returns, settings.covariance)
         require_invertible(estimate, problem.strategy_ids)
         weights, report = _max_sharpe(problem, estimate)
     elif settings.method is Method.MIN_CVAR:
@@ -180,14 +184,18 @@ def _result(
 ) -> OptimizationResult:
     ids = problem.strategy_ids
     confidence = problem.settings.cvar_confidence
-    contributions = risk_contributions(problem.returns, sample.matrix, weights, confidence)
+    daily = problem.returns @ weights
+    contributions = risk_contributions(problem.returns, sample.matrix, weights, confidence, daily)
     correlation = correlation_matrix(sample.matrix)
+    (metrics,) = metrics_of_daily_returns(
+        daily[:, np.newaxis], np.array([weights.sum()]), confidence
+    )
     return OptimizationResult(
         method=problem.settings.method,
         strategy_ids=ids,
-        weights={i: float(w) for i, w in zip(ids, weights, strict=True)},
-        metrics=portfolio_metrics(problem.returns, weights, confidence),
-        correlation=tuple(tuple(row) for row in correlation.tolist()),
+        weights=dict(zip(ids, weights.tolist(), strict=True)),
+        metrics=metrics,
+        correlation=tuple(map(tuple, correlation.tolist())),
         risk_contributions=dict(zip(ids, contributions, strict=True)),
         covariance=estimate.estimator,
         shrinkage=estimate.shrinkage,

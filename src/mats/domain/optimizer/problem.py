@@ -50,7 +50,7 @@ def build_problem(
 ) -> Problem:
     """Check ids, returns and bounds; raise ``OptimizerError`` naming the first problem."""
     ids = _check_ids(strategy_ids)
-    matrix = _check_returns(ids, returns, settings)
+    matrix, mean = _check_returns(ids, returns, settings)
     lower = np.array([settings.min_weights.get(i, 0.0) for i in ids], dtype=np.float64)
     unknown = sorted(set(settings.min_weights) - set(ids))
     if unknown:
@@ -64,7 +64,7 @@ def build_problem(
     return Problem(
         strategy_ids=ids,
         returns=matrix,
-        mean=matrix.mean(axis=0),
+        mean=mean,
         settings=settings,
         lower=lower,
         upper=upper,
@@ -101,16 +101,20 @@ def _check_ids(strategy_ids: Sequence[str]) -> tuple[str, ...]:
 
 def _check_returns(
     ids: tuple[str, ...], returns: npt.ArrayLike, settings: OptimizerSettings
-) -> FloatArray:
+) -> tuple[FloatArray, FloatArray]:
     matrix = np.asarray(returns, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[1] != len(ids):
         raise OptimizerError(
             OptimizerErrorCode.SHAPE_MISMATCH,
             f"returns must be days x strategies = (T, {len(ids)}); got shape {matrix.shape}",
         )
-    finite = np.isfinite(matrix)
-    if not finite.all():
-        bad = np.argwhere(~finite)
+    observations = matrix.shape[0]
+    # A NaN or infinity makes its column's mean non-finite, so the mean the problem needs anyway
+    # screens for them; only then is every value checked (a huge sum can overflow too).
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean = matrix.mean(axis=0) if observations else np.zeros(len(ids))
+    bad = np.argwhere(~np.isfinite(matrix)) if not np.isfinite(mean).all() else np.empty((0, 2))
+    if len(bad):
         day, column = (int(v) for v in bad[0])
         raise OptimizerError(
             OptimizerErrorCode.NON_FINITE_RETURNS,
@@ -118,7 +122,7 @@ def _check_returns(
             f"({len(bad)} non-finite values in total)",
             {"strategy_id": ids[column], "day": day},
         )
-    if matrix.size and matrix.min() <= -1.0:
+    if observations and matrix.min() <= -1.0:
         ruin = np.argwhere(matrix <= -1.0)
         day, column = (int(v) for v in ruin[0])
         raise OptimizerError(
@@ -127,7 +131,6 @@ def _check_returns(
             "return cannot be -100% or worse (returns are fractions: 0.01 = 1%)",
             {"strategy_id": ids[column], "day": day},
         )
-    observations = matrix.shape[0]
     needed = max(settings.min_observations, int(np.ceil(1.0 / (1.0 - settings.cvar_confidence))))
     if observations < needed:
         raise OptimizerError(
@@ -136,7 +139,7 @@ def _check_returns(
             f"(min_observations and one day in the {settings.cvar_confidence:.0%} CVaR tail)",
             {"observations": observations, "required": needed},
         )
-    return np.ascontiguousarray(matrix)
+    return np.ascontiguousarray(matrix), mean
 
 
 def _check_totals(

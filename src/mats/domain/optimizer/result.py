@@ -52,7 +52,11 @@ class FrontierPoint:
 @dataclass(frozen=True)
 class Frontier:
     """Max-return portfolios for CVaR limits evenly spaced from the minimum CVaR up to the CVaR of
-    the unconstrained max-return portfolio; returns and CVaRs never decrease along ``points``."""
+    the unconstrained max-return portfolio; returns and CVaRs never decrease along ``points``.
+
+    ``solves`` counts HiGHS runs: a point can take more than one (days added to the model) or
+    none (the previous portfolio already meets its limit). ``iterations`` are simplex pivots.
+    """
 
     strategy_ids: tuple[str, ...]
     points: tuple[FrontierPoint, ...]

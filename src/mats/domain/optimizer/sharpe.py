@@ -56,15 +56,15 @@ def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
 
 def _hessian(covariance: FloatArray, column_count: int) -> Hessian:
     count = covariance.shape[0]
-    # HiGHS minimises c'x + x'Qx/2 with Q's lower triangle stored column by column.
-    rows, columns = np.tril_indices(count)
-    order = np.lexsort((rows, columns))
-    rows, columns = rows[order], columns[order]
+    # HiGHS minimises c'x + x'Qx/2 with Q's lower triangle stored column by column. Column j of
+    # that triangle is row j of the upper one (Q is symmetric), so the row-major upper triangle
+    # is already in HiGHS' order, and its column numbers are the row indices HiGHS wants.
+    upper = np.triu(np.ones((count, count), dtype=bool))
+    index = np.broadcast_to(np.arange(count, dtype=np.int32), (count, count))[upper]
     start = np.zeros(column_count + 1, dtype=np.int32)
-    start[1 : count + 1] = np.cumsum(np.bincount(columns, minlength=count))
+    start[1 : count + 1] = np.cumsum(np.arange(count, 0, -1))
     start[count + 1 :] = start[count]
-    values = 2.0 * covariance[rows, columns]
-    return Hessian(start, rows.astype(np.int32), values)
+    return Hessian(start, index, 2.0 * covariance[upper])
 
 
 class _Builder:

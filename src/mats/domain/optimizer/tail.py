@@ -1,0 +1,161 @@
+"""The Rockafellar-Uryasev LP with only the days it needs: CVaR by constraint generation.
+
+At an optimum of the RU LP (:mod:`.cvar`) only the days in the CVaR tail, where the loss exceeds
+the VaR variable ``a``, have a binding scenario row; the other ~95% of the T rows are slack. This
+model starts from the worst days of a guess portfolio. After each solve it adds every day left out
+whose loss ``-r_t'w`` exceeds ``a``, together with the worst days of the new portfolio as a margin,
+and solves again. Once no day left out exceeds ``a``, the answer with ``u_t = 0`` on those days is
+feasible for the full LP and optimal, because the model is a relaxation of it: the optimum is the
+full LP's, from about a quarter of its rows on the research data. Every round adds at least one
+day, so it ends.
+
+New days enter as a column ``u_t`` at its bound and a row with a basic slack, so the basis stays
+valid and dual feasible and HiGHS' dual simplex restarts from it; so does tightening the CVaR row.
+
+Columns: ``[w (N), a, d (N, turnover only), u (one per day in the model)]``. Rows: the total, the
+CVaR row ``a + k 1'u <= limit``, the turnover rows, then one scenario row per day in the model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from mats.domain.optimizer.cvar import layout_of, primal_program, return_scale, scenario_rows
+from mats.domain.optimizer.highs import INFINITY, FloatArray, HighsModel, SolveStatus, SparseRows
+from mats.domain.optimizer.problem import Problem
+
+BoolArray = npt.NDArray[np.bool_]
+
+# Each round also adds the worst days of the new portfolio, this many times the tail's size, so the
+# next solves rarely find a day missing. Swept from 1.2 to 4 on the research data: 1.5-2 is the
+# fastest; fewer days cost re-solves, more days make every pivot dearer.
+WATCH_MULTIPLE = 2.0
+# HiGHS' default 1e-7 lets the CVaR row end 1e-8 above its limit (1e-6 of a 1% CVaR): each
+# frontier point must meet its limit. 1e-10 is the tightest HiGHS accepts and costs no time here.
+PRIMAL_TOLERANCE = 1e-10
+# A day left out counts as missing when its loss exceeds a by more than this; the days left out
+# then add at most this / (1 - confidence) to the CVaR the LP reports (2e-11 at 95%).
+VIOLATION_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class TailAnswer:
+    """``weights`` as HiGHS returned them; ``objective`` is the daily CVaR or mean return."""
+
+    status: str
+    weights: FloatArray
+    objective: float
+
+
+class TailModel:
+    """One warm HiGHS model that minimises CVaR or maximises return under a CVaR limit."""
+
+    def __init__(self, problem: Problem) -> None:
+        self._problem = problem
+        self._count = problem.strategy_count
+        layout = layout_of(problem, scenarios=False)
+        self._alpha = layout.alpha
+        self._cvar_row = layout.cvar_row
+        self._first_excess = layout.column_count
+        self._return_scale = return_scale(problem)
+        self._return_cost = np.zeros(layout.column_count)
+        self._return_cost[: self._count] = -problem.mean / self._return_scale
+        self._cvar_cost = np.zeros(layout.column_count)
+        self._cvar_cost[self._alpha] = 1.0
+        self._model = HighsModel(primal_program(problem, self._return_cost, None, scenarios=False))
+        self._model.set_option("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+        # Devex pricing: 4-7% faster than steepest edge on these short warm restarts.
+        self._model.set_option("simplex_dual_edge_weight_strategy", 1)
+        self._minimising_cvar = False
+        self._in_model = np.zeros(problem.observation_count, dtype=bool)
+        tail = (1.0 - problem.settings.cvar_confidence) * problem.observation_count
+        # At least the tail's size, or minimising a + k 1'u over too few days is unbounded.
+        self._watch = min(problem.observation_count, math.ceil(WATCH_MULTIPLE * tail) + 1)
+        self.runs = 0
+        self.iterations = 0
+
+    @property
+    def day_count(self) -> int:
+        """How many days' scenario rows the model holds so far."""
+        return int(self._in_model.sum())
+
+    def minimise_cvar(self, guess: FloatArray) -> TailAnswer:
+        """Return the minimum-CVaR portfolio, starting from the worst days of ``guess``."""
+        self._use_costs(minimise_cvar=True)
+        self._model.set_row_bounds(self._cvar_row, -INFINITY, INFINITY)
+        self._add_days(self._worst_days(-(self._problem.returns @ guess)))
+        return self._solve(generate=True)
+
+    def maximise_return(self, cvar_limit: float | None) -> TailAnswer:
+        """Return the max-return portfolio with daily CVaR <= ``cvar_limit`` (None: no limit)."""
+        self._use_costs(minimise_cvar=False)
+        upper = INFINITY if cvar_limit is None else cvar_limit
+        self._model.set_row_bounds(self._cvar_row, -INFINITY, upper)
+        # Without a limit every scenario row can be met by its u_t, so no day is ever missing.
+        return self._solve(generate=cvar_limit is not None)
+
+    def _solve(self, *, generate: bool) -> TailAnswer:
+        while True:
+            solution = self._model.solve()
+            self.runs += 1
+            self.iterations += solution.iterations
+            weights = solution.x[: self._count]
+            if self._minimising_cvar:
+                objective = solution.objective
+            else:
+                objective = -solution.objective * self._return_scale
+            answer = TailAnswer(solution.status, weights, objective)
+            if solution.status != SolveStatus.OPTIMAL or not generate:
+                return answer
+            losses = -(self._problem.returns @ weights)
+            missing = ~self._in_model & (losses > solution.x[self._alpha] + VIOLATION_TOLERANCE)
+            if not missing.any():
+                return answer
+            self._add_days(missing | self._worst_days(losses))
+
+    def _worst_days(self, losses: FloatArray) -> BoolArray:
+        worst = np.zeros(len(losses), dtype=bool)
+        if self._watch >= len(losses):
+            worst[:] = True
+        else:
+            worst[np.argpartition(-losses, self._watch - 1)[: self._watch]] = True
+        return worst
+
+    def _add_days(self, wanted: BoolArray) -> None:
+        days = np.flatnonzero(wanted & ~self._in_model)
+        if not len(days):
+            return
+        added = len(days)
+        first = self._first_excess + self.day_count
+        k = self._problem.tail_weight
+        cost = np.full(added, k if self._minimising_cvar else 0.0)
+        # Each u_t has one entry in the CVaR row now; its scenario row adds the second below.
+        self._model.add_columns(
+            cost,
+            np.zeros(added),
+            np.full(added, INFINITY),
+            SparseRows(
+                np.arange(added + 1, dtype=np.int32),
+                np.full(added, self._cvar_row, dtype=np.int32),
+                np.full(added, k),
+                0,
+            ),
+        )
+        rows = scenario_rows(self._problem.returns[days], self._alpha, first)
+        self._model.add_rows(np.zeros(added), np.full(added, INFINITY), rows)
+        self._in_model[days] = True
+
+    def _use_costs(self, *, minimise_cvar: bool) -> None:
+        if minimise_cvar == self._minimising_cvar:
+            return
+        excess = self.day_count
+        if minimise_cvar:
+            cost = np.concatenate([self._cvar_cost, np.full(excess, self._problem.tail_weight)])
+        else:
+            cost = np.concatenate([self._return_cost, np.zeros(excess)])
+        self._model.set_costs(cost)
+        self._minimising_cvar = minimise_cvar
