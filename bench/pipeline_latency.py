@@ -1,10 +1,12 @@
-"""Webhook → signal delivered, and webhook → order delivered, on the local stack, against a floor.
+"""Webhook → signal, → order and → fill delivered, on the local stack, against a floor.
 
 The floor is one POST to a hello-world functions-framework HTTP function started the same way as
-the MATS functions, measured in the same run. Each MATS sample is one TradingView-style entry
-alert posted to the ingest function, timed until its ``signals`` message and then Cerebro's
-``orders`` message reach a subscriber listening in this process (same clock). Prints p50/p99 of
-each and their ratios to the floor; writes them as JSON.
+the MATS functions, measured in the same run. Each MATS sample is one TradingView-style alert
+posted to the ingest function (entries and exits in turn, so positions stay real), timed until
+its ``signals`` message, Cerebro's ``orders`` message and the bridge's ``fills`` message reach a
+subscriber listening in this process (same clock): once for a PAPER strategy (the paper venue)
+and once for a LIVE one (the simulated IB Gateway through ib_async). Prints p50/p99 of each and
+their ratios to the floor; writes them as JSON.
 
     .venv/bin/python bench/pipeline_latency.py [--signals 500] [--out .mats/bench/pipeline.json]
 """
@@ -17,7 +19,6 @@ import http.client
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,9 +62,12 @@ class Arrivals:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                message_id = json.loads(base64.b64decode(body["message"]["data"]))["id"]
+                message = json.loads(base64.b64decode(body["message"]["data"]))
+                # A fill is known by its order (its own id is the venue's execution id).
+                fill = message["schema"] == "mats.fill.v1"
+                key = f"fill:{message['order_id']}" if fill else message["id"]
                 with arrivals.ready:
-                    arrivals.times.setdefault(message_id, time.perf_counter())
+                    arrivals.times.setdefault(key, time.perf_counter())
                     arrivals.ready.notify_all()
                 self.send_response(204)
                 self.end_headers()
@@ -134,19 +138,21 @@ WARM_UP = 50
 BAR = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def alert(i: int) -> bytes:
-    """A flat → long entry on its own bar, so every alert is a new signal."""
+def alert(i: int, strategy_id: str) -> bytes:
+    """An entry (even ``i``) or the exit of that position (odd ``i``), each on its own bar."""
+    entry = i % 2 == 0
+    positions = ("long", "1", "flat", "0") if entry else ("flat", "0", "long", "1")
     return json.dumps(
         {
-            "strategy_id": "bench",
+            "strategy_id": strategy_id,
             "ticker": "ES1!",
-            "action": "buy",
+            "action": "buy" if entry else "sell",
             "contracts": "1",
             "price": "5012.25",
-            "market_position": "long",
-            "market_position_size": "1",
-            "prev_market_position": "flat",
-            "prev_market_position_size": "0",
+            "market_position": positions[0],
+            "market_position_size": positions[1],
+            "prev_market_position": positions[2],
+            "prev_market_position_size": positions[3],
             "time": (BAR + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "timenow": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
@@ -154,45 +160,41 @@ def alert(i: int) -> bytes:
 
 
 def measure_pipeline(
-    port: int, path: str, total: int, arrivals: Arrivals
+    port: int, path: str, strategy_id: str, total: int, arrivals: Arrivals
 ) -> dict[str, list[float]]:
-    """Post alerts one at a time, each once the previous order arrived; time every stage."""
-    samples: dict[str, list[float]] = {"answer": [], "signal": [], "order": []}
+    """Post alerts one at a time, each once the previous fill arrived; time every stage."""
+    samples: dict[str, list[float]] = {"answer": [], "signal": [], "order": [], "fill": []}
     for i in range(total):
-        [(start, end, answer)] = timed_posts(port, path, [alert(i)])
+        [(start, end, answer)] = timed_posts(port, path, [alert(i, strategy_id)])
         if answer.get("status") != "accepted" or not answer.get("published"):
             raise RuntimeError(f"signal {i} was not accepted and published: {answer}")
         signal_id = answer["signal_id"]
-        order_arrived = arrivals.wait(f"{signal_id}_ORD")
+        fill_arrived = arrivals.wait(f"fill:{signal_id}_ORD")
         if i >= WARM_UP:
             samples["answer"].append(end - start)
             samples["signal"].append(arrivals.wait(signal_id) - start)
-            samples["order"].append(order_arrived - start)
+            samples["order"].append(arrivals.wait(f"{signal_id}_ORD") - start)
+            samples["fill"].append(fill_arrived - start)
     return samples
 
 
+STRATEGIES = {"bench-paper": TradingMode.PAPER, "bench-ib": TradingMode.LIVE}
+
+
 def prepare_desk(services: Any, sender_id: str) -> None:
-    """A strategy with an account, an instrument and an allocation, so every alert is an order."""
-    services.strategies.create(
-        "bench",
-        StrategyChanges(
-            name="Benchmark",
-            status=StrategyStatus.ACTIVE,
-            trading_mode=TradingMode.PAPER,
-            account="IBKR_Main",
-            sender_ids=(sender_id,),
-        ),
-    )
-    operations = services.operations
-    operations.set_account(
-        "IBKR_Main",
-        broker="IB",
-        base_currency="USD",
-        equity=Decimal(5_000_000),
-        cash=Decimal(5_000_000),
-        margin_used=Decimal(0),
-    )
-    operations.set_instrument(
+    """A PAPER and a LIVE strategy on the IB-mapped account, ES and an allocation."""
+    for strategy_id, mode in STRATEGIES.items():
+        services.strategies.create(
+            strategy_id,
+            StrategyChanges(
+                name=strategy_id,
+                status=StrategyStatus.ACTIVE,
+                trading_mode=mode,
+                account="IBKR_Main",
+                sender_ids=(sender_id,),
+            ),
+        )
+    services.operations.set_instrument(
         "ES1!",
         asset_class=AssetClass.FUTURE,
         currency="USD",
@@ -201,25 +203,36 @@ def prepare_desk(services: Any, sender_id: str) -> None:
         multiplier=Decimal(50),
         margin_per_unit=Decimal(13_000),
     )
-    services.allocations.set_custom({"bench": Decimal(10)}, approved_by="bench")
+    services.allocations.set_custom(dict.fromkeys(STRATEGIES, Decimal(10)), approved_by="bench")
+    deadline = time.monotonic() + 60  # The bridge publishes the account once IB is connected.
+    while not any(a.account == "IBKR_Main" for a in services.trading_state.list_accounts()):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bridge never reported IBKR_Main")
+        time.sleep(0.2)
 
 
-def summarise(floor: list[float], samples: dict[str, list[float]]) -> dict[str, Any]:
+def summarise(
+    floor: list[float], paper: dict[str, list[float]], ib: dict[str, list[float]]
+) -> dict[str, Any]:
     def quantiles(values: list[float]) -> dict[str, float]:
         return {"p50": percentile(values, 0.5) * 1000, "p99": percentile(values, 0.99) * 1000}
 
-    report: dict[str, Any] = {
-        "signals": len(samples["order"]),
-        "floor_ms": quantiles(floor),
-        "webhook_to_answer_ms": quantiles(samples["answer"]),
-        "webhook_to_signal_delivered_ms": quantiles(samples["signal"]),
-        "webhook_to_order_delivered_ms": quantiles(samples["order"]),
-        "mean_order_delivered_ms": statistics.fmean(samples["order"]) * 1000,
+    stages = {
+        "webhook_to_answer_ms": paper["answer"],
+        "webhook_to_signal_delivered_ms": paper["signal"],
+        "webhook_to_order_delivered_ms": paper["order"],
+        "webhook_to_paper_fill_delivered_ms": paper["fill"],
+        "webhook_to_ib_fill_delivered_ms": ib["fill"],
     }
-    for stage in ("signal", "order"):
-        measured = report[f"webhook_to_{stage}_delivered_ms"]
+    report: dict[str, Any] = {
+        "signals_per_venue": len(paper["fill"]),
+        "floor_ms": quantiles(floor),
+        **{name: quantiles(values) for name, values in stages.items()},
+    }
+    for name in stages:
+        stage = name.removeprefix("webhook_to_").removesuffix("_ms")
         report[f"{stage}_ratio_to_floor"] = {
-            q: measured[q] / report["floor_ms"][q] for q in ("p50", "p99")
+            q: report[name][q] / report["floor_ms"][q] for q in ("p50", "p99")
         }
     return report
 
@@ -251,7 +264,7 @@ def main() -> None:
         issued = services.senders.create("Benchmark", rate_limit_per_minute=100_000)
         prepare_desk(services, issued.sender.sender_id)
         admin = PubSubAdmin(info["project_id"])
-        for topic in ("signals", "orders"):
+        for topic in ("signals", "orders", "fills"):
             admin.ensure_subscription(
                 f"bench-{topic}",
                 topic=topic,
@@ -268,14 +281,15 @@ def main() -> None:
         total = args.signals + WARM_UP
         floor_posts = timed_posts(floor_port, "/", [b"{}"] * total)
         floor_samples = [end - start for start, end, _ in floor_posts][WARM_UP:]
-        samples = measure_pipeline(ingest_port, path, total, arrivals)
+        paper = measure_pipeline(ingest_port, path, "bench-paper", total, arrivals)
+        ib = measure_pipeline(ingest_port, path, "bench-ib", total, arrivals)
     finally:
         receiver.shutdown()
         floor.terminate()
         stack.send_signal(signal.SIGTERM)
         stack.wait(60)
 
-    report = summarise(floor_samples, samples)
+    report = summarise(floor_samples, paper, ib)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

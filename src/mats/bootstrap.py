@@ -466,8 +466,7 @@ class Services:
             sessions.append(session)
         for venue in config.ccxt_venues:
             live[venue.name] = self._ccxt(venue)
-        accounts = {a.account: a.broker for a in state.list_accounts() if a.broker in live}
-        accounts.update(dict.fromkeys(config.ib_accounts, "IB"))
+        accounts = dict.fromkeys(config.ib_accounts, "IB")
         accounts.update({venue.account: venue.name for venue in config.ccxt_venues})
         router = VenueRouter(paper, live, accounts)
         execution = ExecutionService(

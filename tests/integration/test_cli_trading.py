@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from typing import Any
 
 import pytest
@@ -187,6 +188,9 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
         "--margin-rate",
         "0.25",
     )
+    # The bridge quotes MSFT from the simulated IB Gateway: let it agree with the signal's price.
+    set_gateway_price(stack, "MSFT", 400)
+    mats_json(stack, "quotes", "set", "MSFT", "--last", "400")
     activated = mats_json(stack, "allocations", "set", f"{strategy_id}=10", "--notes", "cli test")
     shown = mats_json(stack, "allocations", "current")
     history = mats_json(stack, "allocations", "history", "--limit", "3")
@@ -228,7 +232,12 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
     assert "pass  margin_utilisation" in text
     assert [d["signal_id"] for d in listed] == [signal_id]
     assert orders[0]["order"]["id"] == f"{signal_id}_ORD"
-    assert orders[0]["state"] == "NEW"
+    # A PAPER strategy: the bridge fills it on the paper venue.
+    filled = _wait(
+        lambda: mats(stack, "orders", "show", f"{signal_id}_ORD", "--json"),
+        until=lambda shown: shown["state"] == "FILLED",
+    )
+    assert (filled["venue"], filled["filled_quantity"]) == ("PAPER", "25")
 
 
 def test_positions_risk_and_alerts(stack: Stack, setup: dict[str, Any]) -> None:
@@ -294,12 +303,26 @@ def test_positions_risk_and_alerts(stack: Stack, setup: dict[str, Any]) -> None:
     assert strategy_risk[0]["state"] == "REDUCING"
 
 
-def _wait(run: Any, timeout: float = 15) -> Any:
+def _wait(run: Any, timeout: float = 15, until: Any = None) -> Any:
+    """Run a CLI command until it succeeds (and its answer passes ``until``); its JSON."""
     deadline = time.monotonic() + timeout
     while True:
         result = run()
         if result.returncode == 0:
-            return json.loads(result.stdout)
+            answer = json.loads(result.stdout)
+            if until is None or until(answer):
+                return answer
         if time.monotonic() > deadline:
-            raise AssertionError(result.stderr)
+            raise AssertionError(result.stderr or result.stdout)
         time.sleep(0.2)
+
+
+def set_gateway_price(stack: Stack, symbol: str, price: float) -> None:
+    request = urllib.request.Request(
+        stack.info["ib_control_url"] + "/prices",
+        data=json.dumps({symbol: price}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass

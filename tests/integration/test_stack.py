@@ -45,7 +45,16 @@ def test_stack_json_names_every_endpoint(demo_stack: Stack) -> None:
     for key in ("ingest_url", "firestore_emulator_host", "pubsub_emulator_host", "project_id"):
         assert info[key]
     assert info["ingest_url"].startswith("http://127.0.0.1:")
-    assert set(info["child_pids"]) == {"firestore", "pubsub", "ingest", "cerebro", "optimizer"}
+    assert set(info["child_pids"]) == {
+        "firestore",
+        "pubsub",
+        "ib_gateway",
+        "telegram",
+        "ingest",
+        "cerebro",
+        "optimizer",
+        "bridge",
+    }
 
 
 def test_demo_data_covers_every_status_and_mode(demo_stack: Stack) -> None:

@@ -42,7 +42,7 @@ from mats.domain.alerts import Alert, AlertSeverity
 from mats.domain.execution import OrderRecord, OrderState, Transition, advance, new_record
 from mats.domain.reconciliation import PAPER_SOURCE
 from mats.domain.venues import OrderRejectedError, VenueFill, VenueOrderReport
-from mats.errors import PermanentError, TemporaryError
+from mats.errors import NotFoundError, PermanentError, TemporaryError
 from mats.ports import AccountStore, AlertStore, Broker, Clock, ExecutionStore, Notifier, Publisher
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,11 @@ class VenueRouter:
         venue = self.live.get(order.broker)
         if venue is None:
             raise PermanentError(f"no venue is configured for broker {order.broker!r}")
+        if self.accounts.get(order.account) != order.broker:
+            raise PermanentError(
+                f"account {order.account} is not traded at {order.broker} by this bridge "
+                "(MATS_IB_ACCOUNTS / MATS_CCXT_VENUES)"
+            )
         return order.broker, venue
 
     def named(self, name: str) -> Broker | None:
@@ -208,7 +213,7 @@ class ExecutionService:
         with self._lock:
             record = self._store.order(order_id)
             if record is None:
-                raise PermanentError(f"order {order_id!r} does not exist")
+                raise NotFoundError(f"order {order_id!r} does not exist")
             if record.state.ended:
                 return record
             venue = self._router.named(record.venue) if record.venue else None

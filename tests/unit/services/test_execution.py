@@ -30,7 +30,7 @@ from mats.domain.venues import (
     VenueOrderReport,
     VenueStatus,
 )
-from mats.errors import PermanentError, TemporaryError
+from mats.errors import NotFoundError, TemporaryError
 from mats.services.execution import (
     ExecutionService,
     ExecutionSettings,
@@ -367,7 +367,7 @@ def test_an_operator_cancel_stops_an_exits_retries() -> None:
 
 
 def test_cancelling_an_unknown_order_is_an_error() -> None:
-    with pytest.raises(PermanentError, match="does not exist"):
+    with pytest.raises(NotFoundError, match="does not exist"):
         a_world().service.cancel("nope", by="ops")
 
 
