@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,7 @@ from mats.bootstrap import bootstrap
 from mats.contracts import TradingMode
 from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
+from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from mats.localstack.processes import free_port, http_ready
 from mats.services.registry import StrategyChanges
 
@@ -181,7 +183,7 @@ def measure_pipeline(
 STRATEGIES = {"bench-paper": TradingMode.PAPER, "bench-ib": TradingMode.LIVE}
 
 
-def prepare_desk(services: Any, sender_id: str) -> None:
+def prepare_desk(services: Any, sender_id: str, ib_control_url: str) -> None:
     """A PAPER and a LIVE strategy on the IB-mapped account, ES and an allocation."""
     for strategy_id, mode in STRATEGIES.items():
         services.strategies.create(
@@ -204,11 +206,24 @@ def prepare_desk(services: Any, sender_id: str) -> None:
         margin_per_unit=Decimal(13_000),
     )
     services.allocations.set_custom(dict.fromkeys(STRATEGIES, Decimal(10)), approved_by="bench")
-    deadline = time.monotonic() + 60  # The bridge publishes the account once IB is connected.
-    while not any(a.account == "IBKR_Main" for a in services.trading_state.list_accounts()):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the bridge never reported IBKR_Main")
-        time.sleep(0.2)
+    # Equity for one ES contract per 10% allocation, at the simulated broker (which the bridge
+    # reports every 30 s) and in the store now.
+    request = urllib.request.Request(  # noqa: S310 - the stack's loopback simulator.
+        f"{ib_control_url}/accounts",
+        data=json.dumps({DEMO_IB_ACCOUNTS["IBKR_Main"]: {"NetLiquidation": 5_000_000}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+        pass
+    services.operations.set_account(
+        "IBKR_Main",
+        broker="IB",
+        base_currency="USD",
+        equity=Decimal(5_000_000),
+        cash=Decimal(5_000_000),
+        margin_used=Decimal(0),
+    )
 
 
 def summarise(
@@ -262,7 +277,7 @@ def main() -> None:
     try:
         services = bootstrap()
         issued = services.senders.create("Benchmark", rate_limit_per_minute=100_000)
-        prepare_desk(services, issued.sender.sender_id)
+        prepare_desk(services, issued.sender.sender_id, info["ib_control_url"])
         admin = PubSubAdmin(info["project_id"])
         for topic in ("signals", "orders", "fills"):
             admin.ensure_subscription(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -128,6 +128,7 @@ class ExecutionService:
         self._lock = threading.RLock()
         self._raised: set[str] = set()
         self._notified: dict[str, None] = {}  # Alert ids already sent, oldest first.
+        self._changed_accounts: set[str] = set()  # Live accounts with fills not yet published.
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -243,7 +244,10 @@ class ExecutionService:
                         extra={"order_id": record.order_id, "error": str(error)},
                     )
             self._sweep_fills()
-            return len(active)
+            changed, self._changed_accounts = self._changed_accounts, set()
+        if changed:
+            self.publish_accounts(changed)  # An account changes with every fill.
+        return len(active)
 
     def recover(self, venue_name: str, since: datetime) -> int:
         """After a (re)connect: book every execution the venue reports; return how many were new."""
@@ -268,10 +272,12 @@ class ExecutionService:
                 )
             return booked
 
-    def publish_accounts(self) -> list[AccountState]:
-        """Fetch, store and publish each live account; warn when margin nears its limit."""
+    def publish_accounts(self, accounts: Collection[str] | None = None) -> list[AccountState]:
+        """Fetch, store and publish live accounts (all, or those given); warn near margin limits."""
         states = []
         for account, venue_name in sorted(self._router.accounts.items()):
+            if accounts is not None and account not in accounts:
+                continue
             venue = self._router.live.get(venue_name)
             if venue is None or not venue.status().connected:
                 continue
@@ -501,6 +507,8 @@ class ExecutionService:
             return False
         self._apply_to_ledger(fill)
         self._publish_fill(fill)
+        if order.trading_mode is TradingMode.LIVE:
+            self._changed_accounts.add(order.account)
         return True
 
     def _apply_to_ledger(self, fill: FillV1) -> None:

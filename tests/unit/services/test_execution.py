@@ -331,8 +331,9 @@ def test_a_refused_exit_raises_hell_and_is_retried_with_backoff_until_it_fills()
     assert record.attempts == 3
     assert world.venue.placed[-1].id == "trend_20261120_143500_2_ORD~3"
     assert world.position() == 0
-    kinds = [(a.kind, a.severity.value) for a in world.notifier.sent]
-    assert kinds == [("EXIT_FAILED", "CRITICAL"), ("EXIT_FAILED", "CRITICAL")]
+    failures = [a for a in world.notifier.sent if a.kind == "EXIT_FAILED"]
+    assert [a.severity.value for a in failures] == ["CRITICAL", "CRITICAL"]
+    assert "failed (2 so far): insufficient margin; retrying in 4 s" in failures[1].message
 
 
 def test_an_exit_partly_filled_then_cancelled_by_the_venue_is_retried_for_the_rest() -> None:
@@ -454,6 +455,19 @@ def test_accounts_are_stored_published_and_margin_near_the_limit_alerts_once() -
     assert len(updates) == 2
     assert [a.kind for a in world.notifier.sent] == ["MARGIN_NEAR_LIMIT"]
     assert "36.0%" in world.notifier.sent[0].message
+
+
+def test_a_live_fill_publishes_its_accounts_update_on_the_next_poll() -> None:
+    world = a_world()
+    world.service.handle_order(an_order())
+    world.service.handle_order(an_order(id="paper_ORD", trading_mode=TradingMode.PAPER))
+
+    world.service.poll()
+    world.service.poll()
+
+    updates = [m for m in world.publisher.messages if m.topic == "account-updates"]
+    assert len(updates) == 1
+    assert updates[0].attributes["account"] == "IBKR_Main"
 
 
 def test_a_venue_down_longer_than_allowed_raises_one_critical_alert() -> None:
