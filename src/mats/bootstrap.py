@@ -162,8 +162,8 @@ def _bridge_config(env: Mapping[str, str]) -> BridgeConfig:
             exit_retry_min=seconds("MATS_EXIT_RETRY_MIN_SECONDS", execution.exit_retry_min),
             exit_retry_max=seconds("MATS_EXIT_RETRY_MAX_SECONDS", execution.exit_retry_max),
             outage_alert_after=seconds("MATS_OUTAGE_ALERT_SECONDS", execution.outage_alert_after),
-            margin_warning=_decimal(env, "MATS_MARGIN_WARNING", execution.margin_warning),
-            margin_limit=_decimal(env, "MATS_MARGIN_LIMIT", execution.margin_limit),
+            margin_warning=_fraction(env, "MATS_MARGIN_WARNING", execution.margin_warning),
+            margin_limit=_fraction(env, "MATS_MARGIN_LIMIT", execution.margin_limit),
         ),
         runtime=BridgeSettings(
             poll_seconds=float(
@@ -264,8 +264,8 @@ def _cerebro_settings(env: Mapping[str, str]) -> CerebroSettings:
         allowed = ", ".join(MismatchPolicy.__members__)
         raise ValidationError("MATS_MISMATCH_POLICY", f"must be one of {allowed}; got {policy!r}")
     return CerebroSettings(
-        margin_limit=_decimal(env, "MATS_MARGIN_LIMIT", defaults.margin_limit),
-        slippage_alpha_fraction=_decimal(
+        margin_limit=_fraction(env, "MATS_MARGIN_LIMIT", defaults.margin_limit),
+        slippage_alpha_fraction=_fraction(
             env, "MATS_SLIPPAGE_ALPHA_FRACTION", defaults.slippage_alpha_fraction
         ),
         quote_max_age=timedelta(
@@ -282,15 +282,9 @@ def _cerebro_settings(env: Mapping[str, str]) -> CerebroSettings:
     )
 
 
-def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(name, f"must be a number; got {raw!r}") from None
-    if not value.is_finite() or not 0 < value <= 1:
+def _fraction(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    value = _number(env, name, default)
+    if not 0 < value <= 1:
         raise ValidationError(name, "must be a fraction above 0 and at most 1")
     return value
 
