@@ -90,6 +90,8 @@ def test_publish_failure_then_sweep_delivers_the_stored_message_once(
         timeout=60,
         check=False,
     )
+    assert sweep.returncode == 0, sweep.stderr + sweep.stdout
+    assert json.loads(sweep.stdout)["published"] >= 1
     [delivery] = receiver.wait_for(answer["signal_id"])
     second_sweep = services.ingest.publish_pending(min_age_seconds=0)
 
@@ -97,7 +99,6 @@ def test_publish_failure_then_sweep_delivers_the_stored_message_once(
     assert answer["published"] is False
     assert pending.outbox_state.value == "PENDING"
     assert pending.last_publish_error
-    assert json.loads(sweep.stdout)["published"] >= 1
     assert delivery["data"] == pending.message
     assert services.signal_store.get(answer["signal_id"]).outbox_state.value == "PUBLISHED"
     assert second_sweep == 0

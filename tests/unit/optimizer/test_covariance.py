@@ -31,17 +31,6 @@ def test_ledoit_wolf_matches_the_textbook_formula(count: int, days: int) -> None
     assert np.linalg.eigvalsh(matrix)[0] > 0
 
 
-def test_ledoit_wolf_matches_scikit_learn_when_installed() -> None:
-    covariance = pytest.importorskip("sklearn.covariance")
-    returns = synthetic_returns(10, 60, seed=3)
-
-    matrix, shrinkage = ledoit_wolf(returns)
-    reference = covariance.LedoitWolf().fit(returns)
-
-    assert shrinkage == pytest.approx(reference.shrinkage_, rel=1e-10)
-    assert np.allclose(matrix, reference.covariance_, rtol=1e-10, atol=0)
-
-
 def test_the_sample_estimate_is_numpys_unbiased_covariance() -> None:
     returns = synthetic_returns(7, 90, seed=5)
 
