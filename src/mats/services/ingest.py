@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from mats.contracts import EncodedMessage, SignalV1, decode, encode
+from mats.contracts import ContractError, EncodedMessage, SignalV1, decode, encode
 from mats.domain.ratelimit import RateLimiter
 from mats.domain.senders import Sender, reject_unknown_sender
 from mats.domain.signals import Alert, parse_alert, strategy_id_of
@@ -150,7 +150,21 @@ class IngestService:
             lease=timedelta(seconds=60),
             limit=limit,
         )
-        return sum(1 for record in leased if self._publish(record, _encoded(record)))
+        return sum(1 for record in leased if self._publish_stored(record))
+
+    def _publish_stored(self, record: SignalRecord) -> bool:
+        # One unreadable record is reported and left pending; it never stops the sweep.
+        try:
+            message = _encoded(record)
+        except ContractError as error:
+            detail = f"stored message is not a valid mats.signal.v1: {error}"
+            log.error(
+                "pending signal cannot be published",
+                extra={"signal_id": record.signal_id, "error": detail},
+            )
+            self._store.mark_publish_failed(record.signal_id, detail, self._clock.now())
+            return False
+        return self._publish(record, message)
 
     def _authenticate(
         self, request: WebhookRequest, payload: Mapping[str, Any] | None, now: datetime

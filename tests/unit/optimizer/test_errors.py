@@ -136,6 +136,7 @@ def test_sharpe_cvar_limit_below_the_minimum_reports_the_minimum() -> None:
     error = code_of(IDS, RETURNS, method=Method.MAX_SHARPE, cvar_limit=0.0001)
 
     assert error.code is OptimizerErrorCode.CVAR_LIMIT_TOO_LOW
+    assert "lower sharpe_total_allocation" in str(error)
 
 
 def test_caps_that_cannot_reach_the_minimum_total_are_infeasible() -> None:

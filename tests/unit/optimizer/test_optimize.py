@@ -1,13 +1,18 @@
 """Each method reaches the optimum an independent formulation finds, and reports it faithfully."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from mats.domain.backtests import parse_backtest_csv
 from mats.domain.optimizer import CovarianceEstimator, Method, optimize
 from mats.domain.optimizer.cvar import historical_cvar, primal_program, return_cost
 from mats.domain.optimizer.dual import solve_min_cvar_dual
 from mats.domain.optimizer.highs import HighsModel
 from mats.domain.optimizer.problem import build_problem
+from mats.domain.simulation import align
+from mats.localstack.demo import write_demo_backtests
 from tests.unit.optimizer.builders import ids, settings, synthetic_returns
 from tests.unit.optimizer.references import linprog_cvar, slsqp_sharpe
 
@@ -169,3 +174,58 @@ def test_result_reports_consistent_metrics_and_attribution() -> None:
     assert np.allclose(np.diag(correlation), 1.0)
     assert np.allclose(correlation, np.corrcoef(RETURNS, rowvar=False))
     assert 0 <= result.metrics.max_drawdown <= 1
+
+
+def demo_returns(directory: Path) -> tuple[list[str], np.ndarray]:
+    write_demo_backtests(directory)
+    chosen = ["meanrev-spy", "momentum-aapl", "trend-es"]
+    series = {
+        strategy_id: parse_backtest_csv((directory / f"{strategy_id}.csv").read_text(), strategy_id)
+        for strategy_id in chosen
+    }
+    aligned = align(series)
+    return list(aligned.strategy_ids), aligned.matrix
+
+
+def best_sharpe_on_a_grid(returns: np.ndarray, limit: float, step: float = 0.0025) -> float:
+    """The best Sharpe ratio among fully invested 3-strategy portfolios (caps 50%) on a grid."""
+    levels = np.arange(0.0, 0.5 + step / 2, step)
+    first, second = np.meshgrid(levels, levels)
+    third = 1.0 - first - second
+    allowed = (third >= -1e-12) & (third <= 0.5 + 1e-12)
+    weights = np.column_stack([first[allowed], second[allowed], third[allowed]])
+    mean, covariance = returns.mean(axis=0), np.cov(returns, rowvar=False)
+    best = -np.inf
+    for chunk in np.array_split(weights, 20):
+        losses = -(chunk @ returns.T)
+        cvar = np.array([historical_cvar(row, 0.95) for row in losses])
+        sharpe = (chunk @ mean) / np.sqrt(np.einsum("ij,jk,ik->i", chunk, covariance, chunk))
+        feasible = sharpe[cvar <= limit]
+        if feasible.size:
+            best = max(best, float(feasible.max()))
+    return best * np.sqrt(252)
+
+
+@pytest.mark.parametrize("position", [0.1, 0.5, 0.9, 10.0])
+def test_max_sharpe_on_the_demo_backtests_holds_a_cvar_limit_and_beats_every_grid_point(
+    tmp_path: Path, position: float
+) -> None:
+    strategy_ids, returns = demo_returns(tmp_path)
+    free = optimize(strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=None))
+    lowest = optimize(
+        strategy_ids,
+        returns,
+        settings(
+            method=Method.MIN_CVAR,
+            cvar_limit=None,
+            min_total_allocation=1.0,
+            max_total_allocation=1.0,
+        ),
+    )
+    limit = lowest.metrics.cvar + position * (free.metrics.cvar - lowest.metrics.cvar)
+
+    bound = optimize(strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=limit))
+
+    assert bound.metrics.cvar <= limit * (1 + 1e-9)
+    assert bound.metrics.sharpe <= free.metrics.sharpe + 1e-9
+    assert bound.metrics.sharpe >= best_sharpe_on_a_grid(returns, limit) - 1e-9

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import threading
 from datetime import timedelta
@@ -290,6 +291,28 @@ def test_failed_publish_leaves_the_signal_pending_until_the_sweep_sends_the_same
     assert message.data == pending.message.encode()
     assert message.ordering_key == "trend-es/ES1!"
     assert world.signals.get(result.signal_id).outbox_state is OutboxState.PUBLISHED
+
+
+def test_an_unreadable_pending_record_is_reported_and_does_not_stop_the_sweep(
+    world: IngestWorld,
+) -> None:
+    world.publisher.failing = True
+    first = post(world, fresh_alert(world, time="2026-11-20T14:00:00Z"))
+    second = post(world, fresh_alert(world, time="2026-11-20T14:01:00Z"))
+    corrupt = dataclasses.replace(world.signals.get(first.signal_id), message="{}")
+    world.signals.signals[first.signal_id] = corrupt
+    world.publisher.failing = False
+    world.clock.advance(31)
+
+    swept = world.service.publish_pending(min_age_seconds=30)
+
+    assert swept == 1
+    [message] = world.publisher.messages
+    assert message.data == world.signals.get(second.signal_id).message.encode()
+    assert world.signals.get(second.signal_id).outbox_state is OutboxState.PUBLISHED
+    kept = world.signals.get(first.signal_id)
+    assert kept.outbox_state is OutboxState.PENDING
+    assert "not a valid mats.signal.v1" in kept.last_publish_error
 
 
 def test_rate_limit_answers_with_a_wait_and_stores_nothing(world: IngestWorld) -> None:

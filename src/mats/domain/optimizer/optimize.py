@@ -4,7 +4,8 @@ Formulations (all solved by HiGHS, see the research note on optimisers):
 
 - ``max_return``: the primal Rockafellar-Uryasev LP (:mod:`.cvar`) with the CVaR row bounded.
 - ``min_cvar``: the dual of the same LP (:mod:`.dual`), N-sized basis instead of T-sized.
-- ``max_sharpe``: the homogenised QP (:mod:`.sharpe`) on rescaled mean and covariance.
+- ``max_sharpe``: the homogenised QP (:mod:`.sharpe`) on rescaled mean and covariance, with
+  the CVaR limit as cuts on the tails it generates.
 
 Infeasible or degenerate inputs raise :class:`OptimizerError` with a specific code; nothing falls
 back to another method or relaxes a bound silently.
@@ -130,18 +131,33 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
             max_total_allocation=total,
         )
         limit = problem.settings.cvar_limit
-        _explain_infeasible(dataclasses.replace(problem, settings=at_total), limit)
+        _explain_infeasible(
+            dataclasses.replace(problem, settings=at_total), limit, "sharpe_total_allocation"
+        )
+        within = "the bounds" if limit is None else f"the bounds and the CVaR limit {limit:.2%}"
         raise OptimizerError(
             OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
-            f"no portfolio at total allocation {total:.0%} within the bounds has a positive "
+            f"no portfolio at total allocation {total:.0%} within {within} has a positive "
             "expected return, so the Sharpe ratio cannot be maximised",
         )
     weights = clean_weights(problem, answer.weights)
-    return weights, _report(answer.solution, "Charnes-Cooper QP", answer.solution.objective)
+    report = SolverReport(
+        status=answer.solution.status,
+        formulation="Charnes-Cooper QP",
+        objective=answer.solution.objective,
+        iterations=answer.iterations,
+        seconds=answer.seconds,
+    )
+    return weights, report
 
 
-def _explain_infeasible(problem: Problem, limit: float | None) -> None:
-    """Raise why no allocation fits: a CVaR limit below the reachable minimum, or the bounds."""
+def _explain_infeasible(
+    problem: Problem, limit: float | None, total_setting: str = "min_total_allocation"
+) -> None:
+    """Raise why no allocation fits: a CVaR limit below the reachable minimum, or the bounds.
+
+    ``total_setting`` names the setting that fixes the lowest total allocation, for the advice.
+    """
     answer = solve_min_cvar_dual(problem)
     if answer.solution.status == SolveStatus.OPTIMAL:
         minimum = historical_cvar(
@@ -154,7 +170,7 @@ def _explain_infeasible(problem: Problem, limit: float | None) -> None:
             OptimizerErrorCode.CVAR_LIMIT_TOO_LOW,
             f"the CVaR limit {limit:.4%} is below the lowest CVaR any allowed portfolio reaches, "
             f"{minimum:.4%} (daily, {problem.settings.cvar_confidence:.0%}); raise the limit or "
-            "lower min_total_allocation",
+            f"lower {total_setting}",
             {"cvar_limit": limit, "minimum_cvar": minimum},
         )
     raise OptimizerError(

@@ -5,12 +5,21 @@ normalisation ``mu'y = 1`` it becomes ``min y' S y`` over the homogenised constr
 ``a'w <= b`` turns into ``a'y - b k <= 0``), provided some feasible portfolio has ``mu'w > 0``.
 The weights are ``y / k``.
 
-Columns: ``[y (N), k, a, u (T) with a CVaR limit, d (N) with a turnover limit]``. Rows:
-``mu'y = 1``, ``1'y = s k`` (s = ``sharpe_total_allocation``), ``y <= cap k``, ``y >= floor k``,
-the homogenised CVaR rows and the homogenised turnover rows.
+Columns: ``[y (N), k, d (N) with a turnover limit]``. Rows: ``mu'y = 1``, ``1'y = s k`` (s =
+``sharpe_total_allocation``), ``y <= cap k``, ``y >= floor k``, the homogenised turnover rows and,
+with a CVaR limit, one cut per CVaR tail (below).
+
+The CVaR limit enters as cuts, not as the Rockafellar-Uryasev block of the LPs. CVaR is the
+largest ``q'L`` over the weights ``q`` of the tail polytope (``0 <= q_t <= 1/((1 - b) T)``,
+``1'q = 1``), so ``CVaR(w) <= limit`` is the finite set of rows ``-(q'R) w <= limit``, one per
+vertex ``q``: a tail of days (:func:`.cvar.tail_days`). After each solve the tail of the new
+portfolio is added as a row if its CVaR exceeds the limit; every such tail is new, so the loop
+ends, and the last portfolio meets the limit while being optimal over a relaxation: it is the
+optimum. The RU block would give HiGHS' QP solver T + 1 columns without curvature tied to T
+degenerate rows, on which it drifts off its own rows and stops with "Solve error" or does not stop.
 
 HiGHS' QP solver stops about 1e-5 short on raw daily data (mu ~ 4e-4, S ~ 1e-4), so mu and S are
-rescaled to O(1) first; the Sharpe ratio does not depend on either scale.
+rescaled to O(1) first, and each cut is divided by the limit; the Sharpe ratio does not change.
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from mats.domain.optimizer.cvar import tail_days
+from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
 from mats.domain.optimizer.highs import (
     INFINITY,
     FloatArray,
@@ -27,16 +38,27 @@ from mats.domain.optimizer.highs import (
     HighsModel,
     LinearProgram,
     Solution,
+    SolveStatus,
     SparseRows,
 )
 from mats.domain.optimizer.problem import Problem
 
+# A cut holds to rounding at the QP's optimum; this is the CVaR overshoot, relative to the limit,
+# accepted as rounding rather than a tail still missing from the model.
+CVAR_TOLERANCE = 1e-10
+# The QP solver's default 1e-7 would let a cut divided by the limit end 1e-7 of the limit above it.
+PRIMAL_TOLERANCE = 1e-10
+
 
 @dataclass(frozen=True, eq=False)
 class SharpeAnswer:
+    """The last solve's ``solution``; ``iterations`` and ``seconds`` add up every solve."""
+
     weights: FloatArray
     solution: Solution
     feasible: bool
+    iterations: int
+    seconds: float
 
 
 def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
@@ -45,13 +67,59 @@ def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
     scaled_mean = problem.mean / float(np.max(np.abs(problem.mean)))
     scaled_covariance = covariance / float(np.mean(np.diag(covariance)))
     builder = _Builder(problem)
-    program = builder.program(scaled_mean)
-    solution = HighsModel(program, _hessian(scaled_covariance, builder.column_count)).solve()
-    if solution.status != "optimal":
-        return SharpeAnswer(np.zeros(count), solution, feasible=False)
-    scale = solution.x[count]
-    weights = solution.x[:count] / scale
-    return SharpeAnswer(weights, solution, feasible=True)
+    model = HighsModel(
+        builder.program(scaled_mean), _hessian(scaled_covariance, builder.column_count)
+    )
+    model.set_option("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+    cuts = _TailCuts(problem, builder.column_count)
+    iterations, seconds = 0, 0.0
+    while True:
+        solution = model.solve()
+        iterations += solution.iterations
+        seconds += solution.seconds
+        if solution.status != SolveStatus.OPTIMAL:
+            return SharpeAnswer(np.zeros(count), solution, False, iterations, seconds)
+        weights = solution.x[:count] / solution.x[count]
+        cut = cuts.violated_by(weights)
+        if cut is None:
+            return SharpeAnswer(weights, solution, True, iterations, seconds)
+        model.add_rows(np.array([-INFINITY]), np.zeros(1), cut)
+
+
+class _TailCuts:
+    """The CVaR tails already in the model, and the cut a portfolio over the limit needs."""
+
+    def __init__(self, problem: Problem, column_count: int) -> None:
+        self.problem = problem
+        self.column_count = column_count
+        self.limit = problem.settings.cvar_limit
+        self.added: set[tuple[bytes, bytes]] = set()
+
+    def violated_by(self, weights: FloatArray) -> SparseRows | None:
+        """Return the row ``-(q'R/limit) y - k <= 0`` of the tail of ``weights``, if it binds."""
+        if self.limit is None:
+            return None
+        problem, count = self.problem, self.problem.strategy_count
+        losses = -(problem.returns @ weights)
+        days, tail_weights = tail_days(losses, problem.settings.cvar_confidence)
+        cvar = float(tail_weights @ losses[days])
+        if cvar <= self.limit * (1.0 + CVAR_TOLERANCE):
+            return None
+        tail = (days.tobytes(), tail_weights.tobytes())
+        if tail in self.added:
+            raise OptimizerError(
+                OptimizerErrorCode.SOLVER_FAILED,
+                f"HiGHS returned a portfolio whose CVaR {cvar:.6%} exceeds the limit "
+                f"{self.limit:.6%} on a tail it already holds",
+            )
+        self.added.add(tail)
+        tail_return = tail_weights @ problem.returns[days]
+        return SparseRows(
+            np.array([0, count + 1], dtype=np.int32),
+            np.arange(count + 1, dtype=np.int32),
+            np.append(-tail_return / self.limit, -1.0),
+            self.column_count,
+        )
 
 
 def _hessian(covariance: FloatArray, column_count: int) -> Hessian:
@@ -74,12 +142,8 @@ class _Builder:
         self.problem = problem
         count = problem.strategy_count
         self.scale = count
-        self.cvar = problem.settings.cvar_limit is not None
         self.turnover = problem.turnover_budget is not None
-        days = problem.observation_count if self.cvar else 0
-        self.alpha = count + 1
-        self.excess = count + 2
-        self.deviation = count + 1 + (days + 1 if self.cvar else 0)
+        self.deviation = count + 1
         self.column_count = self.deviation + (count if self.turnover else 0)
         self.blocks: list[tuple[npt.NDArray[np.int32], FloatArray, float, float]] = []
 
@@ -111,8 +175,7 @@ class _Builder:
             self.add(pairs[floored], floors, 0.0, INFINITY)
         if self.turnover:
             self._turnover_rows()
-        dense = self._cvar_rows() if self.cvar else None
-        return self._assemble(dense)
+        return self._assemble()
 
     def _turnover_rows(self) -> None:
         problem, count = self.problem, self.problem.strategy_count
@@ -127,52 +190,17 @@ class _Builder:
             np.append(deviations, self.scale), np.append(np.ones(count), -budget), -INFINITY, 0
         )
 
-    def _cvar_rows(self) -> SparseRows:
-        problem = self.problem
-        days, count = problem.returns.shape
-        excess = self.excess + np.arange(days)
-        limit = float(problem.settings.cvar_limit or 0.0)
-        self.add(
-            np.concatenate([[self.alpha], excess, [self.scale]]),
-            np.concatenate([[1.0], np.full(days, problem.tail_weight), [-limit]]),
-            -INFINITY,
-            0.0,
-        )
-        width = count + 2
-        indices = np.empty((days, width), dtype=np.int32)
-        indices[:, :count] = np.arange(count)
-        indices[:, count] = self.alpha
-        indices[:, count + 1] = excess
-        values = np.ones((days, width))
-        values[:, :count] = problem.returns
-        return SparseRows(
-            np.arange(0, days * width + 1, width, dtype=np.int32),
-            indices.ravel(),
-            values.ravel(),
-            self.column_count,
-        )
-
-    def _assemble(self, dense: SparseRows | None) -> LinearProgram:
+    def _assemble(self) -> LinearProgram:
         lengths = [np.full(len(columns), columns.shape[1]) for columns, _, _, _ in self.blocks]
         indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
         indices = np.concatenate([columns.ravel() for columns, _, _, _ in self.blocks])
         values = np.concatenate([block[1].ravel() for block in self.blocks])
         lower = np.concatenate([np.full(len(block[0]), block[2]) for block in self.blocks])
         upper = np.concatenate([np.full(len(block[0]), block[3]) for block in self.blocks])
-        if dense is not None:
-            indptr = np.concatenate([indptr, dense.indptr[1:] + indptr[-1]])
-            indices = np.concatenate([indices, dense.indices])
-            values = np.concatenate([values, dense.values])
-            lower = np.concatenate([lower, np.zeros(dense.row_count)])
-            upper = np.concatenate([upper, np.full(dense.row_count, INFINITY)])
-        col_lower = np.zeros(self.column_count)
-        col_upper = np.full(self.column_count, INFINITY)
-        if self.cvar:
-            col_lower[self.alpha] = -INFINITY
         return LinearProgram(
             cost=np.zeros(self.column_count),
-            col_lower=col_lower,
-            col_upper=col_upper,
+            col_lower=np.zeros(self.column_count),
+            col_upper=np.full(self.column_count, INFINITY),
             rows=SparseRows(
                 indptr.astype(np.int32),
                 indices.astype(np.int32),
