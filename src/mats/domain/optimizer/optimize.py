@@ -32,7 +32,13 @@ from mats.domain.optimizer.cvar import (
 )
 from mats.domain.optimizer.dual import solve_min_cvar_dual
 from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
-from mats.domain.optimizer.highs import FloatArray, HighsModel, Solution, SolveStatus
+from mats.domain.optimizer.highs import (
+    LIMIT_TOLERANCE,
+    FloatArray,
+    HighsModel,
+    Solution,
+    SolveStatus,
+)
 from mats.domain.optimizer.metrics import (
     correlation_matrix,
     metrics_of_daily_returns,
@@ -103,7 +109,9 @@ def _require_positive_mean(problem: Problem) -> None:
 
 def _max_return(problem: Problem) -> tuple[FloatArray, SolverReport]:
     limit = problem.settings.cvar_limit
-    solution = HighsModel(primal_program(problem, return_cost(problem), limit)).solve()
+    model = HighsModel(primal_program(problem, return_cost(problem), limit))
+    model.set_option("primal_feasibility_tolerance", LIMIT_TOLERANCE)
+    solution = model.solve()
     if solution.status != SolveStatus.OPTIMAL:
         _explain_infeasible(problem, limit)
     weights = clean_weights(problem, solution.x[: problem.strategy_count])

@@ -33,6 +33,7 @@ from mats.domain.optimizer.cvar import tail_days
 from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
 from mats.domain.optimizer.highs import (
     INFINITY,
+    LIMIT_TOLERANCE,
     FloatArray,
     Hessian,
     HighsModel,
@@ -46,8 +47,6 @@ from mats.domain.optimizer.problem import Problem
 # A cut holds to rounding at the QP's optimum; this is the CVaR overshoot, relative to the limit,
 # accepted as rounding rather than a tail still missing from the model.
 CVAR_TOLERANCE = 1e-10
-# The QP solver's default 1e-7 would let a cut divided by the limit end 1e-7 of the limit above it.
-PRIMAL_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +69,7 @@ def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
     model = HighsModel(
         builder.program(scaled_mean), _hessian(scaled_covariance, builder.column_count)
     )
-    model.set_option("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+    model.set_option("primal_feasibility_tolerance", LIMIT_TOLERANCE)
     cuts = _TailCuts(problem, builder.column_count)
     iterations, seconds = 0, 0.0
     while True:

@@ -25,7 +25,14 @@ import numpy as np
 import numpy.typing as npt
 
 from mats.domain.optimizer.cvar import layout_of, primal_program, return_scale, scenario_rows
-from mats.domain.optimizer.highs import INFINITY, FloatArray, HighsModel, SolveStatus, SparseRows
+from mats.domain.optimizer.highs import (
+    INFINITY,
+    LIMIT_TOLERANCE,
+    FloatArray,
+    HighsModel,
+    SolveStatus,
+    SparseRows,
+)
 from mats.domain.optimizer.problem import Problem
 
 BoolArray = npt.NDArray[np.bool_]
@@ -34,9 +41,6 @@ BoolArray = npt.NDArray[np.bool_]
 # next solves rarely find a day missing. Swept from 1.2 to 4 on the research data: 1.5-2 is the
 # fastest; fewer days cost re-solves, more days make every pivot dearer.
 WATCH_MULTIPLE = 2.0
-# HiGHS' default 1e-7 lets the CVaR row end 1e-8 above its limit (1e-6 of a 1% CVaR): each
-# frontier point must meet its limit. 1e-10 is the tightest HiGHS accepts and costs no time here.
-PRIMAL_TOLERANCE = 1e-10
 # A day left out counts as missing when its loss exceeds a by more than this; the days left out
 # then add at most this / (1 - confidence) to the CVaR the LP reports (2e-11 at 95%).
 VIOLATION_TOLERANCE = 1e-12
@@ -67,7 +71,7 @@ class TailModel:
         self._cvar_cost = np.zeros(layout.column_count)
         self._cvar_cost[self._alpha] = 1.0
         self._model = HighsModel(primal_program(problem, self._return_cost, None, scenarios=False))
-        self._model.set_option("primal_feasibility_tolerance", PRIMAL_TOLERANCE)
+        self._model.set_option("primal_feasibility_tolerance", LIMIT_TOLERANCE)
         # Devex pricing: 4-7% faster than steepest edge on these short warm restarts.
         self._model.set_option("simplex_dual_edge_weight_strategy", 1)
         self._minimising_cvar = False
