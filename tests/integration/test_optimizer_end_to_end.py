@@ -185,6 +185,7 @@ def test_a_run_that_cannot_allocate_is_recorded_as_failed(
     assert status == 200
     assert run["status"] == "FAILED"
     assert run["error_code"] == "CVAR_LIMIT_TOO_LOW"
+    assert run["error"].startswith("the CVaR limit 0.0010% is below the lowest CVaR")
     assert run["allocation_id"] is None
 
 

@@ -50,6 +50,12 @@ def setting_options(function: Any) -> Any:
             type=click.FloatRange(0),
             help="Total floor (1.0 = fully invested).",
         ),
+        click.option(
+            "--sharpe-total",
+            "sharpe_total_allocation",
+            type=click.FloatRange(0, min_open=True),
+            help="Total allocation max_sharpe invests (1.0 = 100%), within the total range.",
+        ),
         click.option("--covariance", type=ESTIMATORS),
         click.option(
             "--turnover-limit",

@@ -61,6 +61,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_weight": 0.5,
     "max_total_allocation": 2.0,
     "min_total_allocation": 0.0,
+    "sharpe_total_allocation": 1.0,
     "covariance": "ledoit_wolf",
     "turnover_limit": None,
     "min_observations": 60,
@@ -424,5 +425,8 @@ RunT = TypeVar("RunT", OptimizationRun, SandboxRun)
 
 
 def _failed(run: RunT, error: OptimizerError | ValidationError) -> RunT:
-    code = error.code.value if isinstance(error, OptimizerError) else "INVALID_INPUT"
-    return dataclasses.replace(run, status=RunStatus.FAILED, error_code=code, error=str(error))
+    if isinstance(error, OptimizerError):
+        code, message = error.code.value, error.message
+    else:
+        code, message = "INVALID_INPUT", str(error)
+    return dataclasses.replace(run, status=RunStatus.FAILED, error_code=code, error=message)

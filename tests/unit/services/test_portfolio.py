@@ -265,8 +265,32 @@ def test_a_failed_run_is_recorded_with_a_specific_code(world: World) -> None:
 
     assert run.status is RunStatus.FAILED
     assert run.error_code == "CVAR_LIMIT_TOO_LOW"
+    assert run.error.startswith("the CVaR limit 0.0100% is below the lowest CVaR")
+    assert run.error.endswith("raise the limit or lower min_total_allocation")
     assert run.allocation_id is None
     assert world.allocations.recommendation() is None
+
+
+def test_max_sharpe_invests_the_stored_sharpe_total(world: World) -> None:
+    three_strategies(world)
+    world.optimizer.update_settings(
+        {"method": "max_sharpe", "cvar_limit": None, "sharpe_total_allocation": 1.2}
+    )
+
+    run = world.optimizer.run_nightly(requested_by="scheduler")
+
+    assert run.status is RunStatus.COMPLETED, run.error
+    assert sum(run.weights.values()) == pytest.approx(1.2, abs=1e-9)
+    assert world.optimizer.settings()["sharpe_total_allocation"] == 1.2
+
+
+def test_a_sharpe_total_outside_the_total_range_is_refused_and_not_stored(world: World) -> None:
+    with pytest.raises(ValidationError) as refused:
+        world.optimizer.update_settings({"method": "max_sharpe", "sharpe_total_allocation": 2.5})
+
+    assert refused.value.field == "sharpe_total_allocation"
+    assert world.optimizer.settings()["sharpe_total_allocation"] == 1.0
+    assert world.optimizer.settings()["method"] == "max_return"
 
 
 def test_no_eligible_strategy_fails_cleanly(world: World) -> None:
