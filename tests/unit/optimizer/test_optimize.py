@@ -9,6 +9,7 @@ from mats.domain.backtests import parse_backtest_csv
 from mats.domain.optimizer import CovarianceEstimator, Method, optimize
 from mats.domain.optimizer.cvar import historical_cvar, primal_program, return_cost
 from mats.domain.optimizer.dual import solve_min_cvar_dual
+from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
 from mats.domain.optimizer.highs import HighsModel
 from mats.domain.optimizer.problem import build_problem
 from mats.domain.simulation import align
@@ -229,3 +230,35 @@ def test_max_sharpe_on_the_demo_backtests_holds_a_cvar_limit_and_beats_every_gri
     assert bound.metrics.cvar <= limit * (1 + 1e-9)
     assert bound.metrics.sharpe <= free.metrics.sharpe + 1e-9
     assert bound.metrics.sharpe >= best_sharpe_on_a_grid(returns, limit) - 1e-9
+
+
+@pytest.mark.parametrize("position", [0.02, 0.05, 0.1, 0.2])
+def test_max_sharpe_under_a_tight_cvar_limit_meets_it_or_says_the_solver_stopped(
+    position: float,
+) -> None:
+    returns, strategy_ids = synthetic_returns(30, 500, seed=3), ids(30)
+    free = optimize(strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=None))
+    lowest = optimize(
+        strategy_ids,
+        returns,
+        settings(
+            method=Method.MIN_CVAR,
+            cvar_limit=None,
+            min_total_allocation=1.0,
+            max_total_allocation=1.0,
+        ),
+    )
+    limit = lowest.metrics.cvar + position * (free.metrics.cvar - lowest.metrics.cvar)
+
+    try:
+        bound = optimize(
+            strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=limit)
+        )
+    except OptimizerError as error:
+        # HiGHS' QP solver can stop on the cuts of a tight limit: said as such, never as
+        # "no portfolio has a positive return" when the LP finds one.
+        assert error.code is OptimizerErrorCode.SOLVER_FAILED
+        assert error.details["best_mean_return"] > 0
+        return
+    assert bound.metrics.cvar <= limit * (1 + 1e-9)
+    assert bound.metrics.sharpe <= free.metrics.sharpe + 1e-9

@@ -142,6 +142,8 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
         _explain_infeasible(
             dataclasses.replace(problem, settings=at_total), limit, "sharpe_total_allocation"
         )
+        if limit is not None:
+            _check_no_positive_return(problem, at_total, limit)
         within = "the bounds" if limit is None else f"the bounds and the CVaR limit {limit:.2%}"
         raise OptimizerError(
             OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
@@ -157,6 +159,23 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
         seconds=answer.seconds,
     )
     return weights, report
+
+
+def _check_no_positive_return(problem: Problem, at_total: OptimizerSettings, limit: float) -> None:
+    """Raise SOLVER_FAILED if the LP finds a positive return the Sharpe QP called infeasible.
+
+    HiGHS' QP solver can stop on the CVaR cuts of a tight limit; the simplex LP is the judge.
+    """
+    settings = dataclasses.replace(at_total, method=Method.MAX_RETURN, cvar_limit=limit)
+    _, best = _max_return(dataclasses.replace(problem, settings=settings))
+    if best.objective > 0:
+        raise OptimizerError(
+            OptimizerErrorCode.SOLVER_FAILED,
+            f"HiGHS' QP solver found no portfolio within the CVaR limit {limit:.4%}, yet one "
+            f"with a positive mean daily return ({best.objective:.3e}) exists; loosen the limit "
+            "or use max_return",
+            {"cvar_limit": limit, "best_mean_return": best.objective},
+        )
 
 
 def _explain_infeasible(

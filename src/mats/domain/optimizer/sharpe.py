@@ -17,6 +17,11 @@ portfolio is added as a row if its CVaR exceeds the limit; every such tail is ne
 ends, and the last portfolio meets the limit while being optimal over a relaxation: it is the
 optimum. The RU block would give HiGHS' QP solver T + 1 columns without curvature tied to T
 degenerate rows, on which it drifts off its own rows and stops with "Solve error" or does not stop.
+Cuts hold every limit that binds mildly; a limit near the lowest reachable CVaR needs thousands
+of cuts, on which the active-set solver can still stop. The caller then reports SOLVER_FAILED
+(never infeasibility) and the LP methods, which the simplex solves exactly, remain. The QP keeps
+HiGHS' default feasibility tolerance: 1e-10 makes it stop more often, and an active cut holds
+exactly anyway (each result is re-checked against the limit below).
 
 HiGHS' QP solver stops about 1e-5 short on raw daily data (mu ~ 4e-4, S ~ 1e-4), so mu and S are
 rescaled to O(1) first, and each cut is divided by the limit; the Sharpe ratio does not change.
@@ -33,7 +38,6 @@ from mats.domain.optimizer.cvar import tail_days
 from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
 from mats.domain.optimizer.highs import (
     INFINITY,
-    LIMIT_TOLERANCE,
     FloatArray,
     Hessian,
     HighsModel,
@@ -69,7 +73,6 @@ def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
     model = HighsModel(
         builder.program(scaled_mean), _hessian(scaled_covariance, builder.column_count)
     )
-    model.set_option("primal_feasibility_tolerance", LIMIT_TOLERANCE)
     cuts = _TailCuts(problem, builder.column_count)
     iterations, seconds = 0, 0.0
     while True:
