@@ -1,4 +1,4 @@
-"""The contenders: MATS, raw HiGHS, and the peer libraries with their default solvers.
+"""The contenders: MATS, its raw solvers (HiGHS, Clarabel) and the peers on their default solvers.
 
 Each adapter takes the returns matrix (days x strategies) and a problem and returns weights. The
 timed region covers the whole user call, estimation included, as in the research. Peers that
@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import clarabel
 import highspy
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import sparse
 
 from mats.domain.optimizer import Method, OptimizerSettings, optimize
 
@@ -57,10 +59,10 @@ def mats(returns: FloatArray, problem: Problem) -> FloatArray:
     return np.array([result.weights[i] for i in ids])
 
 
-def highs_raw(returns: FloatArray, problem: Problem) -> FloatArray:
-    """HiGHS with its default options on the textbook model: the research's physical limit."""
+def raw_solver(returns: FloatArray, problem: Problem) -> FloatArray:
+    """MATS' solver with its defaults on the textbook model: HiGHS for LPs, Clarabel for the QP."""
     if problem.kind == "max_sharpe":
-        return _highs_sharpe(returns)
+        return _clarabel_sharpe(returns, problem.cvar_limit)
     days, count = returns.shape
     k = 1.0 / ((1.0 - CONFIDENCE) * days)
     highs = highspy.Highs()
@@ -110,7 +112,63 @@ def highs_raw(returns: FloatArray, problem: Problem) -> FloatArray:
     return np.array(highs.getSolution().col_value[:count])
 
 
-def _highs_sharpe(returns: FloatArray) -> FloatArray:
+def _clarabel_sharpe(returns: FloatArray, limit: float | None) -> FloatArray:
+    """Clarabel (MATS' QP solver) with its defaults on the textbook homogenised QP.
+
+    x = [y, kappa, alpha, u (T)]: mean'y = 1, 1'y = kappa, 0 <= y <= cap kappa, kappa >= 0 and,
+    with a limit, the whole homogenised Rockafellar-Uryasev block.
+    """
+    days, count = returns.shape
+    mean = returns.mean(axis=0)
+    covariance = np.cov(returns, rowvar=False)
+    mean = mean / np.abs(mean).max()
+    covariance = covariance / np.mean(np.diag(covariance))
+    extra = 0 if limit is None else 1 + days
+    columns = count + 1 + extra
+    hessian = sparse.block_diag(
+        [sparse.csc_matrix(np.triu(2.0 * covariance)), sparse.csc_matrix((1 + extra, 1 + extra))],
+        "csc",
+    )
+    identity = sparse.identity(count)
+    pad = sparse.csr_matrix((count, extra))
+    blocks = [
+        sparse.csr_matrix(np.append(mean, np.zeros(1 + extra))),
+        sparse.csr_matrix(np.concatenate([np.ones(count), [-1.0], np.zeros(extra)])),
+        sparse.hstack([identity, np.full((count, 1), -CAP), pad]),
+        sparse.hstack([-identity, np.zeros((count, 1)), pad]),
+        sparse.csr_matrix(np.concatenate([np.zeros(count), [-1.0], np.zeros(extra)])),
+    ]
+    if limit is not None:
+        tail = np.concatenate([np.zeros(count), [-limit, 1.0], np.full(days, 1.0 / (0.05 * days))])
+        blocks += [
+            sparse.csr_matrix(tail),
+            sparse.hstack(
+                [-returns, np.zeros((days, 1)), -np.ones((days, 1)), -sparse.identity(days)]
+            ),
+            sparse.hstack([sparse.csr_matrix((days, count + 2)), -sparse.identity(days)]),
+        ]
+    rows = sparse.vstack(blocks, format="csc")
+    rhs = np.zeros(rows.shape[0])
+    rhs[0] = 1.0
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    solver = clarabel.DefaultSolver(
+        hessian,
+        np.zeros(columns),
+        rows,
+        rhs,
+        [clarabel.ZeroConeT(2), clarabel.NonnegativeConeT(rows.shape[0] - 2)],
+        settings,
+    )
+    solution = np.array(solver.solve().x)
+    return solution[:count] / solution[count]
+
+
+def highs_qp(returns: FloatArray, problem: Problem) -> FloatArray:
+    """HiGHS' active-set QP solver on the textbook max-Sharpe QP, for comparison only.
+
+    MATS left it: on CVaR rows it stops with "Solve error", or runs on (see optimizer/qp.py).
+    """
     count = returns.shape[1]
     mean = returns.mean(axis=0)
     covariance = np.cov(returns, rowvar=False)
@@ -183,6 +241,8 @@ def riskfolio(frame: pd.DataFrame, problem: Problem) -> FloatArray:
     portfolio.upperlng = CAP
     portfolio.alpha = 1 - CONFIDENCE
     if problem.kind == "max_sharpe":
+        if problem.cvar_limit is not None:
+            portfolio.upperCVaR = problem.cvar_limit
         weights = portfolio.optimization(model="Classic", rm="MV", obj="Sharpe", rf=0, hist=True)
     elif problem.kind == "min_cvar":
         weights = portfolio.optimization(model="Classic", rm="CVaR", obj="MinRisk", rf=0)
@@ -207,6 +267,7 @@ def skfolio(returns: FloatArray, problem: Problem) -> FloatArray:
             objective_function=ObjectiveFunction.MAXIMIZE_RATIO,
             risk_measure=RiskMeasure.STANDARD_DEVIATION,
             risk_free_rate=0.0,
+            max_cvar=problem.cvar_limit,
             **common,
         )
     elif problem.kind == "min_cvar":

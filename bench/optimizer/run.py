@@ -1,4 +1,5 @@
-"""MATS' optimiser against Riskfolio-Lib, PyPortfolioOpt, skfolio (default solvers) and raw HiGHS.
+"""MATS' optimiser against Riskfolio-Lib, PyPortfolioOpt, skfolio (default solvers) and
+the raw solver MATS uses (HiGHS for the LPs, Clarabel for the QP).
 
 Same synthetic data as the research (``data.py``). Each size: one warm-up call per contender,
 then ``--rounds`` rounds; within a round every contender runs once, in an order that rotates
@@ -53,11 +54,15 @@ def score(returns: np.ndarray, weights: np.ndarray, kind: str) -> float:
 def problems(returns: np.ndarray) -> list[peers.Problem]:
     minimum = score(returns, peers.mats(returns, peers.Problem("b", "min_cvar", 1.0)), "min_cvar")
     limit = 1.5 * minimum
+    # Halfway from the lowest CVaR to the unconstrained max-Sharpe portfolio's: a limit that binds.
+    sharpest = peers.mats(returns, peers.Problem("s", "max_sharpe", 1.0))
+    sharpe_limit = (minimum + score(returns, sharpest, "min_cvar")) / 2
     return [
         peers.Problem("min-CVaR, sum(w)=1", "min_cvar", 1.0),
         peers.Problem("max-return s.t. CVaR<=1.5xmin, sum(w)=1", "max_return", 1.0, limit),
         peers.Problem("max-return s.t. CVaR<=1.5xmin, sum(w)<=2", "max_return", 2.0, limit),
         peers.Problem("max-Sharpe, sum(w)=1", "max_sharpe", 1.0),
+        peers.Problem("max-Sharpe s.t. CVaR<=mid, sum(w)=1", "max_sharpe", 1.0, sharpe_limit),
     ]
 
 
@@ -65,7 +70,7 @@ def contenders(returns: np.ndarray, problem: peers.Problem) -> dict[str, Runner 
     frame = pd.DataFrame(returns, columns=[f"s{i}" for i in range(returns.shape[1])])
     found: dict[str, Runner | str] = {
         "mats": lambda: peers.mats(returns, problem),
-        "highs-raw": lambda: peers.highs_raw(returns, problem),
+        "raw-solver": lambda: peers.raw_solver(returns, problem),
         "riskfolio": lambda: peers.riskfolio(frame, problem),
         "pypfopt": lambda: peers.pypfopt(frame, problem),
         "skfolio": lambda: peers.skfolio(returns, problem),
@@ -73,6 +78,10 @@ def contenders(returns: np.ndarray, problem: peers.Problem) -> dict[str, Runner 
     for (name, total), reason in peers.NOT_EXPRESSIBLE.items():
         if total == problem.max_total:
             found[name] = f"n/a: {reason}"
+    if problem.kind == "max_sharpe" and problem.cvar_limit is None:
+        found["highs-qp"] = lambda: peers.highs_qp(returns, problem)
+    if problem.kind == "max_sharpe" and problem.cvar_limit is not None:
+        found["pypfopt"] = "n/a: max_sharpe() takes no CVaR constraint"
     return found
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ib_async import IB
+from ib_async import IB, Trade
 
 ACCOUNT = "DU1234567"
 READY_TIMEOUT_SECONDS = 20.0
@@ -143,3 +143,16 @@ async def until(predicate: Callable[[], object], timeout: float = 3.0, what: str
 async def settle(awaitable: Awaitable[T], timeout: float = 3.0) -> T:
     """Await an ib_async event or request with a time limit."""
     return await asyncio.wait_for(awaitable, timeout)  # type: ignore[arg-type]
+
+
+async def reaches(trade: Trade, status: str, timeout: float = 3.0) -> None:
+    """Wait until ``trade``'s order status is ``status`` ("Filled", "Cancelled", ...).
+
+    It polls the trade's state rather than awaiting ``filledEvent``: a fill the client reads in
+    the same batch as its trigger (a price post, say) emits before a later ``await`` subscribes.
+    """
+    await until(
+        lambda: trade.orderStatus.status == status,
+        timeout,
+        what=f"order {trade.order.orderId} {status}",
+    )

@@ -10,6 +10,7 @@ from tests.integration.ib_gateway.support import (
     ACCOUNT,
     GatewayProcess,
     connected,
+    reaches,
     run,
     settle,
     until,
@@ -41,7 +42,7 @@ def test_stock_fills_move_positions_cash_and_pnl(gateway: GatewayProcess) -> Non
             assert _values(ib)["NetLiquidation"] == START_CASH
             contract = await _qualified(ib, Stock("AAPL", "SMART", "USD"))
             buy = ib.placeOrder(contract, MarketOrder("BUY", 10, orderRef="acct-buy"))
-            await settle(buy.filledEvent)
+            await reaches(buy, "Filled")
             await until(ib.positions, what="position")
             [position] = ib.positions()
             assert position.position == 10
@@ -60,7 +61,7 @@ def test_stock_fills_move_positions_cash_and_pnl(gateway: GatewayProcess) -> Non
             sell = ib.placeOrder(contract, MarketOrder("SELL", 10, orderRef="acct-sell"))
             reports: list[float] = []
             sell.commissionReportEvent += lambda _t, _f, report: reports.append(report.realizedPNL)
-            await settle(sell.filledEvent)
+            await reaches(sell, "Filled")
             await until(lambda: reports, what="commission report")
             assert reports == [pytest.approx(1100 - 1000.05 - 0.05)]
             await until(lambda: not ib.positions(), what="flat")
@@ -81,7 +82,7 @@ def test_future_positions_carry_the_multiplier(gateway: GatewayProcess) -> None:
         async with connected(gateway) as ib:
             contract = await _qualified(ib, Future("ES", f"{year}{month:02d}", "CME"))
             trade = ib.placeOrder(contract, MarketOrder("BUY", 2, orderRef="es-1"))
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             await until(ib.positions, what="position")
             [position] = ib.positions()
             assert position.contract.multiplier == "50"
@@ -100,7 +101,7 @@ def test_positions_request_reports_every_account_position(gateway: GatewayProces
     async def scenario() -> None:
         async with connected(gateway) as ib:
             contract = await _qualified(ib, Stock("XOM", "SMART", "USD"))
-            await settle(ib.placeOrder(contract, MarketOrder("SELL", 7)).filledEvent)
+            await reaches(ib.placeOrder(contract, MarketOrder("SELL", 7)), "Filled")
         async with connected(gateway) as ib:
             [position] = await settle(ib.reqPositionsAsync())
             assert (position.account, position.position) == (ACCOUNT, -7)

@@ -13,6 +13,7 @@ from tests.integration.ib_gateway.support import (
     GatewayProcess,
     connected,
     next_client_id,
+    reaches,
     run,
     settle,
     until,
@@ -86,7 +87,7 @@ def test_drop_then_reconnect_recovers_the_fill_by_order_ref(gateway: GatewayProc
         async with connected(gateway, client_id=client_id) as ib:
             [contract] = await ib.qualifyContractsAsync(Stock("MSFT", "SMART", "USD"))
             trade = ib.placeOrder(contract, MarketOrder("BUY", 5, orderRef="sig-drop-1"))
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             exec_id = trade.fills[0].execution.execId
             dropped = asyncio.Event()
             ib.disconnectedEvent += dropped.set
@@ -112,7 +113,7 @@ def test_restart_rolls_next_valid_id_back_and_keeps_executions(gateway: GatewayP
             [contract] = await ib.qualifyContractsAsync(Stock("IBM", "SMART", "USD"))
             for number in range(3):
                 order = MarketOrder("BUY", 1, orderRef=f"before-restart-{number}")
-                await settle(ib.placeOrder(contract, order).filledEvent)
+                await reaches(ib.placeOrder(contract, order), "Filled")
             last_order_id = max(trade.order.orderId for trade in ib.trades())
             gone = asyncio.Event()
             ib.disconnectedEvent += gone.set
@@ -146,7 +147,7 @@ def test_a_working_order_fills_into_the_next_session_with_commission(
             reports: list[float] = []
             ib.commissionReportEvent += lambda _t, _f, report: reports.append(report.commission)
             gateway.post("/prices", {"UBER": 94.0})
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             await until(lambda: reports, what="commission report")
             assert trade.fills[0].execution.orderRef == "survivor"
             assert reports == [pytest.approx(0.01)]

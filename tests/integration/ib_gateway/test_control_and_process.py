@@ -15,8 +15,8 @@ from tests.integration.ib_gateway.support import (
     ACCOUNT,
     GatewayProcess,
     connected,
+    reaches,
     run,
-    settle,
     start_gateway,
 )
 
@@ -44,9 +44,8 @@ def test_logs_are_json_lines_for_connections_orders_fills_and_faults(
     async def scenario() -> None:
         async with connected(gateway) as ib:
             [contract] = await ib.qualifyContractsAsync(Stock("T", "SMART", "USD"))
-            await settle(
-                ib.placeOrder(contract, MarketOrder("BUY", 1, orderRef="log-1")).filledEvent
-            )
+            trade = ib.placeOrder(contract, MarketOrder("BUY", 1, orderRef="log-1"))
+            await reaches(trade, "Filled")
             gateway.post("/errors", {"code": 1101})
 
     run(scenario)
@@ -63,9 +62,8 @@ def test_state_lists_orders_executions_positions_and_clients(gateway: GatewayPro
     async def scenario() -> dict[str, object]:
         async with connected(gateway) as ib:
             [contract] = await ib.qualifyContractsAsync(Stock("VZ", "SMART", "USD"))
-            await settle(
-                ib.placeOrder(contract, MarketOrder("BUY", 3, orderRef="st-1")).filledEvent
-            )
+            trade = ib.placeOrder(contract, MarketOrder("BUY", 3, orderRef="st-1"))
+            await reaches(trade, "Filled")
             return gateway.state()
 
     state = run(scenario)

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from ib_async import IB, Contract, LimitOrder, MarketOrder, Order, Stock, StopOrder, Trade
-from tests.integration.ib_gateway.support import GatewayProcess, connected, run, settle, until
+from tests.integration.ib_gateway.support import (
+    GatewayProcess,
+    connected,
+    reaches,
+    run,
+    settle,
+    until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +34,7 @@ def test_market_order_fills_with_commission_and_order_ref(gateway: GatewayProces
             reports: list[object] = []
             trade.fillEvent += lambda _trade, fill: fills.append(fill)
             trade.commissionReportEvent += lambda _trade, _fill, report: reports.append(report)
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             await until(lambda: reports, what="commission report")
             [fill] = trade.fills
             assert fills == [fill]
@@ -56,7 +63,7 @@ def test_limit_order_rests_until_the_price_crosses_it(gateway: GatewayProcess) -
             await until(lambda: trade.orderStatus.status == "Submitted")
             assert not trade.fills
             gateway.post("/prices", {"NVDA": 98.0})
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             # A resting limit the market trades through fills at its limit, not better.
             assert trade.fills[0].execution.price == 99.0
 
@@ -68,7 +75,7 @@ def test_marketable_limit_fills_at_the_better_market_price(gateway: GatewayProce
         async with connected(gateway) as ib:
             contract = await _stock(ib, "AMD")
             trade = ib.placeOrder(contract, LimitOrder("SELL", 2, 95.0, orderRef="limit-2"))
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             assert trade.fills[0].execution.price == 100.0
 
     run(scenario)
@@ -82,7 +89,7 @@ def test_stop_order_triggers_when_the_price_falls_through(gateway: GatewayProces
             await until(lambda: trade.orderStatus.status == "Submitted")
             gateway.post("/prices", {"TSLA": 96.0})
             gateway.post("/prices", {"TSLA": 94.5})
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             assert trade.fills[0].execution.price == 94.5
 
     run(scenario)
@@ -99,7 +106,7 @@ def test_partial_fills_report_growing_cumulative_quantity(gateway: GatewayProces
             trade.statusEvent += lambda t: statuses.append(
                 (t.orderStatus.status, t.orderStatus.filled, t.orderStatus.remaining)
             )
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             assert [fill.execution.cumQty for fill in trade.fills] == [3, 6, 9]
             assert [fill.execution.shares for fill in trade.fills] == [3, 3, 3]
             assert len({fill.execution.execId for fill in trade.fills}) == 3
@@ -126,7 +133,7 @@ def test_held_remainder_waits_until_filled_through_the_control_api(
             [held] = [o for o in gateway.state()["orders"] if o["order_ref"] == "held-1"]
             assert held["holding"] is True
             gateway.post("/fill", {"order_ref": "held-1"})
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             assert [fill.execution.cumQty for fill in trade.fills] == [5, 10]
 
     run(scenario)
@@ -141,7 +148,7 @@ def test_cancel_reports_cancelled(gateway: GatewayProcess) -> None:
             trade = ib.placeOrder(contract, LimitOrder("BUY", 1, 50.0, orderRef="cancel-1"))
             await until(lambda: trade.orderStatus.status == "Submitted")
             ib.cancelOrder(trade.order)
-            await settle(trade.cancelledEvent)
+            await reaches(trade, "Cancelled")
             await until(lambda: 202 in codes, what="202")
             assert trade.orderStatus.status == "Cancelled"
             return codes
@@ -160,7 +167,7 @@ def test_rejection_surfaces_as_error_201_and_cancelled(gateway: GatewayProcess) 
             ib.errorEvent += lambda _req, code, text, _contract: errors.append((code, text))
             contract = await _stock(ib, "INTC")
             trade = ib.placeOrder(contract, MarketOrder("BUY", 1, orderRef="reject-1"))
-            await settle(trade.cancelledEvent)
+            await reaches(trade, "Cancelled")
             return trade, errors
 
     trade, errors = run(scenario)
@@ -186,11 +193,11 @@ def test_bracket_take_profit_fill_cancels_the_stop_loss(gateway: GatewayProcess)
             assert profit.orderStatus.status == "PreSubmitted"
             assert profit.orderStatus.parentId == entry.order.orderId
             gateway.post("/prices", {"GOOG": 98.5})
-            await settle(entry.filledEvent)
+            await reaches(entry, "Filled")
             await until(lambda: profit.orderStatus.status == "Submitted", what="children live")
             assert loss.orderStatus.status == "Submitted"
             gateway.post("/prices", {"GOOG": 111.0})
-            await settle(profit.filledEvent)
+            await reaches(profit, "Filled")
             # The stop-loss is cancelled in the same burst of messages as the fill.
             await until(lambda: loss.orderStatus.status == "Cancelled", what="OCA cancel")
             assert profit.fills[0].execution.price == 110.0
@@ -209,9 +216,9 @@ def test_bracket_stop_loss_fill_cancels_the_take_profit(gateway: GatewayProcess)
                 "SELL", 5, limitPrice=100.0, takeProfitPrice=90.0, stopLossPrice=105.0
             )
             entry, profit, loss = (ib.placeOrder(contract, order) for order in orders)
-            await settle(entry.filledEvent)
+            await reaches(entry, "Filled")
             gateway.post("/prices", {"AMZN": 106.0})
-            await settle(loss.filledEvent)
+            await reaches(loss, "Filled")
             await until(lambda: profit.orderStatus.status == "Cancelled", what="OCA cancel")
             assert loss.fills[0].execution.side == "BOT"
 
@@ -227,7 +234,7 @@ def test_oca_group_one_fill_cancels_the_others(gateway: GatewayProcess) -> None:
             first, second = ib.placeOrder(contract, low), ib.placeOrder(contract, high)
             await until(lambda: second.orderStatus.status == "Submitted")
             gateway.post("/prices", {"PEP": 94.0})
-            await settle(first.filledEvent)
+            await reaches(first, "Filled")
             await until(lambda: second.orderStatus.status == "Cancelled", what="OCA cancel")
 
     run(scenario)
@@ -238,7 +245,7 @@ def test_ioc_that_cannot_fill_is_cancelled(gateway: GatewayProcess) -> None:
         async with connected(gateway) as ib:
             contract = await _stock(ib, "KO")
             trade = ib.placeOrder(contract, LimitOrder("BUY", 1, 90.0, tif="IOC"))
-            await settle(trade.cancelledEvent)
+            await reaches(trade, "Cancelled")
             assert not trade.fills
 
     run(scenario)
@@ -253,7 +260,7 @@ def test_gtd_order_is_cancelled_when_its_time_passes(gateway: GatewayProcess) ->
             order = LimitOrder("BUY", 1, 90.0, tif="GTD", goodTillDate=good_till)
             trade = ib.placeOrder(contract, order)
             await until(lambda: trade.orderStatus.status == "Submitted")
-            await settle(trade.cancelledEvent, timeout=4)
+            await reaches(trade, "Cancelled", timeout=4)
 
     run(scenario)
 
@@ -267,7 +274,7 @@ def test_repeating_the_order_id_modifies_the_working_order(gateway: GatewayProce
             await until(lambda: trade.orderStatus.status == "Submitted")
             order.lmtPrice = 101.0
             assert ib.placeOrder(contract, order) is trade
-            await settle(trade.filledEvent)
+            await reaches(trade, "Filled")
             assert trade.fills[0].execution.price == 100.0
             assert trade.order.lmtPrice == 101.0
 
@@ -292,7 +299,7 @@ def test_orders_off_the_tick_size_are_refused_with_110(gateway: GatewayProcess) 
             codes: list[int] = []
             ib.errorEvent += lambda _req, code, _text, _contract: codes.append(code)
             trade = ib.placeOrder(_future_contract(), LimitOrder("BUY", 1, 5000.1))
-            await settle(trade.cancelledEvent)
+            await reaches(trade, "Cancelled")
             return codes
 
     assert 110 in run(scenario)
@@ -312,7 +319,7 @@ def test_orders_on_unknown_contracts_get_200(gateway: GatewayProcess) -> None:
             ib.errorEvent += lambda _req, code, _text, _contract: codes.append(code)
             contract = Contract(secType="FUT", symbol="NOPE", exchange="CME")
             trade = ib.placeOrder(contract, Order(action="BUY", orderType="MKT", totalQuantity=1))
-            await settle(trade.cancelledEvent)
+            await reaches(trade, "Cancelled")
             return codes
 
     assert 200 in run(scenario)

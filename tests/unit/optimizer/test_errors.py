@@ -206,3 +206,15 @@ def test_negative_current_weights_name_the_strategy() -> None:
         optimize(IDS, RETURNS, settings(), {IDS[0]: -0.1})
 
     assert raised.value.field == f"current_weights.{IDS[0]}"
+
+
+def test_a_qp_solve_that_runs_out_of_iterations_fails_by_name_instead_of_running_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The interior-point solver honours its limits; a solve that reaches one is SOLVER_FAILED.
+    monkeypatch.setattr("mats.domain.optimizer.qp.MAX_ITERATIONS", 2)
+
+    error = code_of(IDS, RETURNS, **SHARPE)
+
+    assert error.code is OptimizerErrorCode.SOLVER_FAILED
+    assert "MaxIterations" in error.message

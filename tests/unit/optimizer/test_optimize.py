@@ -232,33 +232,76 @@ def test_max_sharpe_on_the_demo_backtests_holds_a_cvar_limit_and_beats_every_gri
     assert bound.metrics.sharpe >= best_sharpe_on_a_grid(returns, limit) - 1e-9
 
 
-@pytest.mark.parametrize("position", [0.02, 0.05, 0.1, 0.2])
-def test_max_sharpe_under_a_tight_cvar_limit_meets_it_or_says_the_solver_stopped(
-    position: float,
+def best_sharpe_of_mixes(returns: np.ndarray, limit: float, *portfolios: np.ndarray) -> float:
+    """The best Sharpe ratio among mixes of each pair of ``portfolios`` within the CVaR limit."""
+    mean, covariance = returns.mean(axis=0), np.cov(returns, rowvar=False)
+    best = -np.inf
+    for first in portfolios:
+        for second in portfolios:
+            for share in np.linspace(0.0, 1.0, 201):
+                weights = share * first + (1 - share) * second
+                if historical_cvar(-(returns @ weights), 0.95) <= limit:
+                    sharpe = (mean @ weights) / np.sqrt(weights @ covariance @ weights)
+                    best = max(best, float(sharpe))
+    return best * np.sqrt(252)
+
+
+@pytest.mark.parametrize(
+    ("shape", "position"),
+    [((30, 500, 3), 0.02), ((30, 500, 3), 0.1), ((20, 756, 7), 0.02), ((40, 1000, 11), 0.05)],
+)
+def test_max_sharpe_under_a_tight_cvar_limit_meets_it_and_beats_every_feasible_mix(
+    shape: tuple[int, int, int], position: float
 ) -> None:
-    returns, strategy_ids = synthetic_returns(30, 500, seed=3), ids(30)
+    # The limits that stopped HiGHS' active-set QP solver ("Solve error"), or kept it running.
+    count, days, seed = shape
+    returns, strategy_ids = synthetic_returns(count, days, seed=seed), ids(count)
+    fully_invested = {"min_total_allocation": 1.0, "max_total_allocation": 1.0}
     free = optimize(strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=None))
     lowest = optimize(
         strategy_ids,
         returns,
-        settings(
-            method=Method.MIN_CVAR,
-            cvar_limit=None,
-            min_total_allocation=1.0,
-            max_total_allocation=1.0,
-        ),
+        settings(method=Method.MIN_CVAR, cvar_limit=None, **fully_invested),
     )
     limit = lowest.metrics.cvar + position * (free.metrics.cvar - lowest.metrics.cvar)
+    richest = optimize(
+        strategy_ids,
+        returns,
+        settings(method=Method.MAX_RETURN, cvar_limit=limit, **fully_invested),
+    )
 
-    try:
-        bound = optimize(
-            strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=limit)
-        )
-    except OptimizerError as error:
-        # HiGHS' QP solver can stop on the cuts of a tight limit: said as such, never as
-        # "no portfolio has a positive return" when the LP finds one.
-        assert error.code is OptimizerErrorCode.SOLVER_FAILED
-        assert error.details["best_mean_return"] > 0
-        return
-    assert bound.metrics.cvar <= limit * (1 + 1e-9)
+    bound = optimize(strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=limit))
+
+    assert bound.metrics.cvar <= limit
+    assert bound.metrics.leverage == pytest.approx(1.0, abs=1e-9)
+    assert max(bound.weights.values()) <= 0.5
     assert bound.metrics.sharpe <= free.metrics.sharpe + 1e-9
+    candidates = [
+        np.array([result.weights[i] for i in strategy_ids]) for result in (free, lowest, richest)
+    ]
+    assert bound.metrics.sharpe >= best_sharpe_of_mixes(returns, limit, *candidates) - 1e-9
+
+
+def test_max_sharpe_says_so_when_no_portfolio_within_the_limit_earns_a_positive_return() -> None:
+    rng = np.random.default_rng(5)
+    calm = rng.normal(-0.0002, 0.002, size=(400, 2))
+    wild = rng.normal(0.002, 0.03, size=(400, 1))
+    returns = np.hstack([wild, calm])
+    strategy_ids = ids(3)
+    fully_invested = {"min_total_allocation": 1.0, "max_total_allocation": 1.0}
+    lowest = optimize(
+        strategy_ids, returns, settings(method=Method.MIN_CVAR, cvar_limit=None, **fully_invested)
+    )
+    limit = lowest.metrics.cvar * 1.05
+    richest = optimize(
+        strategy_ids,
+        returns,
+        settings(method=Method.MAX_RETURN, cvar_limit=limit, **fully_invested),
+    )
+    assert richest.metrics.expected_return_daily < 0  # the LP's judgement, independent of the QP
+
+    with pytest.raises(OptimizerError) as raised:
+        optimize(strategy_ids, returns, settings(method=Method.MAX_SHARPE, cvar_limit=limit))
+
+    assert raised.value.code is OptimizerErrorCode.INFEASIBLE_CONSTRAINTS
+    assert "positive expected return" in str(raised.value)

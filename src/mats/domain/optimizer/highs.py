@@ -1,4 +1,4 @@
-"""A thin, typed layer over one HiGHS model that stays alive between related solves."""
+"""A thin, typed layer over one HiGHS LP that stays alive between related solves."""
 
 from __future__ import annotations
 
@@ -75,19 +75,10 @@ class Solution:
         return np.asarray(self.values.col_dual, dtype=np.float64)
 
 
-@dataclass(frozen=True, eq=False)
-class Hessian:
-    """The lower triangle of a symmetric matrix, stored column by column (CSC)."""
-
-    start: IntArray
-    index: IntArray
-    values: FloatArray
-
-
 class HighsModel:
     """One HiGHS instance: solve, change bounds or costs, and solve again from the last basis."""
 
-    def __init__(self, program: LinearProgram, hessian: Hessian | None = None) -> None:
+    def __init__(self, program: LinearProgram) -> None:
         # highspy's Python wrapper leaves __init__ unannotated; the object itself is typed.
         self._highs = highspy.Highs()  # type: ignore[no-untyped-call]
         for option, value in _OPTIONS.items():
@@ -114,18 +105,6 @@ class HighsModel:
             ),
             "passModel",
         )
-        if hessian is not None:
-            self._check(
-                self._highs.passHessian(
-                    columns,
-                    len(hessian.values),
-                    int(highspy.HessianFormat.kTriangular),
-                    hessian.start[:-1],
-                    hessian.index,
-                    hessian.values,
-                ),
-                "passHessian",
-            )
 
     def set_option(self, name: str, value: bool | float | str) -> None:
         self._check(self._highs.setOptionValue(name, value), f"option {name}")
@@ -178,11 +157,8 @@ class HighsModel:
         self._highs.run()
         seconds = time.perf_counter() - started
         status = self._highs.getModelStatus()
-        # Three values instead of getInfo(), which copies every statistic HiGHS keeps.
-        iterations = sum(
-            int(self._highs.getInfoValue(name)[1])
-            for name in ("simplex_iteration_count", "qp_iteration_count")
-        )
+        # One value instead of getInfo(), which copies every statistic HiGHS keeps.
+        iterations = int(self._highs.getInfoValue("simplex_iteration_count")[1])
         mapped = _STATUSES.get(status)
         if mapped is None:
             text = self._highs.modelStatusToString(status)

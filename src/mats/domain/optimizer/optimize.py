@@ -1,11 +1,11 @@
 """Allocate capital across strategies from their daily backtest returns.
 
-Formulations (all solved by HiGHS, see the research note on optimisers):
+Formulations (LPs solved by HiGHS' simplex, the QP by Clarabel; see the research note):
 
 - ``max_return``: the primal Rockafellar-Uryasev LP (:mod:`.cvar`) with the CVaR row bounded.
 - ``min_cvar``: the dual of the same LP (:mod:`.dual`), N-sized basis instead of T-sized.
 - ``max_sharpe``: the homogenised QP (:mod:`.sharpe`) on rescaled mean and covariance, with
-  the CVaR limit as cuts on the tails it generates.
+  the RU rows of the CVaR limit over the days its tails reach.
 
 Infeasible or degenerate inputs raise :class:`OptimizerError` with a specific code; nothing falls
 back to another method or relaxes a bound silently.
@@ -47,7 +47,7 @@ from mats.domain.optimizer.metrics import (
 from mats.domain.optimizer.problem import Problem, build_problem
 from mats.domain.optimizer.result import OptimizationResult, SolverReport
 from mats.domain.optimizer.settings import CovarianceEstimator, Method, OptimizerSettings
-from mats.domain.optimizer.sharpe import solve_max_sharpe
+from mats.domain.optimizer.sharpe import SharpeAnswer, solve_max_sharpe
 
 # Simplex vertices can sit 1e-13 outside a bound; anything this small is rounding, not a trade.
 WEIGHT_TOLERANCE = 1e-10
@@ -88,7 +88,7 @@ def clean_weights(problem: Problem, weights: FloatArray) -> FloatArray:
     if violation > 1e-7:
         raise OptimizerError(
             OptimizerErrorCode.SOLVER_FAILED,
-            f"HiGHS returned weights {violation:.2e} outside their bounds",
+            f"the solver returned weights {violation:.2e} outside their bounds",
         )
     snapped = np.clip(weights, problem.lower, problem.upper)
     snapped[np.abs(snapped) < WEIGHT_TOLERANCE] = 0.0
@@ -142,8 +142,6 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
         _explain_infeasible(
             dataclasses.replace(problem, settings=at_total), limit, "sharpe_total_allocation"
         )
-        if limit is not None:
-            _check_no_positive_return(problem, at_total, limit)
         within = "the bounds" if limit is None else f"the bounds and the CVaR limit {limit:.2%}"
         raise OptimizerError(
             OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
@@ -152,30 +150,22 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
         )
     weights = clean_weights(problem, answer.weights)
     report = SolverReport(
-        status=answer.solution.status,
-        formulation="Charnes-Cooper QP",
-        objective=answer.solution.objective,
+        status=SolveStatus.OPTIMAL,
+        formulation=_sharpe_formulation(answer, len(problem.returns)),
+        objective=answer.objective,
         iterations=answer.iterations,
         seconds=answer.seconds,
     )
     return weights, report
 
 
-def _check_no_positive_return(problem: Problem, at_total: OptimizerSettings, limit: float) -> None:
-    """Raise SOLVER_FAILED if the LP finds a positive return the Sharpe QP called infeasible.
-
-    HiGHS' QP solver can stop on the CVaR cuts of a tight limit; the simplex LP is the judge.
-    """
-    settings = dataclasses.replace(at_total, method=Method.MAX_RETURN, cvar_limit=limit)
-    _, best = _max_return(dataclasses.replace(problem, settings=settings))
-    if best.objective > 0:
-        raise OptimizerError(
-            OptimizerErrorCode.SOLVER_FAILED,
-            f"HiGHS' QP solver found no portfolio within the CVaR limit {limit:.4%}, yet one "
-            f"with a positive mean daily return ({best.objective:.3e}) exists; loosen the limit "
-            "or use max_return",
-            {"cvar_limit": limit, "best_mean_return": best.objective},
-        )
+def _sharpe_formulation(answer: SharpeAnswer, days: int) -> str:
+    if not answer.days_held:
+        return "Charnes-Cooper QP"
+    return (
+        f"Charnes-Cooper QP with RU rows on {answer.days_held} of {days} days "
+        f"({answer.rounds} solves)"
+    )
 
 
 def _explain_infeasible(

@@ -11,7 +11,7 @@ from mats.domain.optimizer.settings import CovarianceEstimator, Method, Optimize
 
 @dataclass(frozen=True)
 class SolverReport:
-    """``formulation`` names the program HiGHS solved; ``objective`` is in its own units."""
+    """``formulation`` names the program the solver solved; ``objective`` is in its own units."""
 
     status: str
     formulation: str
