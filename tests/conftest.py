@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import signal
@@ -22,6 +23,12 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+
+# A crash in native code (a solver, gRPC) kills pytest before it reports. The run is verbose, so
+# the last line printed names the test; every thread's stack goes to this file, not over that line.
+(REPO / ".mats").mkdir(exist_ok=True)
+CRASH_LOG = (REPO / ".mats" / "pytest-crash.log").open("w")
+faulthandler.enable(CRASH_LOG, all_threads=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
