@@ -244,6 +244,27 @@ def test_sandbox_endpoint_and_cli_never_change_live_allocations(
     assert mats_json(stack, "allocations", "current") == before
 
 
+def test_sandbox_max_sharpe_holds_a_tight_cvar_limit(stack: Stack, tmp_path: Path) -> None:
+    files = [
+        str(write_backtest(tmp_path, f"idea-{n}", mean, seed=20 + n))
+        for n, mean in enumerate((0.0012, 0.0009, 0.0006, 0.0003))
+    ]
+    csvs = [argument for path in files for argument in ("--strategy-csv", path)]
+    common = ["sandbox", "run", *csvs, "--no-live", "--max-weight", "0.5"]
+    lowest = mats_json(
+        stack, *common, "--method", "min_cvar", "--min-total", "1", "--max-total", "1"
+    )
+    free = mats_json(stack, *common, "--method", "max_sharpe", "--cvar-limit", "1")
+    limit = lowest["metrics"]["cvar"] + 0.05 * (free["metrics"]["cvar"] - lowest["metrics"]["cvar"])
+
+    bound = mats_json(stack, *common, "--method", "max_sharpe", "--cvar-limit", str(limit))
+
+    assert (lowest["status"], free["status"], bound["status"]) == ("COMPLETED",) * 3
+    assert bound["metrics"]["cvar"] <= limit
+    assert sum(bound["weights"].values()) == pytest.approx(1.0)
+    assert lowest["metrics"]["sharpe"] < bound["metrics"]["sharpe"] < free["metrics"]["sharpe"]
+
+
 def test_optimizer_routes_and_methods(stack: Stack) -> None:
     assert post_optimizer(stack, "/nowhere", {})[0] == 404
     assert post_optimizer(stack, "/run", {"run_date": "tomorrow"})[0] == 422
