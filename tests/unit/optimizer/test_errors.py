@@ -218,3 +218,27 @@ def test_a_qp_solve_that_runs_out_of_iterations_fails_by_name_instead_of_running
 
     assert error.code is OptimizerErrorCode.SOLVER_FAILED
     assert "MaxIterations" in error.message
+
+
+def test_a_sharpe_cvar_limit_at_the_minimum_is_answered_or_named_never_a_solver_failure() -> None:
+    # Caps of 30% on four strategies at a 120% total leave one portfolio: 30% each. At a limit
+    # equal to its CVaR an interior point has (almost) nothing to stand on.
+    returns, strategy_ids = synthetic_returns(4, 864, seed=175655), ids(4)
+    only = optimize(
+        strategy_ids,
+        returns,
+        settings(method=Method.MIN_CVAR, cvar_limit=None, max_weight=0.3, min_total_allocation=1.2),
+    )
+    sharpe = {"method": Method.MAX_SHARPE, "max_weight": 0.3, "sharpe_total_allocation": 1.2}
+
+    try:
+        answer = optimize(strategy_ids, returns, settings(cvar_limit=only.metrics.cvar, **sharpe))
+    except OptimizerError as error:
+        assert error.code is OptimizerErrorCode.CVAR_LIMIT_TOO_LOW
+        assert error.details["minimum_cvar"] == pytest.approx(only.metrics.cvar, rel=1e-9)
+        assert "min_cvar" in error.message or "below" in error.message
+    else:
+        assert answer.metrics.cvar <= only.metrics.cvar
+        assert all(weight == pytest.approx(0.3, abs=1e-7) for weight in answer.weights.values())
+    below = code_of(strategy_ids, returns, cvar_limit=only.metrics.cvar * 0.999, **sharpe)
+    assert below.code is OptimizerErrorCode.CVAR_LIMIT_TOO_LOW

@@ -51,6 +51,9 @@ from mats.domain.optimizer.sharpe import SharpeAnswer, solve_max_sharpe
 
 # Simplex vertices can sit 1e-13 outside a bound; anything this small is rounding, not a trade.
 WEIGHT_TOLERANCE = 1e-10
+# Max-Sharpe holds a CVaR limit 1e-8 inside (sharpe.LIMIT_MARGIN); a limit less than this above
+# the minimum CVaR leaves an interior point (almost) one portfolio to settle on, which it cannot.
+SHARPE_LIMIT_ROOM = 1e-6
 
 
 def optimize(
@@ -128,20 +131,29 @@ def _min_cvar(problem: Problem) -> tuple[FloatArray, SolverReport]:
 
 
 def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatArray, SolverReport]:
-    answer = solve_max_sharpe(problem, estimate.matrix)
-    if not answer.feasible:
-        total = problem.settings.sharpe_total_allocation
-        at_total = dataclasses.replace(
+    limit = problem.settings.cvar_limit
+    total = problem.settings.sharpe_total_allocation
+    # The bounds max-Sharpe works in: the total fixed at sharpe_total_allocation.
+    at_total = dataclasses.replace(
+        problem,
+        settings=dataclasses.replace(
             problem.settings,
             method=Method.MIN_CVAR,
             cvar_limit=None,
             min_total_allocation=total,
             max_total_allocation=total,
-        )
-        limit = problem.settings.cvar_limit
-        _explain_infeasible(
-            dataclasses.replace(problem, settings=at_total), limit, "sharpe_total_allocation"
-        )
+        ),
+    )
+    try:
+        answer = solve_max_sharpe(problem, estimate.matrix)
+    except OptimizerError as error:
+        if error.code is OptimizerErrorCode.SOLVER_FAILED and limit is not None:
+            # An interior point cannot settle on a feasible set that is (almost) one portfolio.
+            _explain_infeasible(at_total, limit, "sharpe_total_allocation", SHARPE_LIMIT_ROOM)
+        raise
+    if not answer.feasible:
+        room = 0.0 if limit is None else SHARPE_LIMIT_ROOM
+        _explain_infeasible(at_total, limit, "sharpe_total_allocation", room)
         within = "the bounds" if limit is None else f"the bounds and the CVaR limit {limit:.2%}"
         raise OptimizerError(
             OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
@@ -169,11 +181,16 @@ def _sharpe_formulation(answer: SharpeAnswer, days: int) -> str:
 
 
 def _explain_infeasible(
-    problem: Problem, limit: float | None, total_setting: str = "min_total_allocation"
+    problem: Problem,
+    limit: float | None,
+    total_setting: str = "min_total_allocation",
+    room: float = 0.0,
 ) -> None:
     """Raise why no allocation fits: a CVaR limit below the reachable minimum, or the bounds.
 
     ``total_setting`` names the setting that fixes the lowest total allocation, for the advice.
+    A limit less than ``room`` (relative) above the minimum counts as at it: only the
+    minimum-CVaR portfolios meet it.
     """
     answer = solve_min_cvar_dual(problem)
     if answer.solution.status == SolveStatus.OPTIMAL:
@@ -181,13 +198,23 @@ def _explain_infeasible(
             -(problem.returns @ clean_weights(problem, answer.weights)),
             problem.settings.cvar_confidence,
         )
-        if limit is None or minimum <= limit:
+        if limit is None or minimum <= limit * (1 - room):
             return
+        lowest = (
+            f"the lowest CVaR any allowed portfolio reaches, {minimum:.4%} (daily, "
+            f"{problem.settings.cvar_confidence:.0%})"
+        )
+        if minimum > limit:
+            message = f"the CVaR limit {limit:.4%} is below {lowest}; raise the limit or lower "
+        else:
+            message = (
+                f"the CVaR limit {limit:.4%} is within a millionth of {lowest}: only the "
+                "minimum-CVaR portfolio meets it, so there is nothing to choose between; raise "
+                "the limit, use min_cvar, or lower "
+            )
         raise OptimizerError(
             OptimizerErrorCode.CVAR_LIMIT_TOO_LOW,
-            f"the CVaR limit {limit:.4%} is below the lowest CVaR any allowed portfolio reaches, "
-            f"{minimum:.4%} (daily, {problem.settings.cvar_confidence:.0%}); raise the limit or "
-            f"lower {total_setting}",
+            message + total_setting,
             {"cvar_limit": limit, "minimum_cvar": minimum},
         )
     raise OptimizerError(
