@@ -1,10 +1,10 @@
 """A thin, typed layer over Clarabel, the interior-point solver of the max-Sharpe QP.
 
 HiGHS solves every LP here exactly and fast, but its active-set QP solver stalls on degenerate
-risk rows: it stopped with "Solve error", and on one CI machine ran for most of an hour before
-the process died of a floating point exception. An interior-point method has no basis to cycle
-on; Clarabel (Apache-2.0, Rust) also certifies infeasibility, and honours its iteration and time
-limits, so a solve always ends with an answer or a named failure.
+risk rows: it stopped with "Solve error" or did not stop, and a CI run that drove it there ran
+for most of an hour and then died of a floating point exception. An interior-point method has no
+basis to cycle on; Clarabel (Apache-2.0, Rust) certifies infeasibility and honours its iteration
+and time limits, so a solve always ends with an answer or a named failure.
 """
 
 from __future__ import annotations

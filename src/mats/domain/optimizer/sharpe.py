@@ -11,12 +11,12 @@ cap k``, ``k >= 0``, the homogenised turnover rows and the homogenised Rockafell
 ``a + sum(v) / ((1 - b) T) <= limit k``, ``v_t >= -r_t'y - a``, ``v >= 0``.
 
 The RU rows hold only the days that matter. Leaving days out of the sum can only lower it, so
-the QP over a subset of days is a relaxation; and when a portfolio's CVaR tail (:func:`.cvar.
-tail_days`) is all in the subset, the subset's sum at the tail's VaR is that portfolio's CVaR.
-So: solve, add the days of the tail of any answer over the limit, solve again. Each round adds a
-day it lacks, so the loop ends; the last answer meets the limit and is optimal over a
-relaxation, hence optimal. On the fund's data it takes 2-7 rounds holding 40-210 of 2,520 days,
-where the whole block made each interior-point iteration ten times dearer.
+the QP over a subset of days is a relaxation; and when a portfolio's CVaR tail
+(:func:`.cvar.tail_days`) is all in the subset, the subset's sum at the tail's VaR is that
+portfolio's CVaR. So: solve, add the days of the tail of any answer over the limit, solve again.
+Each round adds a day it lacks, so the loop ends; the last answer meets the limit and is optimal
+over a relaxation, hence optimal. On the benchmark data it takes 2-7 solves holding 40-210 of up
+to 2,520 days; Clarabel on the whole block is 14x slower at 200 x 2,520.
 
 The model's limit is LIMIT_MARGIN below the real one, so the solver's rounding (1e-9) lands
 inside it: the returned portfolio's CVaR, computed exactly, never exceeds the limit.
