@@ -112,6 +112,13 @@ def raw_solver(returns: FloatArray, problem: Problem) -> FloatArray:
     return np.array(highs.getSolution().col_value[:count])
 
 
+def _scaled_moments(returns: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Mean and covariance rescaled to O(1), as MATS does; the Sharpe optimum is unchanged."""
+    mean = returns.mean(axis=0)
+    covariance = np.cov(returns, rowvar=False)
+    return mean / np.abs(mean).max(), covariance / np.mean(np.diag(covariance))
+
+
 def _clarabel_sharpe(returns: FloatArray, limit: float | None) -> FloatArray:
     """Clarabel (MATS' QP solver) with its defaults on the textbook homogenised QP.
 
@@ -119,10 +126,7 @@ def _clarabel_sharpe(returns: FloatArray, limit: float | None) -> FloatArray:
     with a limit, the whole homogenised Rockafellar-Uryasev block.
     """
     days, count = returns.shape
-    mean = returns.mean(axis=0)
-    covariance = np.cov(returns, rowvar=False)
-    mean = mean / np.abs(mean).max()
-    covariance = covariance / np.mean(np.diag(covariance))
+    mean, covariance = _scaled_moments(returns)
     extra = 0 if limit is None else 1 + days
     columns = count + 1 + extra
     hessian = sparse.block_diag(
@@ -170,10 +174,7 @@ def highs_qp(returns: FloatArray, problem: Problem) -> FloatArray:
     MATS left it: on CVaR rows it stops with "Solve error", or runs on (see optimizer/qp.py).
     """
     count = returns.shape[1]
-    mean = returns.mean(axis=0)
-    covariance = np.cov(returns, rowvar=False)
-    mean = mean / np.abs(mean).max()
-    covariance = covariance / np.mean(np.diag(covariance))
+    mean, covariance = _scaled_moments(returns)
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     inf = highspy.kHighsInf

@@ -152,8 +152,7 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
             _explain_infeasible(at_total, limit, "sharpe_total_allocation", SHARPE_LIMIT_ROOM)
         raise
     if not answer.feasible:
-        room = 0.0 if limit is None else SHARPE_LIMIT_ROOM
-        _explain_infeasible(at_total, limit, "sharpe_total_allocation", room)
+        _explain_infeasible(at_total, limit, "sharpe_total_allocation", SHARPE_LIMIT_ROOM)
         within = "the bounds" if limit is None else f"the bounds and the CVaR limit {limit:.2%}"
         raise OptimizerError(
             OptimizerErrorCode.INFEASIBLE_CONSTRAINTS,
