@@ -4,8 +4,9 @@ Formulations (LPs solved by HiGHS' simplex, the QP by Clarabel; see the research
 
 - ``max_return``: the primal Rockafellar-Uryasev LP (:mod:`.cvar`) with the CVaR row bounded.
 - ``min_cvar``: the dual of the same LP (:mod:`.dual`), N-sized basis instead of T-sized.
-- ``max_sharpe``: the homogenised QP (:mod:`.sharpe`) on rescaled mean and covariance, with
-  the RU rows of the CVaR limit over the days its tails reach.
+- ``max_sharpe``: the homogenised QP (:mod:`.sharpe`) on rescaled mean and covariance, over the
+  strategies whose reduced costs ask for them and, under a CVaR limit, RU rows on the days its
+  tails reach.
 
 Infeasible or degenerate inputs raise :class:`OptimizerError` with a specific code; nothing falls
 back to another method or relaxes a bound silently.
@@ -162,7 +163,7 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
     weights = clean_weights(problem, answer.weights)
     report = SolverReport(
         status=SolveStatus.OPTIMAL,
-        formulation=_sharpe_formulation(answer, len(problem.returns)),
+        formulation=_sharpe_formulation(answer, problem),
         objective=answer.objective,
         iterations=answer.iterations,
         seconds=answer.seconds,
@@ -170,13 +171,11 @@ def _max_sharpe(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatAr
     return weights, report
 
 
-def _sharpe_formulation(answer: SharpeAnswer, days: int) -> str:
-    if not answer.days_held:
-        return "Charnes-Cooper QP"
-    return (
-        f"Charnes-Cooper QP with RU rows on {answer.days_held} of {days} days "
-        f"({answer.rounds} solves)"
-    )
+def _sharpe_formulation(answer: SharpeAnswer, problem: Problem) -> str:
+    held = f"Charnes-Cooper QP over {answer.strategies_held} of {problem.strategy_count} strategies"
+    if answer.days_held:
+        held += f" with RU rows on {answer.days_held} of {problem.observation_count} days"
+    return f"{held} ({answer.rounds} solves)"
 
 
 def _explain_infeasible(

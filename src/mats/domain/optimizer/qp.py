@@ -29,22 +29,24 @@ TIME_LIMIT_SECONDS = 600.0
 
 @dataclass(frozen=True, eq=False)
 class QuadraticProgram:
-    """``min x'Px/2`` s.t. ``equalities x = equality_rhs`` and ``inequalities x <= upper``.
+    """``min x'Px/2`` s.t. ``A x = b`` on the first ``equality_count`` rows, ``A x <= b`` after.
 
-    ``hessian`` holds the upper triangle of P; the matrices are scipy CSC.
+    ``hessian`` holds the upper triangle of P; both matrices are scipy CSC.
     """
 
     hessian: sparse.csc_matrix
-    equalities: sparse.csc_matrix
-    equality_rhs: FloatArray
-    inequalities: sparse.csc_matrix
-    upper: FloatArray
+    constraints: sparse.csc_matrix
+    rhs: FloatArray
+    equality_count: int
 
 
 @dataclass(frozen=True, eq=False)
 class QpSolution:
+    """``duals`` are one per row of A, with ``P x + A'duals = 0`` and ``duals >= 0`` on ``<=``."""
+
     status: str
     x: FloatArray
+    duals: FloatArray
     objective: float
     iterations: int
     seconds: float
@@ -60,13 +62,14 @@ def solve_qp(program: QuadraticProgram) -> QpSolution:
     settings.max_iter = MAX_ITERATIONS
     settings.time_limit = TIME_LIMIT_SECONDS
     settings.max_threads = 1
-    equalities, inequalities = program.equalities.shape[0], program.inequalities.shape[0]
+    equalities = program.equality_count
+    inequalities = program.constraints.shape[0] - equalities
     started = time.perf_counter()
     solver = clarabel.DefaultSolver(
         program.hessian,
         np.zeros(program.hessian.shape[0]),
-        sparse.vstack([program.equalities, program.inequalities], format="csc"),
-        np.concatenate([program.equality_rhs, program.upper]),
+        program.constraints,
+        program.rhs,
         [clarabel.ZeroConeT(equalities), clarabel.NonnegativeConeT(inequalities)],
         settings,
     )
@@ -82,6 +85,7 @@ def solve_qp(program: QuadraticProgram) -> QpSolution:
     return QpSolution(
         status=status,
         x=np.asarray(answer.x, dtype=np.float64),
+        duals=np.asarray(answer.z, dtype=np.float64),
         objective=float(answer.obj_val),
         iterations=int(answer.iterations),
         seconds=seconds,

@@ -5,18 +5,31 @@ normalisation ``mu'y = 1`` it becomes ``min y' S y`` over the homogenised constr
 ``a'w <= b`` turns into ``a'y - b k <= 0``), provided some feasible portfolio has ``mu'w > 0``.
 The weights are ``y / k``. Clarabel solves it (:mod:`.qp`).
 
-Columns: ``[y (N), k, d (N) with a turnover limit, a and v (one per day held) with a CVaR
-limit]``. Rows: ``mu'y = 1``, ``1'y = s k`` (s = ``sharpe_total_allocation``), ``floor k <= y <=
-cap k``, ``k >= 0``, the homogenised turnover rows and the homogenised Rockafellar-Uryasev rows
-``a + sum(v) / ((1 - b) T) <= limit k``, ``v_t >= -r_t'y - a``, ``v >= 0``.
+Columns: ``[y (one per strategy held), k, d (one per strategy held) with a turnover limit, a and
+v (one per day held) with a CVaR limit]``. Rows: ``mu'y = 1``, ``1'y = s k`` (s =
+``sharpe_total_allocation``), ``floor k <= y <= cap k``, ``k >= 0``, the homogenised turnover rows
+and the homogenised Rockafellar-Uryasev rows ``a + sum(v) / ((1 - b) T) <= limit k``,
+``v_t >= -r_t'y - a``, ``v >= 0``.
 
-The RU rows hold only the days that matter. Leaving days out of the sum can only lower it, so
-the QP over a subset of days is a relaxation; and when a portfolio's CVaR tail
-(:func:`.cvar.tail_days`) is all in the subset, the subset's sum at the tail's VaR is that
-portfolio's CVaR. So: solve, add the days of the tail of any answer over the limit, solve again.
-Each round adds a day it lacks, so the loop ends; the last answer meets the limit and is optimal
-over a relaxation, hence optimal. On the benchmark data it takes 2-7 solves holding 40-210 of up
-to 2,520 days; Clarabel on the whole block is 14x slower at 200 x 2,520.
+The QP holds only the strategies and days that matter, and grows until the answer is the whole
+problem's optimum:
+
+- Strategies (columns). The first QP holds the best strategies by their own Sharpe ratio, enough
+  to carry the total allocation twice over, and every strategy with a floor or (under a turnover
+  limit) a current weight, which could not sit at zero. A strategy left out holds 0. The solver's
+  multipliers price it: its reduced cost is the slope of the Lagrangian along its weight (plus the
+  turnover budget's price, which buying it would spend). If no reduced cost is negative, the
+  multipliers with those zeros meet the whole QP's KKT conditions, and the QP is convex, so the
+  answer is optimal; otherwise the strategies with negative ones join and the QP is solved again.
+- Days (rows). Leaving days out of the RU sum can only lower it, so the QP over a subset of days
+  is a relaxation; and when a portfolio's CVaR tail (:func:`.cvar.tail_days`) is all in the
+  subset, the subset's sum at the tail's VaR is that portfolio's CVaR. So the days of the tail of
+  any answer over the limit join.
+
+Each round adds a strategy or a day the QP lacks, so the loop ends. A QP over fewer strategies
+may find no portfolio at all (too little capacity for the total, or no positive return); then it
+holds them all. On the benchmark data (200 strategies, 2,520 days) the unconstrained optimum
+holds 37 strategies and the first QP 43, and one solve on the whole problem is 4x slower.
 
 The model's limit is LIMIT_MARGIN below the real one, so the solver's rounding (1e-9) lands
 inside it: the returned portfolio's CVaR, computed exactly, never exceeds the limit.
@@ -30,15 +43,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 
 from mats.domain.optimizer.cvar import tail_days
 from mats.domain.optimizer.errors import OptimizerError, OptimizerErrorCode
 from mats.domain.optimizer.highs import FloatArray, IntArray, SolveStatus
 from mats.domain.optimizer.problem import Problem
-from mats.domain.optimizer.qp import QuadraticProgram, solve_qp
+from mats.domain.optimizer.qp import TOLERANCE, QpSolution, QuadraticProgram, solve_qp
 
 LIMIT_MARGIN = 1e-8
+# The first QP holds at least this many strategies (a max-Sharpe portfolio of 10-200 strategies
+# holds 10-40) and enough to carry twice the total allocation at their caps.
+FIRST_HELD = 16
+FIRST_CAPACITY = 2.0
+# A strategy left out joins when buying it lowers the objective by more than the solver's rounding.
+JOIN_TOLERANCE = TOLERANCE
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,31 +71,78 @@ class SharpeAnswer:
     iterations: int
     seconds: float
     rounds: int
+    strategies_held: int
     days_held: int
 
 
 def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
     """Maximise the Sharpe ratio at ``sharpe_total_allocation``; ``feasible`` is False if none."""
     count = problem.strategy_count
-    builder = _Builder(problem, covariance)
+    model = _Model(problem, covariance)
+    held = _first_strategies(problem, covariance)
     days: IntArray = np.zeros(0, dtype=np.int32)
     iterations, seconds, rounds = 0, 0.0, 0
     while True:
-        solution = solve_qp(builder.program(days))
+        solution = _solve_subset(model, held, days)
+        rounds += 1
+        if solution is None:
+            held = np.arange(count, dtype=np.int32)
+            continue
         iterations += solution.iterations
         seconds += solution.seconds
-        rounds += 1
         if solution.status != SolveStatus.OPTIMAL:
             return SharpeAnswer(
-                np.zeros(count), False, np.nan, iterations, seconds, rounds, len(days)
+                np.zeros(count), False, np.nan, iterations, seconds, rounds, count, len(days)
             )
-        weights = solution.x[:count] / solution.x[count]
+        weights = np.zeros(count)
+        weights[held] = solution.x[: len(held)] / solution.x[len(held)]
         missing = _tail_days_missing(problem, weights, days)
-        if missing is None:
+        joining = model.joining(held, days, solution)
+        if missing is None and not len(joining):
             return SharpeAnswer(
-                weights, True, solution.objective, iterations, seconds, rounds, len(days)
+                weights,
+                True,
+                solution.objective,
+                iterations,
+                seconds,
+                rounds,
+                len(held),
+                len(days),
             )
-        days = np.union1d(days, missing).astype(np.int32)
+        if missing is not None:
+            days = np.union1d(days, missing).astype(np.int32)
+        held = np.union1d(held, joining).astype(np.int32)
+
+
+def _solve_subset(model: _Model, held: IntArray, days: IntArray) -> QpSolution | None:
+    """Solve over ``held``; None when a proper subset finds no portfolio or cannot tell.
+
+    Near a tight limit Clarabel may stop "almost infeasible" on a subset that truly has no
+    portfolio within it; only the whole problem's failure is the answer.
+    """
+    whole = len(held) == model.problem.strategy_count
+    try:
+        solution = solve_qp(model.program(held, days))
+    except OptimizerError:
+        if whole:
+            raise
+        return None
+    if solution.status != SolveStatus.OPTIMAL and not whole:
+        return None
+    return solution
+
+
+def _first_strategies(problem: Problem, covariance: FloatArray) -> IntArray:
+    """Every strategy that cannot hold 0, then the best by their own Sharpe ratio."""
+    pinned = problem.lower > 0
+    if problem.turnover_budget is not None:
+        pinned |= problem.current != 0
+    sharpe = problem.mean / np.sqrt(np.diag(covariance))
+    candidates = np.flatnonzero(~pinned & (problem.upper > 0))
+    ranked = candidates[np.argsort(-sharpe[candidates], kind="stable")]
+    room = FIRST_CAPACITY * problem.settings.sharpe_total_allocation - problem.upper[pinned].sum()
+    carrying = int(np.searchsorted(np.cumsum(problem.upper[ranked]), room)) + 1
+    return np.union1d(np.flatnonzero(pinned), ranked[: max(carrying, FIRST_HELD)]).astype(np.int32)
 
 
 def _tail_days_missing(problem: Problem, weights: FloatArray, held: IntArray) -> IntArray | None:
@@ -98,103 +165,131 @@ def _tail_days_missing(problem: Problem, weights: FloatArray, held: IntArray) ->
     return missing.astype(np.int32)
 
 
-class _Builder:
-    """The homogenised QP: the fixed rows once, the RU rows for each set of days."""
+class _Model:
+    """The homogenised QP over any set of strategies and days, and the prices of the rest."""
 
     def __init__(self, problem: Problem, covariance: FloatArray) -> None:
         self.problem = problem
-        count = problem.strategy_count
-        self.count = count
-        # y, k and the turnover deviations d; the RU columns follow when a limit holds days.
-        self.base_columns = count + 1 + (count if problem.turnover_budget is not None else 0)
-        scaled_mean = problem.mean / float(np.max(np.abs(problem.mean)))
-        scaled_covariance = covariance / float(np.mean(np.diag(covariance)))
-        self.covariance = sparse.csc_matrix(np.triu(2.0 * scaled_covariance))
-        self.equalities = sparse.csr_matrix(
-            np.vstack(
-                [
-                    np.concatenate([scaled_mean, [0.0]]),
-                    np.concatenate([np.ones(count), [-problem.settings.sharpe_total_allocation]]),
-                ]
+        self.turnover = problem.turnover_budget is not None
+        self.mean = problem.mean / float(np.max(np.abs(problem.mean)))
+        self.hessian = 2.0 * covariance / float(np.mean(np.diag(covariance)))
+        # RU rows in units of the limit keep them O(1).
+        self.losses = -problem.returns / (problem.settings.cvar_limit or 1.0)
+
+    def program(self, held: IntArray, days: IntArray) -> QuadraticProgram:
+        problem, count, width = self.problem, len(held), len(days)
+        strategy, ones = np.arange(count), np.ones(count)
+        kappa = count
+        rows = _Rows()
+        rows.add([strategy], [self.mean[held]])
+        rows.add([[*strategy, kappa]], [[*ones, -problem.settings.sharpe_total_allocation]])
+        rows.add(_beside(strategy, kappa), _beside(ones, -problem.upper[held]))
+        rows.add(_beside(strategy, kappa), _beside(-ones, problem.lower[held]))
+        rows.add([[kappa]], [[-1.0]])
+        alpha = count + 1
+        if self.turnover:
+            # |y - c k| <= d and sum(d) <= budget k, with d the deviation from the current weights.
+            deviation = count + 1 + strategy
+            current = problem.current[held]
+            triples = _beside(strategy, kappa, deviation)
+            rows.add(triples, _beside(ones, -current, -ones))
+            rows.add(triples, _beside(-ones, current, -ones))
+            rows.add([[*deviation, kappa]], [[*ones, -(problem.turnover_budget or 0.0)]])
+            alpha += count
+        columns = alpha
+        if width:
+            # Rows so far: mu, total, caps, floors, k and the turnover rows (see _tail_row).
+            # a + sum(v)/((1-b)T) <= k(1 - margin), -(r_t/limit)'y - a - v_t <= 0, -v <= 0.
+            excess = alpha + 1 + np.arange(width)
+            tail_size = (1.0 - problem.settings.cvar_confidence) * problem.observation_count
+            rows.add(
+                [[kappa, alpha, *excess]],
+                [[-(1.0 - LIMIT_MARGIN), 1.0, *np.full(width, 1.0 / tail_size)]],
             )
-        )
-        self.inequalities = self._fixed_rows()
-
-    def program(self, days: IntArray) -> QuadraticProgram:
-        count, base = self.count, self.base_columns
-        columns = base + (1 + len(days) if len(days) else 0)
-        hessian = sparse.block_diag(
-            [self.covariance, sparse.csc_matrix((columns - count, columns - count))], "csc"
-        )
-        equalities = _widen(self.equalities, columns)
-        rows = [_widen(self.inequalities, columns)]
-        if len(days):
-            rows.append(self._tail_rows(days, columns))
-        inequalities = sparse.vstack(rows, format="csc")
+            rows.add(
+                _beside(np.broadcast_to(strategy, (width, count)), alpha, excess),
+                _beside(self.losses[np.ix_(days, held)], -1.0, -1.0),
+            )
+            rows.add(excess[:, np.newaxis], np.full((width, 1), -1.0))
+            columns = excess[-1] + 1
+        rhs = np.zeros(rows.count)
+        rhs[0] = 1.0
         return QuadraticProgram(
-            hessian=sparse.csc_matrix(hessian),
-            equalities=equalities.tocsc(),
-            equality_rhs=np.array([1.0, 0.0]),
-            inequalities=sparse.csc_matrix(inequalities),
-            upper=np.zeros(inequalities.shape[0]),
+            hessian=_upper_triangle(self.hessian[np.ix_(held, held)], columns),
+            constraints=rows.matrix(columns),
+            rhs=rhs,
+            equality_count=2,
         )
 
-    def _fixed_rows(self) -> sparse.csr_matrix:
-        """``y - cap k <= 0``, ``floor k - y <= 0``, ``-k <= 0`` and the turnover rows."""
-        problem, count = self.problem, self.count
-        identity = sparse.identity(count, format="csr")
-        cap = sparse.csr_matrix(-problem.upper[:, np.newaxis])
-        floor = sparse.csr_matrix(problem.lower[:, np.newaxis])
-        scale = sparse.csr_matrix(([-1.0], ([0], [count])), shape=(1, count + 1))
-        blocks = [sparse.hstack([identity, cap]), sparse.hstack([-identity, floor]), scale]
-        if problem.turnover_budget is None:
-            return sparse.csr_matrix(sparse.vstack(blocks, format="csr"))
-        # |y - c k| <= d and sum(d) <= budget k, with d the deviation from the current weights.
-        current = sparse.csr_matrix(problem.current[:, np.newaxis])
-        blocks = [_widen(sparse.csr_matrix(block), 2 * count + 1) for block in blocks]
-        blocks += [
-            sparse.hstack([identity, -current, -identity]),
-            sparse.hstack([-identity, current, -identity]),
-            sparse.csr_matrix(
-                np.concatenate([np.zeros(count), [-problem.turnover_budget], np.ones(count)])
-            ),
-        ]
-        return sparse.csr_matrix(sparse.vstack(blocks, format="csr"))
+    def joining(self, held: IntArray, days: IntArray, solution: QpSolution) -> IntArray:
+        """Return the left-out strategies whose reduced cost is negative, most negative first.
 
-    def _tail_rows(self, days: IntArray, columns: int) -> sparse.csr_matrix:
-        """``a + sum(v)/((1-b)T) <= k(1 - margin)``, ``-(r_t/limit)'y - a - v_t <= 0``, ``-v <= 0``.
-
-        ``a`` and ``v`` are in units of the limit, which keeps the rows O(1).
+        At most as many join as are held: an early answer's prices overstate who is needed,
+        and doubling keeps every QP small while the rounds stay logarithmic in N.
         """
-        problem, count, base = self.problem, self.count, self.base_columns
-        limit = float(problem.settings.cvar_limit or 0.0)
-        held = len(days)
-        tail_size = (1.0 - problem.settings.cvar_confidence) * len(problem.returns)
-        budget = np.zeros((1, columns))
-        budget[0, count] = -(1.0 - LIMIT_MARGIN)
-        budget[0, base] = 1.0
-        budget[0, base + 1 :] = 1.0 / tail_size
-        losses = sparse.hstack(
-            [
-                sparse.csr_matrix(-problem.returns[days] / limit),
-                sparse.csr_matrix((held, base - count)),
-                sparse.csr_matrix(-np.ones((held, 1))),
-                -sparse.identity(held, format="csr"),
-            ]
-        )
-        positive = sparse.hstack(
-            [sparse.csr_matrix((held, base + 1)), -sparse.identity(held, format="csr")]
-        )
-        return sparse.csr_matrix(
-            sparse.vstack([sparse.csr_matrix(budget), losses, positive], format="csr")
-        )
+        count = len(held)
+        out = np.setdiff1d(np.flatnonzero(self.problem.upper > 0), held)
+        duals = solution.duals
+        # P y + A'z along a left-out y_j: its covariance with the held ones, mu'y = 1 and the
+        # total (rows 0 and 1), and the loss rows of the held days.
+        slope = self.hessian[np.ix_(out, held)] @ solution.x[:count]
+        slope += duals[0] * self.mean[out] + duals[1]
+        tail_row = self._tail_row(count)
+        if self.turnover:
+            # Buying a strategy held at 0 spends turnover: the budget row's price.
+            slope += duals[tail_row - 1]
+        if len(days):
+            loss_duals = duals[tail_row + 1 : tail_row + 1 + len(days)]
+            slope += self.losses[np.ix_(days, out)].T @ loss_duals
+        negative = np.flatnonzero(slope < -JOIN_TOLERANCE)
+        negative = negative[np.argsort(slope[negative], kind="stable")[:count]]
+        return out[negative].astype(np.int32)
+
+    def _tail_row(self, count: int) -> int:
+        """The RU budget row's index: after mu, total, the caps, the floors, k and turnover."""
+        return 3 + 2 * count + (2 * count + 1 if self.turnover else 0)
 
 
-def _widen(rows: sparse.csr_matrix, columns: int) -> sparse.csr_matrix:
-    """``rows`` with zero columns appended up to ``columns``."""
-    extra = columns - rows.shape[1]
-    if not extra:
-        return rows
-    return sparse.csr_matrix(
-        sparse.hstack([rows, sparse.csr_matrix((rows.shape[0], extra))], format="csr")
+class _Rows:
+    """Constraint rows gathered as (row, column, value) triplets, then one CSC matrix."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.rows: list[IntArray] = []
+        self.columns: list[IntArray] = []
+        self.values: list[FloatArray] = []
+
+    def add(self, columns: npt.ArrayLike, values: npt.ArrayLike) -> None:
+        """Append one row per row of ``columns`` and ``values`` (equal-shaped 2-D arrays)."""
+        column_array = np.asarray(columns, dtype=np.int32)
+        value_array = np.asarray(values, dtype=np.float64)
+        height, width = column_array.shape
+        rows = np.repeat(np.arange(self.count, self.count + height, dtype=np.int32), width)
+        self.rows.append(rows)
+        self.columns.append(column_array.ravel())
+        self.values.append(value_array.ravel())
+        self.count += height
+
+    def matrix(self, columns: int) -> sparse.csc_matrix:
+        triplets = (
+            np.concatenate(self.values),
+            (np.concatenate(self.rows), np.concatenate(self.columns)),
+        )
+        return sparse.csc_matrix(triplets, shape=(self.count, columns))
+
+
+def _beside(*parts: npt.ArrayLike) -> FloatArray:
+    """Stack column vectors, matrices and scalars side by side, row counts from the first."""
+    height = np.shape(parts[0])[0]
+    return np.column_stack(
+        [np.broadcast_to(part, (height,)) if np.ndim(part) < 2 else part for part in parts]
     )
+
+
+def _upper_triangle(block: FloatArray, columns: int) -> sparse.csc_matrix:
+    """``block``'s upper triangle as the top-left corner of a ``columns`` square CSC matrix."""
+    count = len(block)
+    column, row = np.tril_indices(count)
+    indptr = np.concatenate([[0], np.cumsum(np.arange(1, count + 1))])
+    indptr = np.concatenate([indptr, np.full(columns - count, indptr[-1])])
+    return sparse.csc_matrix((block[row, column], row, indptr), shape=(columns, columns))
