@@ -177,8 +177,6 @@ class _Model:
         self.turnover = problem.turnover_budget is not None
         self.mean = problem.mean / float(np.max(np.abs(problem.mean)))
         self.hessian = 2.0 * covariance / float(np.mean(np.diag(covariance)))
-        # RU rows in units of the limit keep them O(1).
-        self.losses = -problem.returns / (problem.settings.cvar_limit or 1.0)
 
     def program(self, held: IntArray, days: IntArray) -> QuadraticProgram:
         problem, count, width = self.problem, len(held), len(days)
@@ -212,7 +210,7 @@ class _Model:
             )
             rows.add(
                 _beside(np.broadcast_to(strategy, (width, count)), alpha, excess),
-                _beside(self.losses[np.ix_(days, held)], -1.0, -1.0),
+                _beside(self._losses(days, held), -1.0, -1.0),
             )
             rows.add(excess[:, np.newaxis], np.full((width, 1), -1.0))
             columns = excess[-1] + 1
@@ -244,10 +242,15 @@ class _Model:
             slope += duals[tail_row - 1]
         if len(days):
             loss_duals = duals[tail_row + 1 : tail_row + 1 + len(days)]
-            slope += self.losses[np.ix_(days, out)].T @ loss_duals
+            slope += self._losses(days, out).T @ loss_duals
         negative = np.flatnonzero(slope < -JOIN_TOLERANCE)
         negative = negative[np.argsort(slope[negative], kind="stable")[:count]]
         return out[negative].astype(np.int32)
+
+    def _losses(self, days: IntArray, strategies: IntArray) -> FloatArray:
+        """The daily losses of ``strategies`` on ``days`` in units of the limit (O(1) RU rows)."""
+        limit = float(self.problem.settings.cvar_limit or 1.0)
+        return np.asarray(-self.problem.returns[np.ix_(days, strategies)] / limit)
 
     def _tail_row(self, count: int) -> int:
         """The RU budget row's index: after mu, total, the caps, the floors, k and turnover."""
