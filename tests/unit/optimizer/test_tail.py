@@ -1,5 +1,7 @@
 """Constraint generation reaches the full CVaR LP's optimum while holding a fraction of the days."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -67,6 +69,29 @@ def test_max_return_walking_the_limit_down_matches_a_cold_dense_lp_at_every_step
         assert answer.status == SolveStatus.OPTIMAL
         assert answer.objective == pytest.approx(reference, rel=1e-9)
         assert RETURNS.mean(axis=0) @ answer.weights == pytest.approx(reference, rel=1e-9)
+
+
+@pytest.mark.parametrize("turnover", [False, True])
+def test_a_walk_forgets_days_the_tail_left_and_still_matches_the_dense_lp(turnover: bool) -> None:
+    current = {IDS[0]: 0.5, IDS[1]: 0.5} if turnover else None
+    bounded = {"turnover_limit": 1.5} if turnover else {}
+    model = model_for(current, **bounded)
+    weights_now = (np.array([0.5, 0.5, 0, 0, 0, 0, 0, 0]), 1.5) if turnover else None
+    lowest = model.minimise_cvar(EQUAL).objective
+    model.maximise_return(None)
+
+    held = []
+    for limit in np.linspace(3 * lowest, lowest, 15)[:-1]:
+        answer = model.maximise_return(float(limit))
+        held.append(model.day_count)
+
+        reference, _ = linprog_cvar(
+            RETURNS, cvar_limit=float(limit), maximise_return=True, turnover=weights_now
+        )
+        assert answer.objective == pytest.approx(reference, rel=1e-9)
+    # Days join as the tail moves and the ones it left are dropped again.
+    assert any(later < earlier for earlier, later in itertools.pairwise(held))
+    assert max(held) < len(RETURNS) / 4
 
 
 def test_max_return_without_a_limit_fills_the_best_strategies_to_their_caps() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cached_property
 
 import highspy
 import numpy as np
@@ -54,25 +53,22 @@ class LinearProgram:
 
 @dataclass(frozen=True, eq=False)
 class Solution:
-    """One run's outcome; the vectors are copied out of HiGHS only when first read."""
+    """One run's outcome: the primal values, with the duals copied out of HiGHS only when read."""
 
     status: str
     objective: float
     iterations: int
     seconds: float
+    x: FloatArray
     values: highspy.HighsSolution
 
-    @cached_property
-    def x(self) -> FloatArray:
-        return np.asarray(self.values.col_value, dtype=np.float64)
-
-    @cached_property
+    @property
     def row_duals(self) -> FloatArray:
-        return np.asarray(self.values.row_dual, dtype=np.float64)
+        return np.array(self.values.row_dual, dtype=np.float64)
 
-    @cached_property
+    @property
     def col_duals(self) -> FloatArray:
-        return np.asarray(self.values.col_dual, dtype=np.float64)
+        return np.array(self.values.col_dual, dtype=np.float64)
 
 
 class HighsModel:
@@ -152,6 +148,14 @@ class HighsModel:
             "addRows",
         )
 
+    def delete_rows(self, rows: IntArray) -> None:
+        """Delete rows (ascending indices); later rows move up. A basic slack keeps the basis."""
+        self._check(self._highs.deleteRows(len(rows), rows), "deleteRows")
+
+    def delete_columns(self, columns: IntArray) -> None:
+        """Delete columns (ascending indices); later columns move left. Nonbasic keeps the basis."""
+        self._check(self._highs.deleteCols(len(columns), columns), "deleteCols")
+
     def solve(self) -> Solution:
         started = time.perf_counter()
         self._highs.run()
@@ -165,12 +169,14 @@ class HighsModel:
             raise OptimizerError(
                 OptimizerErrorCode.SOLVER_FAILED, f"HiGHS stopped without an answer: {text}"
             )
+        values = self._highs.getSolution()
         return Solution(
             status=mapped,
             objective=self._highs.getObjectiveValue(),
             iterations=iterations,
             seconds=seconds,
-            values=self._highs.getSolution(),
+            x=np.array(values.col_value, dtype=np.float64),
+            values=values,
         )
 
     @staticmethod
