@@ -54,15 +54,17 @@ def efficient_frontier(
             "no allocation satisfies the caps, floors, total allocation range and turnover limit",
         )
     minimum = lowest.objective
-    top = clean_weights(problem, model.maximise_return(None).weights)
-    top_cvar = _cvar(problem, top)
+    top = model.maximise_return(None).weights
+    # Exact, on the weights the frontier reports: it fixes the grid's upper end.
+    top_cvar = _cvar(problem, clean_weights(problem, top))
     limits = np.linspace(minimum, max(top_cvar, minimum), settings.frontier_points)
-    solved = [top, *_walk_down(problem, model, limits[-2:0:-1], top, top_cvar)]
-    solved.append(clean_weights(problem, lowest.weights))
-    solved.reverse()
-    scores = portfolio_metrics_batch(
-        problem.returns, np.stack(solved, axis=1), settings.cvar_confidence
-    )
+    # The first limits' tails are near the top portfolio's: holding its worst days up front saves
+    # the walk's first step a solve that would only find them missing.
+    model.watch(top)
+    walked = _walk_down(model, limits[-2:0:-1], top, top_cvar)
+    # One pass snaps every point's solver rounding onto the bounds (points x strategies).
+    solved = clean_weights(problem, np.stack([lowest.weights, *reversed(walked), top]))
+    scores = portfolio_metrics_batch(problem.returns, solved.T, settings.cvar_confidence)
     points = tuple(
         FrontierPoint(
             cvar_limit=limit,
@@ -87,19 +89,22 @@ def _cvar(problem: Problem, weights: FloatArray) -> float:
 
 
 def _walk_down(
-    problem: Problem, model: TailModel, limits: FloatArray, weights: FloatArray, cvar: float
+    model: TailModel, limits: FloatArray, weights: FloatArray, cvar_bound: float
 ) -> list[FloatArray]:
+    """Return the max-return weights at each limit, walking down from ``weights``.
+
+    ``cvar_bound`` is at least the CVaR of ``weights``; while it meets the next limit, those
+    weights are optimal there too and the point needs no solve.
+    """
     solved = []
     for limit in limits.tolist():
-        if cvar > limit:
+        if cvar_bound > limit:
             answer = model.maximise_return(limit)
             if answer.status != SolveStatus.OPTIMAL:
                 raise OptimizerError(
                     OptimizerErrorCode.SOLVER_FAILED,
                     f"the frontier point at CVaR {limit:.4%} came back {answer.status}",
                 )
-            weights = clean_weights(problem, answer.weights)
-            # The CVaR of HiGHS' weights: snapping moves it by less than 1e-11.
-            cvar = historical_cvar(answer.losses, problem.settings.cvar_confidence)
+            weights, cvar_bound = answer.weights, answer.cvar_row
         solved.append(weights)
     return solved

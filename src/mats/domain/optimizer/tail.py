@@ -64,13 +64,14 @@ VIOLATION_TOLERANCE = 1e-12
 class TailAnswer:
     """``weights`` as HiGHS returned them; ``objective`` is the daily CVaR or mean return.
 
-    ``losses`` are the portfolio's daily losses ``-R w`` over every day of the backtest.
+    ``cvar_row`` is the CVaR row's value ``a + k 1'u``. Under a CVaR limit, or when minimising
+    CVaR, no day is missing and it is at least the CVaR of ``weights`` (equal when the row binds).
     """
 
     status: str
     weights: FloatArray
     objective: float
-    losses: FloatArray
+    cvar_row: float
 
 
 class TailModel:
@@ -124,6 +125,10 @@ class TailModel:
         # Without a limit every scenario row can be met by its u_t, so no day is ever missing.
         return self._solve(generate=cvar_limit is not None)
 
+    def watch(self, weights: FloatArray) -> None:
+        """Add the worst days of ``weights``, a portfolio the next solves will be near."""
+        self._add_days(self._worst_days(-(self._problem.returns @ weights)))
+
     def _solve(self, *, generate: bool) -> TailAnswer:
         while True:
             solution = self._model.solve()
@@ -134,11 +139,12 @@ class TailModel:
                 objective = solution.objective
             else:
                 objective = -solution.objective * self._return_scale
-            losses = -(self._problem.returns @ weights)
-            answer = TailAnswer(solution.status, weights, objective, losses)
+            var = solution.x[self._alpha]
+            cvar_row = var + self._problem.tail_weight * solution.x[self._first_excess :].sum()
+            answer = TailAnswer(solution.status, weights, objective, float(cvar_row))
             if solution.status != SolveStatus.OPTIMAL or not generate:
                 return answer
-            var = solution.x[self._alpha]
+            losses = -(self._problem.returns @ weights)
             missing = ~self._in_model & (losses > var + VIOLATION_TOLERANCE)
             if not missing.any():
                 self._forget_idle_days(losses, var)
