@@ -56,16 +56,19 @@ def portfolio_metrics_batch(
     returns: FloatArray, weights: FloatArray, confidence: float
 ) -> list[PortfolioMetrics]:
     """Score each column of ``weights`` (strategies x portfolios) in one pass over ``returns``."""
-    return metrics_of_daily_returns(returns @ weights, weights.sum(axis=0), confidence)
+    # Each portfolio's days contiguous: the reductions below run along memory, not across it.
+    by_portfolio = weights.T @ returns.T
+    return metrics_of_daily_returns(by_portfolio.T, weights.sum(axis=0), confidence)
 
 
 def metrics_of_daily_returns(
     daily: FloatArray, leverages: FloatArray, confidence: float
 ) -> list[PortfolioMetrics]:
     """Score portfolios from their daily returns ``R w`` (days x portfolios) and ``sum(w)``."""
-    means = daily.mean(axis=0)
-    volatilities = daily.std(axis=0, ddof=1)
-    cvars = historical_cvars(-daily, confidence)
+    by_portfolio = np.ascontiguousarray(daily.T)
+    means = by_portfolio.mean(axis=1)
+    volatilities = by_portfolio.std(axis=1, ddof=1)
+    cvars = historical_cvars(-by_portfolio.T, confidence)
     drawdowns = max_drawdowns(daily)
     scale = math.sqrt(TRADING_DAYS_PER_YEAR)
     return [
