@@ -69,7 +69,7 @@ def metrics_of_daily_returns(
     means = by_portfolio.mean(axis=1)
     volatilities = by_portfolio.std(axis=1, ddof=1)
     cvars = historical_cvars(-by_portfolio.T, confidence)
-    drawdowns = max_drawdowns(daily)
+    drawdowns = max_drawdowns(by_portfolio.T)
     scale = math.sqrt(TRADING_DAYS_PER_YEAR)
     return [
         PortfolioMetrics(
@@ -108,11 +108,14 @@ def max_drawdown(daily_returns: FloatArray) -> float:
 
 def max_drawdowns(daily_returns: FloatArray) -> FloatArray:
     """Return :func:`max_drawdown` of each column of ``daily_returns`` (days x portfolios)."""
-    equity = np.cumprod(1.0 + daily_returns, axis=0)
+    equity = 1.0 + daily_returns
+    np.cumprod(equity, axis=0, out=equity)
     # The curve starts at 1 before the first day, so no peak is below 1.
-    peaks = np.maximum(np.maximum.accumulate(equity, axis=0), 1.0)
-    drawdowns = 1.0 - equity / peaks
-    return np.asarray(np.clip(drawdowns.max(axis=0, initial=0.0), 0.0, 1.0), dtype=np.float64)
+    peaks = np.maximum.accumulate(equity, axis=0)
+    np.maximum(peaks, 1.0, out=peaks)
+    # The deepest fall is 1 minus the lowest equity / peak; in place, with no other temporaries.
+    np.divide(equity, peaks, out=equity)
+    return np.asarray(np.clip(1.0 - equity.min(axis=0, initial=1.0), 0.0, 1.0), dtype=np.float64)
 
 
 def risk_contributions(
