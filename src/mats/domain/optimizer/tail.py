@@ -26,7 +26,7 @@ CVaR row ``a + k 1'u <= limit``, the turnover rows, then one scenario row per da
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -60,8 +60,7 @@ FORGET_MARGIN = 1e-9
 VIOLATION_TOLERANCE = 1e-12
 
 
-@dataclass(frozen=True, eq=False)
-class TailAnswer:
+class TailAnswer(NamedTuple):
     """``weights`` as HiGHS returned them; ``objective`` is the daily CVaR or mean return.
 
     ``cvar_row`` is the CVaR row's value ``a + k 1'u``. Under a CVaR limit, or when minimising
