@@ -35,9 +35,9 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import bootstrap
-from mats.contracts import TradingMode
 from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from mats.localstack.processes import free_port, http_ready
 from mats.services.registry import StrategyChanges

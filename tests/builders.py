@@ -7,13 +7,25 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import Intent, Position, PositionSide, Side, SignalV1, TradingMode
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.market import AssetClass, Instrument
+from mats.domain.orders import Order
 from mats.domain.portfolio import Allocation, AllocationStatus
 from mats.domain.senders import Sender, hash_secret
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import RiskLimits, Strategy, StrategyStatus
+from mats.domain.trading import (
+    Intent,
+    OrderAction,
+    OrderPurpose,
+    OrderType,
+    Position,
+    PositionSide,
+    Side,
+    TimeInForce,
+    TradingMode,
+)
 
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
 SECRET = "test-secret-not-real-0123456789abcdef"
@@ -78,7 +90,7 @@ def body(payload: dict[str, Any]) -> bytes:
 NOW = datetime(2026, 11, 20, 14, 30, 5, tzinfo=UTC)
 
 
-def a_signal(**overrides: Any) -> SignalV1:
+def a_signal(**overrides: Any) -> Signal:
     """A standard signal: flat → long entry in AAPL on IBKR_Main, priced at 200."""
     fields: dict[str, Any] = {
         "id": "momentum_20261120_143000_1",
@@ -97,7 +109,50 @@ def a_signal(**overrides: Any) -> SignalV1:
         "signal_time": NOW,
     }
     fields.update(overrides)
-    return SignalV1(**fields)
+    return Signal(**fields)
+
+
+def an_order(order_id: str = "momentum_20261120_143000_1_ORD", **overrides: Any) -> Order:
+    """A LIVE market entry at IB: buy 10 AAPL on IBKR_Main, priced at 100 when decided."""
+    fields: dict[str, Any] = {
+        "id": order_id,
+        "created_at": NOW,
+        "signal_id": order_id.split("_ORD", 1)[0],
+        "strategy_id": "momentum",
+        "account": "IBKR_Main",
+        "broker": "IB",
+        "trading_mode": TradingMode.LIVE,
+        "symbol": "AAPL",
+        "currency": "USD",
+        "purpose": OrderPurpose.ENTRY,
+        "action": OrderAction.PLACE,
+        "side": Side.BUY,
+        "quantity": Decimal(10),
+        "reference_price": Decimal(100),
+        "asset_class": "STOCK",
+        "tick_size": Decimal("0.01"),
+    }
+    fields.update(overrides)
+    return Order(**fields)
+
+
+def a_crypto_order(**overrides: Any) -> Order:
+    """A GTC limit buy of 0.0025 BTC at 90,000 USDT on Binance_Main."""
+    fields: dict[str, Any] = {
+        "account": "Binance_Main",
+        "broker": "BINANCE",
+        "symbol": "BTCUSDT",
+        "currency": "USDT",
+        "quantity": Decimal("0.0025"),
+        "order_type": OrderType.LIMIT,
+        "limit_price": Decimal(90000),
+        "time_in_force": TimeInForce.GTC,
+        "reference_price": None,
+        "asset_class": None,
+        "tick_size": None,
+    }
+    fields.update(overrides)
+    return an_order(**fields)
 
 
 def an_instrument(symbol: str = "AAPL", **overrides: Any) -> Instrument:

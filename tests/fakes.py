@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from mats.contracts import EncodedMessage, FillV1, SignalV1
+from mats.contracts import EncodedMessage
 from mats.domain.accounting import StrategyPosition
 from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
@@ -17,9 +17,11 @@ from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.execution import OrderRecord
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
+from mats.domain.orders import Fill
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.senders import Sender
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.errors import ConflictError, TemporaryError
 from mats.ports import Duplicate, Recorded, StoredDecision, WebhookContext
@@ -186,7 +188,7 @@ class InMemoryDecisionStore:
         self.inputs = inputs
         self.decisions: dict[str, StoredDecision] = {}
 
-    def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
+    def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
         return self.inputs, self.decisions.get(signal.id)
 
     def record(self, decision: Decision, messages: Sequence[EncodedMessage]) -> StoredDecision:
@@ -327,7 +329,7 @@ class InMemoryExecutionStore:
     def __init__(self) -> None:
         self.orders: dict[str, OrderRecord] = {}
         self.claims: dict[str, datetime] = {}
-        self.fills: dict[str, FillV1] = {}
+        self.fills: dict[str, Fill] = {}
         self.applied: set[str] = set()
         self.published: set[str] = set()
         self.positions: dict[tuple[str, str, str], StrategyPosition] = {}
@@ -350,23 +352,23 @@ class InMemoryExecutionStore:
     def release_claim(self, order_id: str) -> None:
         self.claims.pop(order_id, None)
 
-    def record_fill(self, fill: FillV1) -> bool:
+    def record_fill(self, fill: Fill) -> bool:
         if fill.id in self.fills:
             return False
         self.fills[fill.id] = fill
         return True
 
-    def apply_fill(self, fill: FillV1, position: StrategyPosition) -> None:
+    def apply_fill(self, fill: Fill, position: StrategyPosition) -> None:
         self.positions[(position.account, position.strategy_id, position.symbol)] = position
         self.applied.add(fill.id)
 
-    def unapplied_fills(self) -> Sequence[FillV1]:
+    def unapplied_fills(self) -> Sequence[Fill]:
         return [f for f in self.fills.values() if f.id not in self.applied]
 
     def mark_fill_published(self, execution_id: str) -> None:
         self.published.add(execution_id)
 
-    def unpublished_fills(self) -> Sequence[FillV1]:
+    def unpublished_fills(self) -> Sequence[Fill]:
         return [f for f in self.fills.values() if f.id not in self.published]
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None:

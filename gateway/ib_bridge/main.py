@@ -35,7 +35,8 @@ import flask
 from mats.adapters.oidc import Unauthenticated, verify_request
 from mats.bootstrap import instance_services
 from mats.codec import to_primitive
-from mats.contracts import ContractError, OrderV1, decode
+from mats.contracts import ContractError, decode_as
+from mats.domain.orders import Order
 from mats.errors import NotFoundError, PermanentError, TemporaryError
 from mats.services.bridge import Bridge
 
@@ -131,16 +132,13 @@ def cancel(order_id: str) -> Any:
     return to_primitive(record), 200
 
 
-def _pushed_order(body: Any) -> OrderV1 | str:
+def _pushed_order(body: Any) -> Order | str:
     """The order in a Pub/Sub push body, or what is wrong with the body."""
     try:
         data = base64.b64decode(body["message"]["data"], validate=True)
     except (KeyError, TypeError, binascii.Error):
         return "expected a Pub/Sub push body with message.data (base64)"
     try:
-        message = decode(data)
+        return decode_as(data, Order)
     except ContractError as error:
-        return f"not a MATS message: {error}"
-    if not isinstance(message, OrderV1):
-        return f"expected {OrderV1.schema}, got {message.schema}"
-    return message
+        return f"not a MATS order: {error}"

@@ -3,8 +3,10 @@
 A message body is canonical JSON (sorted keys, no spaces) holding ``schema`` (name and version,
 e.g. ``mats.signal.v1``), ``id``, ``created_at`` (ISO-8601 UTC) and the payload fields beside
 them. Decimals are strings. Attributes carry the routing keys (``strategy_id``, ``account``,
-``mode``, ...) so subscribers can filter without decoding the body. Producers build the dataclass
-and call :func:`encode`; consumers call :func:`decode`, which validates every field and raises
+``mode``, ...) so subscribers can filter without decoding the body. The payloads are the domain's
+records (``Signal``, ``Order``, ``Fill``) in the domain's vocabulary (``mats.domain.trading``);
+:func:`to_message` and :func:`from_message` translate at the edge. Producers call :func:`encode`;
+consumers call :func:`decode` (or :func:`decode_as`), which validates every field and raises
 :class:`ContractError` (a permanent error) naming the first bad one.
 
 Topics and their message schemas:
@@ -23,92 +25,33 @@ Topics and their message schemas:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar, overload
 
 from mats.codec import from_primitive, to_primitive
+from mats.domain.orders import Fill, Order
+from mats.domain.signals.signal import Signal
+from mats.domain.trading import (
+    BracketLeg,
+    Intent,
+    OrderAction,
+    OrderPurpose,
+    OrderType,
+    Position,
+    ProtectiveLeg,
+    Side,
+    TimeInForce,
+    TradingMode,
+)
 from mats.errors import PermanentError, ValidationError
 
 
 class ContractError(PermanentError):
     """A message that does not match its schema; retrying it cannot help."""
-
-
-class Intent(StrEnum):
-    """What a signal asks the strategy's position to do."""
-
-    ENTRY_LONG = "ENTRY_LONG"
-    ENTRY_SHORT = "ENTRY_SHORT"
-    EXIT = "EXIT"
-    REVERSE = "REVERSE"
-    ADD = "ADD"
-    REDUCE = "REDUCE"
-    CANCEL = "CANCEL"
-
-
-class Side(StrEnum):
-    BUY = "BUY"
-    SELL = "SELL"
-
-
-class PositionSide(StrEnum):
-    LONG = "LONG"
-    SHORT = "SHORT"
-    FLAT = "FLAT"
-
-
-class OrderType(StrEnum):
-    MARKET = "MKT"
-    LIMIT = "LMT"
-    STOP = "STP"
-    STOP_LIMIT = "STP_LMT"
-
-
-class TimeInForce(StrEnum):
-    DAY = "DAY"
-    GTC = "GTC"
-    IOC = "IOC"
-    FOK = "FOK"
-    GTD = "GTD"
-
-
-class TradingMode(StrEnum):
-    LIVE = "LIVE"
-    PAPER = "PAPER"
-
-
-class OrderPurpose(StrEnum):
-    """Entries add risk; exits reduce it and are privileged (retried until filled)."""
-
-    ENTRY = "ENTRY"
-    EXIT = "EXIT"
-
-
-class OrderAction(StrEnum):
-    """Place a new order, or cancel the strategy's open orders on the instrument."""
-
-    PLACE = "PLACE"
-    CANCEL_OPEN = "CANCEL_OPEN"
-
-
-@dataclass(frozen=True)
-class Position:
-    """A strategy's position as the signal sender sees it: side and absolute size."""
-
-    side: PositionSide
-    size: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class ProtectiveLeg:
-    """A stop-loss or take-profit: an absolute price or a percentage from the entry price."""
-
-    price: Decimal | None = None
-    percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -163,14 +106,6 @@ class SignalV1:
 
     def ordering_key(self) -> str:
         return f"{self.strategy_id}/{self.symbol}"
-
-
-@dataclass(frozen=True)
-class BracketLeg:
-    """A stop-loss or take-profit child of an entry order, with its own order id."""
-
-    order_id: str
-    price: Decimal
 
 
 @dataclass(frozen=True)
@@ -379,3 +314,48 @@ def decode(data: bytes | str) -> Any:
         return from_primitive(cls, body, schema)
     except ValidationError as error:
         raise ContractError(str(error)) from None
+
+
+# Translation between the domain and the wire: the payload fields of each v1 message are the
+# domain record's fields, one for one (tests/unit/test_contracts.py holds them to that).
+_WIRE: dict[type[Any], type[Any]] = {Signal: SignalV1, Order: OrderV1, Fill: FillV1}
+_DOMAIN: dict[type[Any], type[Any]] = {wire: domain for domain, wire in _WIRE.items()}
+D = TypeVar("D", Signal, Order, Fill)
+
+
+@overload
+def to_message(value: Signal) -> SignalV1: ...
+@overload
+def to_message(value: Order) -> OrderV1: ...
+@overload
+def to_message(value: Fill) -> FillV1: ...
+def to_message(value: Signal | Order | Fill) -> SignalV1 | OrderV1 | FillV1:
+    """The wire message that carries a domain record."""
+    message: SignalV1 | OrderV1 | FillV1 = _copy(value, _WIRE[type(value)])
+    return message
+
+
+@overload
+def from_message(message: SignalV1) -> Signal: ...
+@overload
+def from_message(message: OrderV1) -> Order: ...
+@overload
+def from_message(message: FillV1) -> Fill: ...
+def from_message(message: SignalV1 | OrderV1 | FillV1) -> Signal | Order | Fill:
+    """The domain record a wire message carries."""
+    value: Signal | Order | Fill = _copy(message, _DOMAIN[type(message)])
+    return value
+
+
+def decode_as(data: bytes | str, domain: type[D]) -> D:
+    """Decode a message body that must carry ``domain`` (e.g. ``Order``) and translate it."""
+    wire = _WIRE[domain]
+    message = decode(data)
+    if not isinstance(message, wire):
+        raise ContractError(f"expected {wire.schema}, got {message.schema}")
+    value: D = _copy(message, domain)
+    return value
+
+
+def _copy(source: Any, target: type[Any]) -> Any:
+    return target(**{f.name: getattr(source, f.name) for f in dataclasses.fields(target)})

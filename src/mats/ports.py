@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from mats.contracts import EncodedMessage, FillV1, OrderV1, SignalV1
+from mats.contracts import EncodedMessage
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
@@ -16,10 +16,12 @@ from mats.domain.cerebro.decisions import Decision
 from mats.domain.execution import OrderRecord
 from mats.domain.market import FxRate, Instrument, Quote
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
+from mats.domain.orders import Fill, Order
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import RiskSetting
 from mats.domain.senders import Sender
 from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.domain.venues import VenueAccount, VenueFill, VenueOrderReport, VenueStatus
 
@@ -133,7 +135,7 @@ class StoredDecision:
 
 
 class DecisionStore(Protocol):
-    def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
+    def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
         """Read everything a decision needs, and any decision already made for the signal."""
         ...
 
@@ -270,7 +272,7 @@ class Broker(Protocol):
 
     native_brackets: bool
 
-    def place(self, order: OrderV1) -> VenueOrderReport:
+    def place(self, order: Order) -> VenueOrderReport:
         """Submit an order under its MATS id; return what the venue reports right away."""
         ...
 
@@ -313,19 +315,19 @@ class ExecutionStore(Protocol):
         """Give a claim back (nothing was sent), so the next delivery sends at once."""
         ...
 
-    def record_fill(self, fill: FillV1) -> bool:
+    def record_fill(self, fill: Fill) -> bool:
         """Store a fill unless its execution id is known; ``True`` if it was new."""
         ...
 
-    def apply_fill(self, fill: FillV1, position: StrategyPosition) -> None:
+    def apply_fill(self, fill: Fill, position: StrategyPosition) -> None:
         """Write the position after ``fill`` and mark the fill applied, in one batch."""
         ...
 
-    def unapplied_fills(self) -> Sequence[FillV1]: ...
+    def unapplied_fills(self) -> Sequence[Fill]: ...
 
     def mark_fill_published(self, execution_id: str) -> None: ...
 
-    def unpublished_fills(self) -> Sequence[FillV1]: ...
+    def unpublished_fills(self) -> Sequence[Fill]: ...
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None: ...
 

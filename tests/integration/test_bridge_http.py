@@ -83,6 +83,6 @@ def test_a_body_that_is_not_an_order_is_refused_with_the_reason(
     assert no_envelope.status_code == 400
     assert "message.data" in no_envelope.json["error"]
     assert not_an_order.status_code == 400
-    assert "not a MATS message" in not_an_order.json["error"]
+    assert "not a MATS order: unknown message schema" in not_an_order.json["error"]
     assert unknown.status_code == 404
     assert "does not exist" in unknown.json["error"]

@@ -12,20 +12,12 @@ from typing import Any
 
 import pytest
 
-from mats.contracts import (
-    EncodedMessage,
-    Intent,
-    Position,
-    PositionSide,
-    Side,
-    SignalV1,
-    TradingMode,
-    decode,
-    encode,
-)
+from mats.contracts import EncodedMessage, decode, encode, to_message
 from mats.domain.market import AssetClass
 from mats.domain.risk import RiskState
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import Intent, Position, PositionSide, Side, TradingMode
 from mats.errors import TemporaryError
 from mats.services.cerebro import CerebroService, PubSubEvent
 from mats.services.registry import IssuedSecret, StrategyChanges
@@ -241,7 +233,7 @@ def test_a_signal_that_breaks_the_contract_is_alerted_and_acknowledged(
 
 
 def _a_signal_message(services: Any, desk: dict[str, Any]) -> bytes:
-    signal = SignalV1(
+    signal = Signal(
         id=unique(desk["strategy_id"]),
         created_at=datetime.now(UTC),
         strategy_id=desk["strategy_id"],
@@ -255,7 +247,7 @@ def _a_signal_message(services: Any, desk: dict[str, Any]) -> bytes:
         price=Decimal(100),
         previous=Position(PositionSide.FLAT, Decimal(0)),
     )
-    return encode(signal).data
+    return encode(to_message(signal)).data
 
 
 def _push_cloudevent(url: str, message_id: str, data: bytes) -> int:

@@ -17,20 +17,15 @@ from typing import Any
 
 import pytest
 
-from mats.contracts import (
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TradingMode,
-    encode,
-)
+from mats.contracts import encode, to_message
 from mats.domain.execution import OrderRecord, OrderState
 from mats.domain.market import AssetClass
+from mats.domain.orders import Order
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import OrderPurpose, OrderType, Side, TradingMode
 from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from mats.services.registry import IssuedSecret, StrategyChanges
+from tests import builders
 from tests.builders import tradingview_alert
 from tests.conftest import BIN, REPO, Stack, http_post, unique
 from tests.integration.conftest import Receiver, subscribed_receiver
@@ -145,28 +140,17 @@ def post_alert(stack: Stack, desk: dict[str, Any], strategy_id: str, **fields: A
     return str(answer["signal_id"])
 
 
-def an_order(desk: dict[str, Any], quantity: int = 10, **overrides: Any) -> OrderV1:
+def an_order(desk: dict[str, Any], quantity: int = 10, **overrides: Any) -> Order:
     order_id = unique("direct").replace("-", "_") + "_ORD"
     fields: dict[str, Any] = {
-        "id": order_id,
         "created_at": datetime.now(UTC),
-        "signal_id": order_id.removesuffix("_ORD"),
         "strategy_id": desk["live"],
         "account": ACCOUNT,
-        "broker": "IB",
-        "trading_mode": TradingMode.LIVE,
         "symbol": desk["symbol"],
-        "currency": "USD",
-        "purpose": OrderPurpose.ENTRY,
-        "action": OrderAction.PLACE,
-        "side": Side.BUY,
         "quantity": Decimal(quantity),
         "reference_price": Decimal(50),
-        "asset_class": "STOCK",
-        "tick_size": Decimal("0.01"),
     }
-    fields.update(overrides)
-    return OrderV1(**fields)
+    return builders.an_order(order_id, **{**fields, **overrides})
 
 
 def position(services: Any, strategy_id: str, symbol: str) -> Decimal:
@@ -222,7 +206,7 @@ def test_the_same_order_delivered_three_times_is_one_order_at_ib(
     before = position(services, desk["live"], desk["symbol"])
 
     for _ in range(3):
-        services.publisher.publish(encode(order), timeout=10)
+        services.publisher.publish(encode(to_message(order)), timeout=10)
     order_in(services, order.id, OrderState.FILLED)
     time.sleep(2)  # Let the other deliveries arrive and be recognised.
 
@@ -246,7 +230,7 @@ def test_a_fill_made_while_the_gateway_restarts_is_recovered_once(
     order = an_order(desk, quantity=10)
     before = position(services, desk["live"], desk["symbol"])
     try:
-        services.publisher.publish(encode(order), timeout=10)
+        services.publisher.publish(encode(to_message(order)), timeout=10)
         order_in(services, order.id, OrderState.PARTIALLY_FILLED)
         restart = threading.Thread(
             target=control, args=(stack, "/restart", {"down_seconds": 2, "next_valid_id": 1})
@@ -283,7 +267,7 @@ def test_orders_wait_while_ib_reports_1100_and_go_once_it_is_back(
         assert status == 503
         assert "1100" in ready["problems"][0]
         order = an_order(desk)
-        services.publisher.publish(encode(order), timeout=10)
+        services.publisher.publish(encode(to_message(order)), timeout=10)
         time.sleep(3)
         assert services.execution_store.order(order.id).state is OrderState.NEW
         assert venue_orders(stack, order.id) == []
@@ -299,12 +283,12 @@ def test_a_refused_exit_alerts_on_telegram_and_is_retried_until_it_fills(
     stack: Stack, services: Any, desk: dict[str, Any]
 ) -> None:
     entry = an_order(desk, quantity=4)
-    services.publisher.publish(encode(entry), timeout=10)
+    services.publisher.publish(encode(to_message(entry)), timeout=10)
     order_in(services, entry.id, OrderState.FILLED)
     control(stack, "/reject-next", {"reason": "simulated exit refusal"})
     exit_order = an_order(desk, quantity=4, side=Side.SELL, purpose=OrderPurpose.EXIT)
 
-    services.publisher.publish(encode(exit_order), timeout=10)
+    services.publisher.publish(encode(to_message(exit_order)), timeout=10)
     record = order_in(services, exit_order.id, OrderState.FILLED)
 
     assert record.attempts == 2
@@ -349,7 +333,7 @@ def test_an_operator_cancels_a_resting_order_through_the_bridge(
     stack: Stack, services: Any, desk: dict[str, Any]
 ) -> None:
     order = an_order(desk, order_type=OrderType.LIMIT, limit_price=Decimal(10))
-    services.publisher.publish(encode(order), timeout=10)
+    services.publisher.publish(encode(to_message(order)), timeout=10)
     order_in(services, order.id, OrderState.ACCEPTED)
 
     cancelled = mats(stack, "orders", "cancel", order.id)

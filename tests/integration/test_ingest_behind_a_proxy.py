@@ -12,8 +12,8 @@ import functions_framework
 import pytest
 
 from mats.bootstrap import forget_instance_services
-from mats.contracts import TradingMode
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import StrategyChanges
 from tests.builders import tradingview_alert
 from tests.conftest import REPO, Stack, unique

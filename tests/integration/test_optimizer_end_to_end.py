@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mats.contracts import TradingMode
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import StrategyChanges
 from tests.conftest import Stack, http_post, unique
 from tests.integration.test_cli import mats, mats_json

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from mats.contracts import TradingMode
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.localstack.processes import free_port, http_ready
 from mats.services.registry import StrategyChanges
 from tests.builders import tradingview_alert

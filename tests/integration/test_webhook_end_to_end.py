@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from mats.contracts import TradingMode
 from mats.domain.senders import hash_secret, sign_body
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import IssuedSecret, StrategyChanges
 from tests.builders import tradingview_alert
 from tests.conftest import Stack, http_post, unique

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -6,18 +7,22 @@ import pytest
 
 from mats.contracts import (
     ContractError,
-    Intent,
-    Position,
-    PositionSide,
-    ProtectiveLeg,
+    FillV1,
+    OrderV1,
     SignalV1,
-    TradingMode,
     decode,
+    decode_as,
     encode,
+    from_message,
+    to_message,
 )
+from mats.domain.orders import Fill, Order
+from mats.domain.signals.signal import Signal
+from mats.domain.trading import Intent, Position, PositionSide, ProtectiveLeg, TradingMode
+from tests.builders import an_order
 
 
-def a_signal(**overrides: object) -> SignalV1:
+def a_signal(**overrides: object) -> Signal:
     fields: dict[str, object] = {
         "id": "trend-es_20261120_142958_1",
         "created_at": datetime(2026, 11, 20, 14, 29, 58, 123456, tzinfo=UTC),
@@ -34,17 +39,39 @@ def a_signal(**overrides: object) -> SignalV1:
         "tags": ("TESTING",),
     }
     fields.update(overrides)
-    return SignalV1(**fields)  # type: ignore[arg-type]
+    return Signal(**fields)  # type: ignore[arg-type]
 
 
 def test_encode_then_decode_returns_the_same_signal() -> None:
     signal = a_signal()
 
-    assert decode(encode(signal).data) == signal
+    assert decode_as(encode(to_message(signal)).data, Signal) == signal
+
+
+@pytest.mark.parametrize(("domain", "wire"), [(Signal, SignalV1), (Order, OrderV1), (Fill, FillV1)])
+def test_each_message_carries_exactly_the_fields_of_its_domain_record(
+    domain: type, wire: type
+) -> None:
+    domain_fields = [(f.name, f.type) for f in dataclasses.fields(domain)]
+    wire_fields = [(f.name, f.type) for f in dataclasses.fields(wire)]
+
+    assert wire_fields == domain_fields
+
+
+def test_an_order_crosses_the_wire_and_back_unchanged() -> None:
+    order = an_order()
+
+    assert from_message(to_message(order)) == order
+    assert decode_as(encode(to_message(order)).data, Order) == order
+
+
+def test_decoding_a_message_as_the_wrong_record_names_both_schemas() -> None:
+    with pytest.raises(ContractError, match=r"expected mats\.order\.v1, got mats\.signal\.v1"):
+        decode_as(encode(to_message(a_signal())).data, Order)
 
 
 def test_body_is_canonical_json_with_schema_id_and_created_at() -> None:
-    encoded = encode(a_signal())
+    encoded = encode(to_message(a_signal()))
     body = json.loads(encoded.data)
 
     assert encoded.data == json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
@@ -56,7 +83,7 @@ def test_body_is_canonical_json_with_schema_id_and_created_at() -> None:
 
 
 def test_attributes_carry_routing_keys_and_ordering_is_per_strategy_and_symbol() -> None:
-    encoded = encode(a_signal())
+    encoded = encode(to_message(a_signal()))
 
     assert encoded.topic == "signals"
     assert encoded.attributes == {
@@ -82,7 +109,7 @@ def test_attributes_carry_routing_keys_and_ordering_is_per_strategy_and_symbol()
     ],
 )
 def test_decode_rejects_bodies_that_break_the_contract(mutate: object, message: str) -> None:
-    body = json.loads(encode(a_signal()).data)
+    body = json.loads(encode(to_message(a_signal())).data)
     mutate(body)  # type: ignore[operator]
 
     with pytest.raises(ContractError, match=message):

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mats.contracts import Side
 from mats.domain.accounting import LedgerFill, StrategyPosition, apply_fill
 from mats.domain.execution import OrderState, advance
+from mats.domain.trading import Side
 
 AT = datetime(2026, 11, 20, 15, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
 from mats.cli.params import POSITIVE
 from mats.codec import to_primitive
-from mats.contracts import TradingMode
 from mats.domain.strategies import Strategy, StrategyFilter, StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import CLEARABLE, StrategyChanges
 
 STATUS = click.Choice([s.value for s in StrategyStatus], case_sensitive=False)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from mats.contracts import PositionSide, Side
+from mats.domain.trading import PositionSide, Side
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from mats.contracts import OrderV1
+from mats.domain.orders import Order
 
 
 class OrderState(StrEnum):
@@ -88,7 +88,7 @@ class OrderRecord:
     ``prior_filled`` is what attempts before the current one filled.
     """
 
-    order: OrderV1
+    order: Order
     state: OrderState
     decided_at: datetime
     published_at: datetime | None = None
@@ -114,7 +114,7 @@ class OrderRecord:
         return self.order.id
 
 
-def new_record(order: OrderV1, at: datetime) -> OrderRecord:
+def new_record(order: Order, at: datetime) -> OrderRecord:
     return OrderRecord(
         order=order,
         state=OrderState.NEW,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
-from mats.contracts import Side
+from mats.domain.trading import Side
 from mats.errors import ValidationError
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from mats.contracts import TradingMode
+from mats.domain.trading import TradingMode
 from mats.errors import ValidationError
 
 STRATEGY_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import Side
 from mats.domain.execution import OrderState
+from mats.domain.trading import Side
 from mats.errors import PermanentError
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from mats.bootstrap import Services
-from mats.contracts import TradingMode
 from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import IssuedSecret, StrategyChanges
 
 DEMO_SENDER_NAME = "Demo Signals"

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from mats.contracts import OrderV1
 from mats.domain.execution import OrderRecord
 from mats.domain.market import Instrument, Quote
+from mats.domain.orders import Order
 from mats.errors import MatsError
 from mats.ports import Broker, Clock, MarketDataStore
 from mats.services.execution import ExecutionService, VenueRouter
@@ -124,7 +124,7 @@ class Bridge:
 
     # Intake and venue callbacks
 
-    def handle_order(self, order: OrderV1) -> OrderRecord:
+    def handle_order(self, order: Order) -> OrderRecord:
         return self.execution.handle_order(order)
 
     def venue_event(self, venue_reference: str) -> None:

@@ -12,10 +12,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from mats.contracts import ContractError, SignalV1, decode, encode
+from mats.contracts import ContractError, decode_as, encode, to_message
 from mats.domain.alerts import Alert, AlertSeverity
 from mats.domain.cerebro.brain import decide, drop_stale_event
 from mats.domain.cerebro.decisions import CerebroSettings
+from mats.domain.signals.signal import Signal
 from mats.ports import AlertStore, Clock, DecisionStore, Publisher, StoredDecision
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ class CerebroService:
             decision = drop_stale_event(signal, inputs, age, now)
         else:
             decision = decide(signal, inputs, self._settings, now)
-        stored = self._store.record(decision, [encode(order) for order in decision.orders])
+        messages = [encode(to_message(order)) for order in decision.orders]
+        stored = self._store.record(decision, messages)
         log.info(
             "signal decided",
             extra={
@@ -76,11 +78,9 @@ class CerebroService:
         )
         return self._publish(stored)
 
-    def _decode(self, event: PubSubEvent) -> SignalV1 | None:
+    def _decode(self, event: PubSubEvent) -> Signal | None:
         try:
-            message = decode(event.data)
-            if not isinstance(message, SignalV1):
-                raise ContractError(f"expected {SignalV1.schema}, got {message.schema}")
+            signal = decode_as(event.data, Signal)
         except ContractError as error:
             log.error(
                 "signal message rejected: it breaks the contract",
@@ -98,7 +98,7 @@ class CerebroService:
                 )
             )
             return None
-        return message
+        return signal
 
     def _publish(self, stored: StoredDecision) -> StoredDecision:
         if stored.published or not stored.messages:

@@ -24,23 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from mats.contracts import (
-    AccountPositionV1,
-    AccountUpdateV1,
-    FillV1,
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TimeInForce,
-    TradingMode,
-    encode,
-)
+from mats.contracts import AccountPositionV1, AccountUpdateV1, FillV1, encode, to_message
 from mats.domain.accounting import AccountState, LedgerFill, apply_fill
 from mats.domain.alerts import Alert, AlertSeverity
 from mats.domain.execution import OrderRecord, OrderState, Transition, advance, new_record
+from mats.domain.orders import Fill, Order
 from mats.domain.reconciliation import PAPER_SOURCE
+from mats.domain.trading import OrderAction, OrderPurpose, OrderType, Side, TimeInForce, TradingMode
 from mats.domain.venues import OrderRejectedError, VenueFill, VenueOrderReport
 from mats.errors import NotFoundError, PermanentError, TemporaryError
 from mats.ports import AccountStore, AlertStore, Broker, Clock, ExecutionStore, Notifier, Publisher
@@ -78,7 +68,7 @@ class VenueRouter:
         self.live = dict(live)
         self.accounts = dict(accounts)  # MATS account -> live venue name
 
-    def for_order(self, order: OrderV1) -> tuple[str, Broker]:
+    def for_order(self, order: Order) -> tuple[str, Broker]:
         if order.trading_mode is TradingMode.PAPER:
             return PAPER, self.paper
         venue = self.live.get(order.broker)
@@ -138,7 +128,7 @@ class ExecutionService:
 
     # Orders in
 
-    def handle_order(self, order: OrderV1) -> OrderRecord:
+    def handle_order(self, order: Order) -> OrderRecord:
         """Take one order from ``orders`` (any number of times): claim, look up or send, book.
 
         Raises ``TemporaryError`` when the order could not be placed yet and must come again.
@@ -174,7 +164,7 @@ class ExecutionService:
             self._store.release_claim(order.id)
             raise VenueUnavailableError(reason)
 
-    def _current(self, order: OrderV1) -> OrderRecord:
+    def _current(self, order: Order) -> OrderRecord:
         """The order's record (created if Cerebro's is missing), its bracket legs placed."""
         record = self._store.order(order.id)
         if record is None:
@@ -477,9 +467,9 @@ class ExecutionService:
 
     # Fills and the ledger
 
-    def _book_fill(self, order: OrderV1, venue_fill: VenueFill, venue_name: str) -> bool:
+    def _book_fill(self, order: Order, venue_fill: VenueFill, venue_name: str) -> bool:
         """Record one execution and apply it to the ledger, once; ``True`` if it was new."""
-        fill = FillV1(
+        fill = Fill(
             id=venue_fill.execution_id,
             created_at=self._clock.now(),
             order_id=order.id,
@@ -511,7 +501,7 @@ class ExecutionService:
             self._changed_accounts.add(order.account)
         return True
 
-    def _apply_to_ledger(self, fill: FillV1) -> None:
+    def _apply_to_ledger(self, fill: Fill) -> None:
         position = self._store.position(fill.account, fill.strategy_id, fill.symbol)
         updated = apply_fill(
             position,
@@ -541,8 +531,8 @@ class ExecutionService:
             },
         )
 
-    def _publish_fill(self, fill: FillV1) -> None:
-        if self._publish(fill):
+    def _publish_fill(self, fill: Fill) -> None:
+        if self._publish(to_message(fill)):
             self._store.mark_fill_published(fill.id)
 
     def _publish(self, message: FillV1 | AccountUpdateV1) -> bool:
@@ -715,7 +705,7 @@ class ExecutionService:
             self._notifier.notify(alert)
 
 
-def _leg_orders(parent: OrderV1, quantity: Decimal) -> list[OrderV1]:
+def _leg_orders(parent: Order, quantity: Decimal) -> list[Order]:
     """A bracket's take-profit (limit) and stop-loss (stop) as exit orders of their own."""
     exit_side = Side.SELL if parent.side is Side.BUY else Side.BUY
     exit_order = dataclasses.replace(

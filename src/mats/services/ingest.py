@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from mats.contracts import ContractError, EncodedMessage, SignalV1, decode, encode
+from mats.contracts import ContractError, EncodedMessage, decode_as, encode, to_message
 from mats.domain.ratelimit import RateLimiter
 from mats.domain.senders import Sender, reject_unknown_sender
 from mats.domain.signals import Alert, parse_alert, strategy_id_of
@@ -29,6 +29,7 @@ from mats.domain.signals.records import (
     has_natural_identity,
     signal_id_prefix,
 )
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyStatus
 from mats.errors import TemporaryError, ValidationError
 from mats.ports import Clock, Duplicate, Publisher, SignalStore
@@ -241,7 +242,7 @@ class IngestService:
                 alert=alert,
                 tags=tags,
             )
-            encoded[signal_id] = encode(signal)
+            encoded[signal_id] = encode(to_message(signal))
             return SignalRecord(
                 signal_id=signal_id,
                 strategy_id=strategy.strategy_id,
@@ -352,9 +353,9 @@ def _standard_signal(
     strategy: Strategy,
     alert: Alert,
     tags: tuple[str, ...],
-) -> SignalV1:
+) -> Signal:
     terms = alert.terms
-    return SignalV1(
+    return Signal(
         id=signal_id,
         created_at=now,
         strategy_id=strategy.strategy_id,
@@ -387,8 +388,8 @@ def _standard_signal(
 
 def _encoded(record: SignalRecord) -> EncodedMessage:
     """Rebuild the publish request from the stored body, byte for byte."""
-    signal: SignalV1 = decode(record.message)
-    return replace(encode(signal), data=record.message.encode())
+    signal = decode_as(record.message, Signal)
+    return replace(encode(to_message(signal)), data=record.message.encode())
 
 
 def _authorised_strategy(strategy: Strategy | None, strategy_id: str, sender: Sender) -> Strategy:

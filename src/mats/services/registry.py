@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import TradingMode
 from mats.domain.senders import (
     DEFAULT_RATE_LIMIT_PER_MINUTE,
     Sender,
@@ -27,6 +26,7 @@ from mats.domain.strategies import (
     StrategyStatus,
     validate_strategy,
 )
+from mats.domain.trading import TradingMode
 from mats.errors import NotFoundError, ValidationError
 from mats.ports import Clock, SenderStore, StrategyStore
 

@@ -12,7 +12,6 @@ import copy
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -20,18 +19,11 @@ from urllib.parse import parse_qsl, urlsplit
 import ccxt
 import requests
 from requests.models import Response
+from tests.builders import a_crypto_order
 from tests.fakes import FakeClock
 
 from mats.adapters.brokers.ccxt import CcxtBroker, CcxtCredentials
-from mats.contracts import (
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TimeInForce,
-    TradingMode,
-)
+from mats.domain.orders import Order
 
 RECORDED = json.loads((Path(__file__).parent / "binance_recorded.json").read_text())
 ORDER_ID = "momentum_20261120_143000_1_ORD"
@@ -139,28 +131,8 @@ def a_binance_broker(
     return broker, venue, clock
 
 
-def an_order(**overrides: Any) -> OrderV1:
-    """A GTC limit buy of 0.0025 BTC at 90,000 USDT on Binance_Main."""
-    fields: dict[str, Any] = {
-        "id": ORDER_ID,
-        "created_at": NOW,
-        "signal_id": "momentum_20261120_143000_1",
-        "strategy_id": "momentum",
-        "account": "Binance_Main",
-        "broker": "BINANCE",
-        "trading_mode": TradingMode.LIVE,
-        "symbol": "BTCUSDT",
-        "currency": "USDT",
-        "purpose": OrderPurpose.ENTRY,
-        "action": OrderAction.PLACE,
-        "quantity": Decimal("0.0025"),
-        "side": Side.BUY,
-        "order_type": OrderType.LIMIT,
-        "limit_price": Decimal(90000),
-        "time_in_force": TimeInForce.GTC,
-    }
-    fields.update(overrides)
-    return OrderV1(**fields)
+def an_order(**overrides: Any) -> Order:
+    return a_crypto_order(**{"id": ORDER_ID, **overrides})
 
 
 def timed_out() -> Exception:

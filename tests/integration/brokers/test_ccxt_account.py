@@ -16,7 +16,7 @@ from tests.integration.brokers.ccxt_binance import (
 )
 
 from mats.adapters.brokers.ccxt import CcxtBroker
-from mats.contracts import Side
+from mats.domain.trading import Side
 from mats.domain.venues import VenuePosition
 from mats.errors import PermanentError
 

@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from tests import builders
 from tests.integration.ib_gateway.support import (
     ACCOUNT,
     GatewayProcess,
@@ -17,16 +19,9 @@ from tests.integration.ib_gateway.support import (
 )
 
 from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
-from mats.contracts import (
-    BracketLeg,
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TradingMode,
-)
 from mats.domain.execution import OrderState
+from mats.domain.orders import Order
+from mats.domain.trading import BracketLeg, OrderType
 from mats.domain.venues import OrderRejectedError
 from mats.errors import TemporaryError
 
@@ -74,26 +69,14 @@ def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def an_order(order_id: str, **overrides: object) -> OrderV1:
-    fields: dict[str, object] = {
-        "id": order_id,
-        "created_at": datetime.now(UTC),
-        "signal_id": order_id.removesuffix("_ORD"),
+def an_order(order_id: str, **overrides: Any) -> Order:
+    fields: dict[str, Any] = {
         "strategy_id": "s",
         "account": ACCOUNT,
-        "broker": "IB",
-        "trading_mode": TradingMode.LIVE,
-        "symbol": "AAPL",
-        "currency": "USD",
-        "purpose": OrderPurpose.ENTRY,
-        "action": OrderAction.PLACE,
-        "side": Side.BUY,
-        "quantity": Decimal(10),
         "reference_price": Decimal(190),
-        "asset_class": "STOCK",
+        "created_at": datetime.now(UTC),
     }
-    fields.update(overrides)
-    return OrderV1(**fields)  # type: ignore[arg-type]
+    return builders.an_order(order_id, **{**fields, **overrides})
 
 
 def test_a_market_order_fills_and_is_found_again_by_our_id(session: IbSession) -> None:

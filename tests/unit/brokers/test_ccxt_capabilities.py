@@ -2,47 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.builders import a_crypto_order
 
 from mats.adapters.brokers.ccxt_capabilities import BINANCE, DEFAULT, capabilities_for
 from mats.adapters.brokers.ccxt_orders import check
-from mats.contracts import (
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TimeInForce,
-    TradingMode,
-)
+from mats.domain.trading import OrderType, TimeInForce
 from mats.domain.venues import OrderRejectedError
-
-
-def an_order(**overrides: Any) -> OrderV1:
-    fields: dict[str, Any] = {
-        "id": "momentum_20261120_143000_1_ORD",
-        "created_at": datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
-        "signal_id": "momentum_20261120_143000_1",
-        "strategy_id": "momentum",
-        "account": "Binance_Main",
-        "broker": "BINANCE",
-        "trading_mode": TradingMode.LIVE,
-        "symbol": "BTCUSDT",
-        "currency": "USDT",
-        "purpose": OrderPurpose.ENTRY,
-        "action": OrderAction.PLACE,
-        "quantity": Decimal("0.0025"),
-        "side": Side.BUY,
-        "order_type": OrderType.LIMIT,
-        "limit_price": Decimal(90000),
-        "time_in_force": TimeInForce.GTC,
-    }
-    fields.update(overrides)
-    return OrderV1(**fields)
 
 
 def test_binance_is_in_the_table_and_an_unknown_exchange_gets_the_default() -> None:
@@ -70,7 +39,7 @@ def test_binance_accepts_the_combinations_it_supports(
     order_type: OrderType, time_in_force: TimeInForce
 ) -> None:
     check(
-        an_order(order_type=order_type, time_in_force=time_in_force, stop_price=Decimal(1)),
+        a_crypto_order(order_type=order_type, time_in_force=time_in_force, stop_price=Decimal(1)),
         "binance",
         BINANCE,
     )
@@ -78,7 +47,7 @@ def test_binance_accepts_the_combinations_it_supports(
 
 def test_the_default_row_refuses_stops_with_the_supported_list() -> None:
     with pytest.raises(OrderRejectedError, match=r"takes no STP orders \(supported: LMT, MKT\)"):
-        check(an_order(order_type=OrderType.STOP, stop_price=Decimal(1)), "kraken", DEFAULT)
+        check(a_crypto_order(order_type=OrderType.STOP, stop_price=Decimal(1)), "kraken", DEFAULT)
 
 
 @pytest.mark.parametrize(
@@ -94,4 +63,4 @@ def test_an_incomplete_or_unsupported_order_is_refused_with_its_reason(
     changes: dict[str, Any], reason: str
 ) -> None:
     with pytest.raises(OrderRejectedError, match=reason):
-        check(an_order(**changes), "binance", BINANCE)
+        check(a_crypto_order(**changes), "binance", BINANCE)

@@ -17,8 +17,8 @@ from mats.adapters.brokers.ccxt_reports import (
     order_state,
     to_report,
 )
-from mats.contracts import Side
 from mats.domain.execution import OrderState
+from mats.domain.trading import Side
 from mats.errors import PermanentError, TemporaryError
 
 AT = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)

@@ -6,22 +6,17 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from tests import builders
 from tests.fakes import FakeClock
 
 from mats.adapters.brokers.paper import PaperBroker, PaperOrder, PaperSettings
-from mats.contracts import (
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TimeInForce,
-    TradingMode,
-)
 from mats.domain.execution import OrderState
 from mats.domain.market import Quote
+from mats.domain.orders import Order
+from mats.domain.trading import OrderAction, OrderType, Side, TimeInForce, TradingMode
 from mats.domain.venues import OrderRejectedError
 
 
@@ -56,25 +51,14 @@ def venue() -> tuple[PaperBroker, FakeClock, Quotes, MemoryBook]:
     return PaperBroker(book, quotes, clock, settings), clock, quotes, book
 
 
-def an_order(**overrides: object) -> OrderV1:
-    fields: dict[str, object] = {
-        "id": "s_20261120_143000_1_ORD",
+def an_order(**overrides: Any) -> Order:
+    fields: dict[str, Any] = {
         "created_at": datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
-        "signal_id": "s_20261120_143000_1",
         "strategy_id": "s",
-        "account": "IBKR_Main",
-        "broker": "IB",
         "trading_mode": TradingMode.PAPER,
-        "symbol": "AAPL",
-        "currency": "USD",
-        "purpose": OrderPurpose.ENTRY,
-        "action": OrderAction.PLACE,
-        "side": Side.BUY,
         "quantity": Decimal(200),
-        "reference_price": Decimal(100),
     }
-    fields.update(overrides)
-    return OrderV1(**fields)  # type: ignore[arg-type]
+    return builders.an_order("s_20261120_143000_1_ORD", **{**fields, **overrides})
 
 
 def test_a_market_order_fills_at_the_fresh_ask_plus_slippage(

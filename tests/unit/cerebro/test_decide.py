@@ -8,7 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from mats.contracts import (
+from mats.domain.cerebro.brain import decide
+from mats.domain.cerebro.context import BacktestFacts
+from mats.domain.cerebro.decisions import CerebroSettings, DecisionStatus, MismatchPolicy, Reason
+from mats.domain.market import AssetClass, FxRate, Quote
+from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState
+from mats.domain.strategies import RiskLimits, StrategyStatus
+from mats.domain.trading import (
     Intent,
     OrderAction,
     OrderPurpose,
@@ -18,12 +24,6 @@ from mats.contracts import (
     ProtectiveLeg,
     Side,
 )
-from mats.domain.cerebro.brain import decide
-from mats.domain.cerebro.context import BacktestFacts
-from mats.domain.cerebro.decisions import CerebroSettings, DecisionStatus, MismatchPolicy, Reason
-from mats.domain.market import AssetClass, FxRate, Quote
-from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState
-from mats.domain.strategies import RiskLimits, StrategyStatus
 from tests.builders import (
     NOW,
     a_position,

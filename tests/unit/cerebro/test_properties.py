@@ -8,12 +8,12 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mats.contracts import Intent, OrderPurpose, Position, PositionSide, Side
 from mats.domain.cerebro.brain import decide
 from mats.domain.cerebro.decisions import CerebroSettings
 from mats.domain.market import AssetClass
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState
 from mats.domain.strategies import RiskLimits
+from mats.domain.trading import Intent, OrderPurpose, Position, PositionSide, Side
 from tests.builders import (
     NOW,
     a_position,

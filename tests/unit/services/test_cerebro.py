@@ -2,8 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from mats.contracts import Intent, Position, PositionSide, Side, encode
+from mats.contracts import encode, to_message
 from mats.domain.cerebro.decisions import DecisionStatus, Reason
+from mats.domain.trading import Intent, Position, PositionSide, Side
 from mats.errors import TemporaryError
 from mats.services.cerebro import CerebroService, PubSubEvent
 from tests.builders import NOW, a_position, a_signal, decision_inputs
@@ -28,7 +29,7 @@ def service(
 def event(
     signal: object = None, *, published_seconds_ago: float = 1, message_id: str = "1"
 ) -> PubSubEvent:
-    data = encode(signal or a_signal()).data
+    data = encode(to_message(signal or a_signal())).data
     return PubSubEvent(message_id, data, NOW - timedelta(seconds=published_seconds_ago), {})
 
 
@@ -40,7 +41,9 @@ def test_a_decided_signal_is_recorded_and_its_orders_published_once() -> None:
 
     assert first.decision.status is DecisionStatus.APPROVED
     assert again.decision == first.decision
-    assert [m.data for m in publisher.messages] == [encode(first.decision.orders[0]).data]
+    assert [m.data for m in publisher.messages] == [
+        encode(to_message(first.decision.orders[0])).data
+    ]
     assert publisher.messages[0].ordering_key == "IBKR_Main/AAPL"
 
 

@@ -7,22 +7,15 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from mats.contracts import (
-    BracketLeg,
-    FillV1,
-    OrderAction,
-    OrderPurpose,
-    OrderType,
-    OrderV1,
-    Side,
-    TradingMode,
-    decode,
-)
+from mats.contracts import FillV1, decode, from_message
 from mats.domain.accounting import AccountState
 from mats.domain.execution import OrderState
+from mats.domain.orders import Fill, Order
+from mats.domain.trading import BracketLeg, OrderAction, OrderPurpose, OrderType, Side, TradingMode
 from mats.domain.venues import (
     OrderRejectedError,
     VenueAccount,
@@ -37,6 +30,7 @@ from mats.services.execution import (
     VenueRouter,
     VenueUnavailableError,
 )
+from tests import builders
 from tests.fakes import (
     FakeClock,
     FakePublisher,
@@ -55,14 +49,14 @@ class FakeVenue:
         self.native_brackets = native_brackets
         self.clock = clock
         self.orders: dict[str, VenueOrderReport] = {}
-        self.placed: list[OrderV1] = []
+        self.placed: list[Order] = []
         self.cancelled: list[str] = []
         self.script: list[str] = []  # outcomes for the next places; default "fill"
         self.status_now = VenueStatus(connected=True, accepting_orders=True)
         self.price = Decimal(100)
         self._executions = itertools.count(1)
 
-    def place(self, order: OrderV1) -> VenueOrderReport:
+    def place(self, order: Order) -> VenueOrderReport:
         outcome = self.script.pop(0) if self.script else "fill"
         if outcome == "reject":
             raise OrderRejectedError(order.id, "insufficient margin")
@@ -161,9 +155,9 @@ class World:
         found = self.store.position("IBKR_Main", strategy_id, "AAPL")
         return found.quantity if found else Decimal(0)
 
-    def published_fills(self) -> list[FillV1]:
+    def published_fills(self) -> list[Fill]:
         decoded = [decode(m.data) for m in self.publisher.messages]
-        return [m for m in decoded if isinstance(m, FillV1)]
+        return [from_message(m) for m in decoded if isinstance(m, FillV1)]
 
 
 def a_world(*, native_brackets: bool = False) -> World:
@@ -185,28 +179,12 @@ def a_world(*, native_brackets: bool = False) -> World:
     return World(service, venue, paper, store, publisher, alerts, notifier, clock, accounts)
 
 
-def an_order(**overrides: object) -> OrderV1:
-    fields: dict[str, object] = {
-        "id": "trend_20261120_143000_1_ORD",
-        "created_at": NOW,
-        "signal_id": "trend_20261120_143000_1",
-        "strategy_id": "trend",
-        "account": "IBKR_Main",
-        "broker": "IB",
-        "trading_mode": TradingMode.LIVE,
-        "symbol": "AAPL",
-        "currency": "USD",
-        "purpose": OrderPurpose.ENTRY,
-        "action": OrderAction.PLACE,
-        "side": Side.BUY,
-        "quantity": Decimal(10),
-        "reference_price": Decimal(100),
-    }
-    fields.update(overrides)
-    return OrderV1(**fields)  # type: ignore[arg-type]
+def an_order(**overrides: Any) -> Order:
+    fields: dict[str, Any] = {"strategy_id": "trend", "created_at": NOW}
+    return builders.an_order("trend_20261120_143000_1_ORD", **{**fields, **overrides})
 
 
-def an_exit(**overrides: object) -> OrderV1:
+def an_exit(**overrides: object) -> Order:
     fields: dict[str, object] = {
         "id": "trend_20261120_143500_2_ORD",
         "signal_id": "trend_20261120_143500_2",

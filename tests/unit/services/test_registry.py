@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from mats.contracts import TradingMode
 from mats.domain.senders import SenderStatus, hash_secret
 from mats.domain.strategies import StrategyFilter, StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.errors import ConflictError, NotFoundError, ValidationError
 from mats.services.registry import SenderService, StrategyChanges, StrategyService
 from tests.fakes import FakeClock, InMemorySenderStore, InMemoryStrategyStore

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from mats.contracts import Intent, OrderType, PositionSide, Side, TimeInForce
 from mats.domain.signals import detect_format, parse_alert
+from mats.domain.trading import Intent, OrderType, PositionSide, Side, TimeInForce
 from mats.errors import ValidationError
 
 

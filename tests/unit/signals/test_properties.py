@@ -6,10 +6,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mats.contracts import Intent, Position, PositionSide
 from mats.domain.signals import parse_alert
 from mats.domain.signals.fields import load_payload
 from mats.domain.signals.intent import expected_side, signed_size
+from mats.domain.trading import Intent, Position, PositionSide
 from mats.errors import ValidationError
 
 SIDES = st.sampled_from(["long", "short", "flat", "LONG", "Flat", "", "sideways", None])

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from mats.contracts import Intent, PositionSide, Side
 from mats.domain.signals import parse_alert
+from mats.domain.trading import Intent, PositionSide, Side
 from mats.errors import ValidationError
 from tests.builders import tradingview_alert
 

@@ -40,8 +40,9 @@ from mats.adapters.brokers.ccxt_reports import (
 )
 from mats.adapters.brokers.ccxt_secrets import RedactingLogger, Redactor
 from mats.adapters.clock import SystemClock
-from mats.contracts import OrderV1, Side
 from mats.domain.market import Instrument, Quote
+from mats.domain.orders import Order
+from mats.domain.trading import Side
 from mats.domain.venues import (
     OrderRejectedError,
     VenueAccount,
@@ -140,7 +141,7 @@ class CcxtBroker:
         if sandbox:
             exchange.set_sandbox_mode(True)
 
-    def place(self, order: OrderV1) -> VenueOrderReport:
+    def place(self, order: Order) -> VenueOrderReport:
         """Send the order under its MATS id; return what the exchange reports right away.
 
         Brackets: when the exchange takes none (``capabilities.brackets``), only the entry is
@@ -363,7 +364,7 @@ class CcxtBroker:
             self._markets_loaded = True
 
     def _after_failed_create(
-        self, order: OrderV1, failure: _CallError, note: str | None
+        self, order: Order, failure: _CallError, note: str | None
     ) -> VenueOrderReport:
         if failure.trouble in (Trouble.OUTCOME_UNKNOWN, Trouble.DUPLICATE):
             try:
@@ -388,7 +389,7 @@ class CcxtBroker:
             raise OrderRejectedError(order.id, failure.text) from failure.error
         raise failure.translated() from failure.error
 
-    def _bracket_note(self, order: OrderV1) -> str | None:
+    def _bracket_note(self, order: Order) -> str | None:
         if self.capabilities.brackets or (order.stop_loss is None and order.take_profit is None):
             return None
         logger.info(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from mats.contracts import OrderType, TimeInForce
+from mats.domain.trading import OrderType, TimeInForce
 
 # The ccxt order type each MATS type is sent as; a stop is that type plus ccxt's unified
 # ``triggerPrice`` parameter (binance spot: STP → STOP_LOSS, STP_LMT → STOP_LOSS_LIMIT).

@@ -1,4 +1,4 @@
-"""An ``OrderV1`` checked against the capability table and turned into ccxt's ``create_order``.
+"""An ``Order`` checked against the capability table and turned into ccxt's ``create_order``.
 
 ``check`` refuses what the exchange cannot take before anything is sent (and before markets are
 loaded); ``build`` then formats the amount and prices with the exchange's own precision helpers.
@@ -18,7 +18,8 @@ import ccxt  # type: ignore[import-untyped]
 
 from mats.adapters.brokers.ccxt_capabilities import CCXT_ORDER_TYPES, ExchangeCapabilities
 from mats.adapters.brokers.ccxt_errors import describe
-from mats.contracts import OrderAction, OrderType, OrderV1, Side
+from mats.domain.orders import Order
+from mats.domain.trading import OrderAction, OrderType, Side
 from mats.domain.venues import OrderRejectedError
 
 _NEEDS_LIMIT_PRICE = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
@@ -37,14 +38,14 @@ class CreateRequest:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def check(order: OrderV1, exchange_id: str, capabilities: ExchangeCapabilities) -> None:
+def check(order: Order, exchange_id: str, capabilities: ExchangeCapabilities) -> None:
     """Raise ``OrderRejectedError`` if the exchange cannot take the order as it is."""
     reason = _refusal(order, exchange_id, capabilities)
     if reason is not None:
         raise OrderRejectedError(order.id, reason)
 
 
-def _refusal(order: OrderV1, exchange_id: str, capabilities: ExchangeCapabilities) -> str | None:
+def _refusal(order: Order, exchange_id: str, capabilities: ExchangeCapabilities) -> str | None:
     if order.action is not OrderAction.PLACE:
         return f"{order.action.value} is not an order to place: cancel working orders one by one"
     if order.side is None or order.quantity <= 0:
@@ -78,7 +79,7 @@ def client_order_id(reference: str, capabilities: ExchangeCapabilities) -> str:
 
 
 def build(
-    order: OrderV1,
+    order: Order,
     market: dict[str, Any],
     exchange: Any,
     capabilities: ExchangeCapabilities,
@@ -109,7 +110,7 @@ def build(
     )
 
 
-def _formatted(order: OrderV1, name: str, value: Decimal, helper: Any, symbol: str) -> str:
+def _formatted(order: Order, name: str, value: Decimal, helper: Any, symbol: str) -> str:
     try:
         text = str(helper(symbol, str(value)))
     except ccxt.BaseError as error:

@@ -36,16 +36,19 @@ from ib_async import (
     Future,
     LimitOrder,
     MarketOrder,
-    Order,
     Stock,
     StopLimitOrder,
     StopOrder,
     Trade,
 )
+from ib_async import (
+    Order as IbOrder,
+)
 
-from mats.contracts import OrderType, OrderV1, Side, TimeInForce
 from mats.domain.execution import OrderState
 from mats.domain.market import AssetClass, Instrument, Quote
+from mats.domain.orders import Order
+from mats.domain.trading import OrderType, Side, TimeInForce
 from mats.domain.venues import (
     OrderRejectedError,
     VenueAccount,
@@ -335,7 +338,7 @@ class IbBroker:
         self._codes = dict(accounts or {})
         self._names = {code: name for name, code in self._codes.items()}
 
-    def place(self, order: OrderV1) -> VenueOrderReport:
+    def place(self, order: Order) -> VenueOrderReport:
         existing = self.lookup(order.id)
         if existing is not None:
             return existing
@@ -465,7 +468,7 @@ class IbBroker:
     def status(self) -> VenueStatus:
         return self._session.status()
 
-    async def _place(self, contract: Contract, order: OrderV1, code: str) -> Trade:
+    async def _place(self, contract: Contract, order: Order, code: str) -> Trade:
         ib = self._session.connected_ib()
         parent = _ib_order(order)
         legs = _bracket_legs(order, parent)
@@ -526,10 +529,10 @@ def _contract(
     return Stock(symbol, "SMART", currency)
 
 
-def _ib_order(order: OrderV1) -> Order:
+def _ib_order(order: Order) -> IbOrder:
     action = "BUY" if order.side is Side.BUY else "SELL"
     quantity = float(order.quantity)
-    kinds: dict[OrderType, Callable[[], Order]] = {
+    kinds: dict[OrderType, Callable[[], IbOrder]] = {
         OrderType.MARKET: lambda: MarketOrder(action, quantity),
         OrderType.LIMIT: lambda: LimitOrder(action, quantity, float(order.limit_price or 0)),
         OrderType.STOP: lambda: StopOrder(action, quantity, float(order.stop_price or 0)),
@@ -545,11 +548,11 @@ def _ib_order(order: OrderV1) -> Order:
     return ib_order
 
 
-def _bracket_legs(order: OrderV1, parent: Order) -> list[Order]:
+def _bracket_legs(order: Order, parent: IbOrder) -> list[IbOrder]:
     """Take-profit and stop-loss children, one cancelling the other (``ocaGroup``)."""
     exit_action = "SELL" if order.side is Side.BUY else "BUY"
     quantity = float(order.quantity)
-    legs: list[Order] = []
+    legs: list[IbOrder] = []
     group = f"OCA-{order.id}"
     if order.take_profit is not None:
         take = LimitOrder(exit_action, quantity, float(order.take_profit.price))

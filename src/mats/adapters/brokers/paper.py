@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Protocol
 
-from mats.contracts import OrderAction, OrderType, OrderV1, Side, TimeInForce
 from mats.domain.execution import OrderState
 from mats.domain.market import Quote
+from mats.domain.orders import Order
+from mats.domain.trading import OrderAction, OrderType, Side, TimeInForce
 from mats.domain.venues import (
     OrderRejectedError,
     VenueAccount,
@@ -45,7 +46,7 @@ class PaperBook(Protocol):
 
 @dataclasses.dataclass(frozen=True)
 class PaperOrder:
-    order: OrderV1
+    order: Order
     state: OrderState
     placed_at: datetime
     fill: VenueFill | None = None
@@ -77,7 +78,7 @@ class PaperBroker:
         self._clock = clock
         self._settings = settings or PaperSettings()
 
-    def place(self, order: OrderV1) -> VenueOrderReport:
+    def place(self, order: Order) -> VenueOrderReport:
         existing = self._book.get(order.id)
         if existing is not None:
             return self._report(self._evaluate(existing))
@@ -157,7 +158,7 @@ class PaperBroker:
         )
         return dataclasses.replace(paper, state=OrderState.FILLED, fill=fill)
 
-    def _market_price(self, order: OrderV1) -> Decimal | None:
+    def _market_price(self, order: Order) -> Decimal | None:
         quote = self._quotes.quote(order.symbol)
         fresh = quote is not None and quote.is_fresh(
             self._clock.now(), self._settings.quote_max_age
@@ -166,7 +167,7 @@ class PaperBroker:
             return quote.price_for(order.side)
         return order.reference_price
 
-    def _fill_price(self, order: OrderV1, market: Decimal) -> Decimal | None:
+    def _fill_price(self, order: Order, market: Decimal) -> Decimal | None:
         buy = order.side is Side.BUY
         if (
             order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)

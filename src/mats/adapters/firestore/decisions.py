@@ -30,7 +30,7 @@ from mats.adapters.firestore.documents import (
     translated_errors,
 )
 from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts
-from mats.contracts import EncodedMessage, SignalV1
+from mats.contracts import EncodedMessage
 from mats.domain.accounting import AccountState, StrategyPosition, position_id
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
@@ -39,6 +39,7 @@ from mats.domain.execution import OrderRecord, new_record
 from mats.domain.market import FxRate, Instrument
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
 from mats.ports import PortfolioStore, StoredDecision
 
@@ -57,7 +58,7 @@ class FirestoreDecisionStore:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
-    def inputs_for(self, signal: SignalV1) -> tuple[DecisionInputs, StoredDecision | None]:
+    def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
         """Read the decision inputs with three concurrent requests (plus FX when needed)."""
         pool = self._executor()
         documents = pool.submit(self._documents, signal)
@@ -151,7 +152,7 @@ class FirestoreDecisionStore:
         with translated_errors("listing orders"):
             return [order_record(s.to_dict()) for s in query.stream()]
 
-    def _documents(self, signal: SignalV1) -> dict[str, Any]:
+    def _documents(self, signal: Signal) -> dict[str, Any]:
         state = self._state
         symbol_key = signal.symbol.replace("/", "_")
         references = {

@@ -28,9 +28,9 @@ from mats.adapters.firestore.documents import (
     to_document,
     translated_errors,
 )
-from mats.contracts import FillV1
 from mats.domain.accounting import StrategyPosition, position_id
 from mats.domain.execution import OrderRecord
+from mats.domain.orders import Fill
 
 CLAIMS = "order_claims"
 FILLS = "fills"
@@ -76,7 +76,7 @@ class FirestoreExecutionStore:
         with translated_errors("releasing an order claim"):
             self._claims.document(order_id).delete()
 
-    def record_fill(self, fill: FillV1) -> bool:
+    def record_fill(self, fill: Fill) -> bool:
         try:
             with translated_errors("recording a fill"):
                 self._fills.document(fill.id).create(
@@ -86,7 +86,7 @@ class FirestoreExecutionStore:
             return False
         return True
 
-    def apply_fill(self, fill: FillV1, position: StrategyPosition) -> None:
+    def apply_fill(self, fill: Fill, position: StrategyPosition) -> None:
         batch = self._client.batch()
         key = position_id(position.account, position.strategy_id, position.symbol)
         batch.set(self._positions.ref(key), to_document(position))
@@ -94,14 +94,14 @@ class FirestoreExecutionStore:
         with translated_errors("applying a fill to the ledger"):
             batch.commit()
 
-    def unapplied_fills(self) -> Sequence[FillV1]:
+    def unapplied_fills(self) -> Sequence[Fill]:
         return self._fills_where("applied", False)
 
     def mark_fill_published(self, execution_id: str) -> None:
         with translated_errors("marking a fill published"):
             self._fills.document(execution_id).update({"published": True})
 
-    def unpublished_fills(self) -> Sequence[FillV1]:
+    def unpublished_fills(self) -> Sequence[Fill]:
         return self._fills_where("published", False)
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None:
@@ -109,7 +109,7 @@ class FirestoreExecutionStore:
 
     def list_fills(
         self, *, strategy_id: str | None, account: str | None, limit: int
-    ) -> Sequence[FillV1]:
+    ) -> Sequence[Fill]:
         query: Any = self._fills
         for field, value in (("strategy_id", strategy_id), ("account", account)):
             if value is not None:
@@ -118,15 +118,15 @@ class FirestoreExecutionStore:
         with translated_errors("listing fills"):
             return [_fill(s.to_dict()) for s in query.stream()]
 
-    def _fills_where(self, field: str, value: bool) -> list[FillV1]:
+    def _fills_where(self, field: str, value: bool) -> list[Fill]:
         query = self._fills.where(filter=firestore.FieldFilter(field, "==", value))
         with translated_errors("listing fills"):
             return [_fill(s.to_dict()) for s in query.stream()]
 
 
-def _fill(document: dict[str, Any] | None) -> FillV1:
+def _fill(document: dict[str, Any] | None) -> Fill:
     data = {k: v for k, v in (document or {}).items() if k not in ("applied", "published")}
-    return from_document(FillV1, data)
+    return from_document(Fill, data)
 
 
 class FirestorePaperBook:

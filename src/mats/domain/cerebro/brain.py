@@ -12,7 +12,6 @@ import dataclasses
 from datetime import datetime
 from decimal import Decimal
 
-from mats.contracts import Intent, OrderV1, PositionSide, Side, SignalV1
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import AlertSeverity
 from mats.domain.cerebro.context import DecisionInputs, Known, Trace
@@ -28,8 +27,11 @@ from mats.domain.cerebro.entries import size_entry
 from mats.domain.cerebro.exits import size_exit
 from mats.domain.cerebro.orders import EXIT_LEG, cancel_order
 from mats.domain.market import Instrument
+from mats.domain.orders import Order
 from mats.domain.risk import RiskSetting, RiskState, most_restrictive, strategy_scope
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
+from mats.domain.trading import Intent, PositionSide, Side
 
 _SCALING = {Reason.MARGIN_SCALED, Reason.MAX_POSITION_CAPPED}
 # Recorded and alerted, but they do not by themselves stop or shrink an order.
@@ -39,7 +41,7 @@ _OPENING_SIDE = {PositionSide.LONG: Side.BUY, PositionSide.SHORT: Side.SELL}
 
 
 def decide(
-    signal: SignalV1, inputs: DecisionInputs, settings: CerebroSettings, now: datetime
+    signal: Signal, inputs: DecisionInputs, settings: CerebroSettings, now: datetime
 ) -> Decision:
     """Work out the orders for ``signal``; every input, step and limit lands in the decision."""
     trace = Trace(signal, now, settings)
@@ -57,7 +59,7 @@ def decide(
 
 
 def drop_stale_event(
-    signal: SignalV1, inputs: DecisionInputs, age_seconds: float, now: datetime
+    signal: Signal, inputs: DecisionInputs, age_seconds: float, now: datetime
 ) -> Decision:
     """Record a signal delivered too late to act on; an exit dropped this way raises an alert."""
     trace = Trace(signal, now, CerebroSettings())
@@ -113,7 +115,7 @@ def _enter(trace: Trace, inputs: DecisionInputs, known: Known, intent: Intent) -
         trace.orders.append(order)
 
 
-def _entry_side(signal: SignalV1, intent: Intent, position: StrategyPosition | None) -> Side:
+def _entry_side(signal: Signal, intent: Intent, position: StrategyPosition | None) -> Side:
     if intent is Intent.ENTRY_LONG:
         return Side.BUY
     if intent is Intent.ENTRY_SHORT:
@@ -162,7 +164,7 @@ def _effective_intent(trace: Trace, position: StrategyPosition | None) -> Intent
     return intent
 
 
-def _target_side(signal: SignalV1, ours: PositionSide) -> PositionSide | None:
+def _target_side(signal: Signal, ours: PositionSide) -> PositionSide | None:
     intent = signal.intent
     if intent is Intent.ENTRY_LONG:
         return PositionSide.LONG
@@ -339,7 +341,7 @@ def _record_inputs(trace: Trace, inputs: DecisionInputs) -> None:
 
 def _finish(trace: Trace, intent: Intent | None, risk_change: RiskSetting | None) -> Decision:
     signal = trace.signal
-    orders: tuple[OrderV1, ...] = tuple(trace.orders)
+    orders: tuple[Order, ...] = tuple(trace.orders)
     blocking = [r for r in trace.reasons if r not in _SCALING | _ADVISORY]
     if not orders:
         nothing_to_do = set(blocking) <= _NOTHING_TO_DO
@@ -369,7 +371,7 @@ def _finish(trace: Trace, intent: Intent | None, risk_change: RiskSetting | None
     )
 
 
-def _summary(status: DecisionStatus, orders: tuple[OrderV1, ...], reasons: list[Reason]) -> str:
+def _summary(status: DecisionStatus, orders: tuple[Order, ...], reasons: list[Reason]) -> str:
     legs = "; ".join(
         f"{order.side.value if order.side else order.action.value} {fmt(order.quantity)} "
         f"{order.symbol} ({order.purpose.value.lower()})"

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import OrderV1, SignalV1
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import AlertDraft, AlertSeverity
 from mats.domain.cerebro.decisions import (
@@ -19,8 +18,10 @@ from mats.domain.cerebro.decisions import (
     fmt,
 )
 from mats.domain.market import FxRate, Instrument, Quote
+from mats.domain.orders import Order
 from mats.domain.portfolio import Allocation
 from mats.domain.risk import RiskSetting
+from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
 
 
@@ -64,7 +65,7 @@ class Known:
 class Trace:
     """Collects inputs, steps, checks, reasons and alerts while a decision is worked out."""
 
-    signal: SignalV1
+    signal: Signal
     now: datetime
     settings: CerebroSettings
     inputs: list[InputValue] = field(default_factory=list)
@@ -72,7 +73,7 @@ class Trace:
     checks: list[Check] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     alerts: list[AlertDraft] = field(default_factory=list)
-    orders: list[OrderV1] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
 
     def record_input(
         self, name: str, value: Any, source: str, as_of: datetime | None = None

@@ -8,9 +8,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from mats.contracts import Intent, OrderV1
 from mats.domain.alerts import AlertDraft
+from mats.domain.orders import Order
 from mats.domain.risk import RiskSetting
+from mats.domain.trading import Intent
 
 
 class DecisionStatus(StrEnum):
@@ -112,7 +113,7 @@ class Decision:
     inputs: tuple[InputValue, ...] = ()
     steps: tuple[Step, ...] = ()
     checks: tuple[Check, ...] = ()
-    orders: tuple[OrderV1, ...] = ()
+    orders: tuple[Order, ...] = ()
     alerts: tuple[AlertDraft, ...] = ()
     risk_change: RiskSetting | None = None
 

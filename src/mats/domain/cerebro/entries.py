@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mats.contracts import OrderPurpose, OrderV1, Side
 from mats.domain.accounting import AccountState
 from mats.domain.cerebro.context import DecisionInputs, Known, Trace
 from mats.domain.cerebro.decisions import Reason, fmt
 from mats.domain.cerebro.orders import build_order
 from mats.domain.market import Instrument
+from mats.domain.orders import Order
 from mats.domain.strategies import Strategy, StrategyStatus
+from mats.domain.trading import OrderPurpose, Side
 from mats.errors import ValidationError
 
 
@@ -27,7 +28,7 @@ def size_entry(
     side: Side,
     held: Decimal = Decimal(0),
     desired_total: Decimal | None = None,
-) -> OrderV1 | None:
+) -> Order | None:
     """Return the entry order, or ``None`` with the reason recorded on ``trace``.
 
     ``held`` is the strategy's current absolute position on this side (an add builds on it);
@@ -103,7 +104,7 @@ def _within_limits(
 
 def _order(
     trace: Trace, known: Known, side: Side, quantity: Decimal, price: Decimal
-) -> OrderV1 | None:
+) -> Order | None:
     account, instrument = known.account, known.instrument
     try:
         order = build_order(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mats.contracts import OrderPurpose, OrderV1, Side
 from mats.domain.cerebro.context import DecisionInputs, Known, Trace
 from mats.domain.cerebro.decisions import Reason, fmt
 from mats.domain.cerebro.orders import MAIN_LEG, build_order
+from mats.domain.orders import Order
+from mats.domain.trading import OrderPurpose, Side
 
 
 def size_exit(
@@ -21,7 +22,7 @@ def size_exit(
     *,
     fraction: Decimal = Decimal(1),
     leg: str = MAIN_LEG,
-) -> OrderV1 | None:
+) -> Order | None:
     """Return the closing order for ``fraction`` of the position, or ``None`` if flat."""
     instrument = known.instrument
     held = inputs.position.quantity if inputs.position is not None else Decimal(0)

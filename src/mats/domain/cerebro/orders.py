@@ -5,17 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from mats.contracts import (
-    BracketLeg,
-    OrderAction,
-    OrderPurpose,
-    OrderV1,
-    ProtectiveLeg,
-    Side,
-    SignalV1,
-)
 from mats.domain.accounting import AccountState
 from mats.domain.market import Instrument
+from mats.domain.orders import Order
+from mats.domain.signals.signal import Signal
+from mats.domain.trading import BracketLeg, OrderAction, OrderPurpose, ProtectiveLeg, Side
 from mats.errors import ValidationError
 
 MAIN_LEG = "_ORD"
@@ -27,7 +21,7 @@ def order_id(signal_id: str, leg: str = MAIN_LEG) -> str:
 
 
 def build_order(
-    signal: SignalV1,
+    signal: Signal,
     account: AccountState,
     instrument: Instrument,
     *,
@@ -37,7 +31,7 @@ def build_order(
     reference_price: Decimal | None,
     created_at: datetime,
     leg: str = MAIN_LEG,
-) -> OrderV1:
+) -> Order:
     """Make the order for one leg, with prices rounded to the tick in the safe direction."""
     identifier = order_id(signal.id, leg)
     buy = side is Side.BUY
@@ -52,7 +46,7 @@ def build_order(
         take_profit = _bracket(
             identifier + "_TP", signal.take_profit, entry, instrument, buy, loss=False
         )
-    return OrderV1(
+    return Order(
         id=identifier,
         created_at=created_at,
         signal_id=signal.id,
@@ -86,9 +80,9 @@ def build_order(
 
 
 def cancel_order(
-    signal: SignalV1, account: AccountState, instrument: Instrument, created_at: datetime
-) -> OrderV1:
-    return OrderV1(
+    signal: Signal, account: AccountState, instrument: Instrument, created_at: datetime
+) -> Order:
+    return Order(
         id=order_id(signal.id),
         created_at=created_at,
         signal_id=signal.id,

@@ -6,15 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from mats.contracts import (
-    Intent,
-    OrderType,
-    Position,
-    ProtectiveLeg,
-    Side,
-    TimeInForce,
-)
 from mats.domain.signals.fields import Fields, nested_field
+from mats.domain.trading import Intent, OrderType, Position, ProtectiveLeg, Side, TimeInForce
 from mats.errors import ValidationError
 
 SIDES = {"buy": Side.BUY, "sell": Side.SELL, "long": Side.BUY, "short": Side.SELL}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from mats.contracts import Intent, Position, PositionSide, Side
+from mats.domain.trading import Intent, Position, PositionSide, Side
 from mats.errors import ValidationError
 
 

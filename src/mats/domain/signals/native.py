@@ -29,10 +29,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import Intent, Position, PositionSide, Side
 from mats.domain.signals.alert import Alert, read_order_terms
 from mats.domain.signals.fields import Fields, nested_field, validate_symbol
 from mats.domain.signals.intent import derive_intent, expected_side
+from mats.domain.trading import Intent, Position, PositionSide, Side
 from mats.errors import ValidationError
 
 FORMAT = "mats"

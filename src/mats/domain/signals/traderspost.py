@@ -14,9 +14,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from mats.contracts import Intent, Position, PositionSide, Side
 from mats.domain.signals.alert import Alert, read_order_terms
 from mats.domain.signals.fields import Fields, validate_symbol
+from mats.domain.trading import Intent, Position, PositionSide, Side
 from mats.errors import ValidationError
 
 FORMAT = "traderspost"

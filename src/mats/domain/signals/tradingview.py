@@ -31,10 +31,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import Position, PositionSide, Side
 from mats.domain.signals.alert import SIDES, Alert, read_order_terms
 from mats.domain.signals.fields import Fields, validate_symbol
 from mats.domain.signals.intent import derive_intent, position_from_signed, signed_size
+from mats.domain.trading import Position, PositionSide, Side
 from mats.errors import ValidationError
 
 FORMAT = "tradingview"
