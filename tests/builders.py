@@ -9,9 +9,9 @@ from typing import Any
 
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.cerebro.context import DecisionInputs
-from mats.domain.market import AssetClass, Instrument
+from mats.domain.market import AssetClass, FxRate, Instrument
 from mats.domain.orders import Order
-from mats.domain.portfolio import Allocation, AllocationStatus
+from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.senders import Sender, hash_secret
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import RiskLimits, Strategy, StrategyStatus
@@ -205,13 +205,43 @@ def an_allocation(percent: str = "10", strategy_id: str = "momentum") -> Allocat
     )
 
 
-def decision_inputs(**overrides: Any) -> DecisionInputs:
-    """Inputs where a plain entry is approved: 10% of 100,000 USD, no position, no quote."""
+def an_activation(allocation: Allocation, sequence: int = 1) -> Activation:
+    return Activation(
+        sequence=sequence,
+        allocation_id=allocation.allocation_id,
+        allocations=allocation.allocations,
+        activated_at=allocation.activated_at or CREATED,
+        approved_by="test",
+    )
+
+
+def decision_inputs(
+    *,
+    position: StrategyPosition | None = None,
+    allocation: Allocation | str | None = "default",
+    fx: FxRate | None = None,
+    strategy_pnl_today: Decimal | None = None,
+    **overrides: Any,
+) -> DecisionInputs:
+    """Inputs where a plain entry is approved: 10% of 100,000 USD, no position, no quote.
+
+    ``position``, ``allocation`` (``None``: no ACTIVE allocation), ``fx`` and
+    ``strategy_pnl_today`` are shorthands for the facts a store returns (the strategy's
+    positions, the newest activation, the FX rates).
+    """
+    positions = [position] if position is not None else []
+    if strategy_pnl_today is not None:
+        positions.append(
+            a_position("0", symbol="OTHER", pnl_today=strategy_pnl_today, pnl_date=NOW.date())
+        )
+    chosen = an_allocation() if allocation == "default" else allocation
     fields: dict[str, Any] = {
         "strategy": a_strategy("momentum", account="IBKR_Main", risk_limits=RiskLimits()),
         "account": an_account(),
         "instrument": an_instrument(),
-        "allocation": an_allocation(),
+        "activation": an_activation(chosen) if isinstance(chosen, Allocation) else None,
+        "positions": tuple(positions),
+        "fx_rates": (fx,) if fx is not None else (),
     }
     fields.update(overrides)
     return DecisionInputs(**fields)

@@ -15,7 +15,7 @@ from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
-from mats.domain.execution import OrderRecord
+from mats.domain.execution import OrderRecord, new_record
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.orders import Fill
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
@@ -24,7 +24,13 @@ from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, 
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.errors import ConflictError, TemporaryError
-from mats.ports import Duplicate, Recorded, StoredDecision, WebhookContext
+from mats.ports import (
+    DecisionSupersededError,
+    Duplicate,
+    Recorded,
+    StoredDecision,
+    WebhookContext,
+)
 
 
 class FakeClock:
@@ -182,19 +188,45 @@ class InMemorySignalStore:
 
 
 class InMemoryDecisionStore:
-    """Decisions keyed by signal id, created once; inputs are whatever the test sets."""
+    """Decisions keyed by signal id, created once, each claiming its account's next sequence.
+
+    ``inputs`` are the documents a test sets; the orders recorded decisions created and each
+    account's decision sequence are kept here, as the Firestore store keeps them. ``meanwhile``
+    runs once inside the next ``record`` (before it claims), to slip a concurrent decision in.
+    """
 
     def __init__(self, inputs: DecisionInputs) -> None:
         self.inputs = inputs
         self.decisions: dict[str, StoredDecision] = {}
+        self.orders: dict[str, OrderRecord] = {}
+        self.sequences: dict[str, int] = {}
+        self.superseded = 0
+        self.meanwhile: Callable[[], object] | None = None
 
     def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
-        return self.inputs, self.decisions.get(signal.id)
+        inputs = dataclasses.replace(
+            self.inputs,
+            orders=(*self.inputs.orders, *self.orders.values()),
+            sequence=self.sequences.get(signal.account, 0),
+        )
+        return inputs, self.decisions.get(signal.id)
 
     def record(self, decision: Decision, messages: Sequence[EncodedMessage]) -> StoredDecision:
-        return self.decisions.setdefault(
-            decision.signal_id, StoredDecision(decision, tuple(messages), published=False)
-        )
+        if decision.signal_id in self.decisions:
+            return self.decisions[decision.signal_id]
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        if decision.sequence is not None:
+            if decision.sequence <= self.sequences.get(decision.account, 0):
+                self.superseded += 1
+                raise DecisionSupersededError(f"sequence {decision.sequence} is taken")
+            self.sequences[decision.account] = decision.sequence
+        for order in decision.orders:
+            self.orders[order.id] = new_record(order, decision.decided_at)
+        stored = StoredDecision(decision, tuple(messages), published=False)
+        self.decisions[decision.signal_id] = stored
+        return stored
 
     def mark_published(self, decision: Decision, message_ids: Sequence[str], at: datetime) -> None:
         stored = self.decisions[decision.signal_id]

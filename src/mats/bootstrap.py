@@ -24,6 +24,7 @@ from mats.adapters.brokers.paper import PaperSettings
 from mats.adapters.clock import SystemClock
 from mats.adapters.oidc import GOOGLE_CERTS_URL, OidcSettings
 from mats.domain.cerebro.decisions import CerebroSettings, MismatchPolicy
+from mats.domain.market import validate_currency
 from mats.errors import ValidationError
 from mats.logs import configure_logging
 from mats.ports import (
@@ -279,6 +280,11 @@ def _cerebro_settings(env: Mapping[str, str]) -> CerebroSettings:
             )
         ),
         mismatch_policy=MismatchPolicy[policy],
+        cost_allowance=_fraction(env, "MATS_COST_ALLOWANCE", defaults.cost_allowance),
+        base_currency=validate_currency(
+            (env.get("MATS_BASE_CURRENCY") or defaults.base_currency).strip().upper(),
+            "MATS_BASE_CURRENCY",
+        ),
     )
 
 

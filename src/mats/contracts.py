@@ -12,7 +12,7 @@ consumers call :func:`decode` (or :func:`decode_as`), which validates every fiel
 Topics and their message schemas:
 
 - ``signals``: :class:`SignalV1`, one per accepted webhook alert; ordering key
-  ``{strategy_id}/{symbol}``.
+  ``{strategy_id}``.
 - ``orders``: :class:`OrderV1`, zero or more per signal, decided by Cerebro; ordering key
   ``{account}/{symbol}`` so one account's orders on one instrument reach the bridge in order.
 - ``fills``: :class:`FillV1`, one per venue execution, keyed by the venue's execution id;
@@ -105,7 +105,9 @@ class SignalV1:
         }
 
     def ordering_key(self) -> str:
-        return f"{self.strategy_id}/{self.symbol}"
+        # One strategy's signals reach Cerebro one at a time, whatever the instrument: its
+        # allocation spans them all.
+        return self.strategy_id
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,8 @@ class OrderV1:
     broker_symbol: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     tick_size: Decimal | None = None  # The instrument's price increment (paper fills use it).
+    # Cerebro's estimate of the margin one unit ties up, in the account's currency (entries).
+    margin_per_unit: Decimal | None = None
 
     def attributes(self) -> dict[str, str]:
         return {

@@ -24,6 +24,7 @@ from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.domain.venues import VenueAccount, VenueFill, VenueOrderReport, VenueStatus
+from mats.errors import ConflictError
 
 
 class Clock(Protocol):
@@ -134,6 +135,10 @@ class StoredDecision:
     published: bool
 
 
+class DecisionSupersededError(ConflictError):
+    """Another decision on the account claimed the same sequence first: decide again."""
+
+
 class DecisionStore(Protocol):
     def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
         """Read everything a decision needs, and any decision already made for the signal."""
@@ -143,6 +148,8 @@ class DecisionStore(Protocol):
         """Store the decision with its orders, alerts and risk change, unless one exists.
 
         Returns what is stored for the signal afterwards (the earlier decision if there was one).
+        Raises ``DecisionSupersededError`` when another decision took ``decision.sequence`` on
+        the account first (nothing of this one is kept).
         """
         ...
 

@@ -82,7 +82,7 @@ def test_body_is_canonical_json_with_schema_id_and_created_at() -> None:
     assert body["target"] == {"side": "LONG", "size": "1"}
 
 
-def test_attributes_carry_routing_keys_and_ordering_is_per_strategy_and_symbol() -> None:
+def test_attributes_carry_routing_keys_and_ordering_is_per_strategy() -> None:
     encoded = encode(to_message(a_signal()))
 
     assert encoded.topic == "signals"
@@ -94,7 +94,7 @@ def test_attributes_carry_routing_keys_and_ordering_is_per_strategy_and_symbol()
         "mode": "LIVE",
         "intent": "ENTRY_LONG",
     }
-    assert encoded.ordering_key == "trend-es/ES1!"
+    assert encoded.ordering_key == "trend-es"
 
 
 @pytest.mark.parametrize(

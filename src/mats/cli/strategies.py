@@ -34,8 +34,16 @@ def strategy_options(*, creating: bool) -> Callable[[Callable[..., Any]], Callab
             default=None,
             help="Whether the nightly optimiser allocates to it.",
         ),
-        click.option("--max-position-size", type=POSITIVE, help="Risk limit: largest position."),
-        click.option("--max-daily-loss", type=POSITIVE, help="Risk limit: loss per day."),
+        click.option(
+            "--max-position-size",
+            type=POSITIVE,
+            help="Risk limit: largest notional of a position, in the base currency.",
+        ),
+        click.option(
+            "--max-daily-loss",
+            type=POSITIVE,
+            help="Risk limit: realised loss per day, in the base currency.",
+        ),
         click.option("--developer-contact", help="Who to call about this strategy."),
         click.option("--notes"),
         click.option(
@@ -182,7 +190,7 @@ def _render_list(rows: list[Strategy]) -> str:
             "MODE",
             "ACCOUNT",
             "OPTIMISE",
-            "MAX POS",
+            "MAX POSITION",
             "MAX DAILY LOSS",
             "SENDERS",
         ],

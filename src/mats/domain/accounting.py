@@ -28,8 +28,9 @@ class AccountState:
 class StrategyPosition:
     """One strategy's position in one instrument on one account (signed quantity).
 
-    ``pnl_today`` is realised plus unrealised P&L since the start of ``pnl_date``, in the
-    account's base currency, kept by the ledger.
+    ``pnl_today`` and ``realized_pnl`` are realised P&L (today's since the start of
+    ``pnl_date``) in ``currency``, the instrument's currency (``None`` on positions set by hand
+    or written before the ledger recorded it: the account's currency).
     """
 
     account: str
@@ -43,6 +44,7 @@ class StrategyPosition:
     source: str = "manual"
     realized_pnl: Decimal = Decimal(0)
     last_execution_id: str | None = None
+    currency: str | None = None
 
     @property
     def side(self) -> PositionSide:
@@ -72,6 +74,7 @@ class LedgerFill:
     at: datetime
     commission: Decimal = Decimal(0)
     multiplier: Decimal = Decimal(1)
+    currency: str | None = None
 
 
 def apply_fill(
@@ -119,4 +122,5 @@ def apply_fill(
         source=source,
         realized_pnl=(position.realized_pnl if position else Decimal(0)) + realized,
         last_execution_id=fill.execution_id,
+        currency=fill.currency or (position.currency if position else None),
     )

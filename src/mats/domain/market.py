@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -129,3 +130,34 @@ class FxRate:
     @property
     def pair(self) -> str:
         return f"{self.base_currency}{self.quote_currency}"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How to turn an amount in ``source`` into ``target``: multiply by ``rate``."""
+
+    source: str
+    target: str
+    rate: Decimal
+    pair: str | None = None  # The stored pair used (``None``: same currency).
+    as_of: datetime | None = None
+
+    def describe(self) -> str:
+        if self.pair is None:
+            return f"{self.source} is {self.target}"
+        inverted = "" if self.pair == f"{self.source}{self.target}" else ", inverted"
+        return f"{self.source} -> {self.target} at {self.rate} ({self.pair}{inverted})"
+
+
+def conversion(rates: Iterable[FxRate], source: str, target: str) -> Conversion | None:
+    """The freshest stored rate from ``source`` to ``target`` (direct or inverted), if any."""
+    if source == target:
+        return Conversion(source, target, Decimal(1))
+    candidates = [
+        r for r in rates if {r.base_currency, r.quote_currency} == {source, target} and r.rate > 0
+    ]
+    if not candidates:
+        return None
+    rate = max(candidates, key=lambda r: r.as_of)
+    value = rate.rate if rate.base_currency == source else 1 / rate.rate
+    return Conversion(source, target, value, rate.pair, rate.as_of)

@@ -55,6 +55,8 @@ class Order:
     broker_symbol: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     tick_size: Decimal | None = None  # The instrument's price increment (paper fills use it).
+    # Cerebro's estimate of the margin one unit ties up, in the account's currency (entries).
+    margin_per_unit: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,17 @@ class Activation:
     approved_by: str
     previous_allocation_id: str | None = None
 
+    def allocation(self) -> Allocation:
+        """The ACTIVE allocation this activation names."""
+        return Allocation(
+            allocation_id=self.allocation_id,
+            allocations=self.allocations,
+            status=AllocationStatus.ACTIVE,
+            created_at=self.activated_at,
+            activated_at=self.activated_at,
+            approved_by=self.approved_by,
+        )
+
 
 def activation_id(sequence: int) -> str:
     return f"{sequence:010d}"

@@ -18,6 +18,7 @@ from mats.services.registry import IssuedSecret, StrategyChanges
 
 DEMO_SENDER_NAME = "Demo Signals"
 
+# Risk limits are money in the base currency (USD): max_position_size caps a position's notional.
 DEMO_STRATEGIES = {
     "trend-es": StrategyChanges(
         name="ES Trend Follower",
@@ -25,7 +26,7 @@ DEMO_STRATEGIES = {
         trading_mode=TradingMode.LIVE,
         account="IBKR_Futures",
         include_in_optimization=True,
-        max_position_size=Decimal(4),
+        max_position_size=Decimal(1_100_000),  # About four ES contracts at 5,012.25 x 50.
         max_daily_loss=Decimal(5000),
         developer_contact="trend-desk@example.com",
     ),
@@ -35,7 +36,7 @@ DEMO_STRATEGIES = {
         trading_mode=TradingMode.PAPER,
         account="IBKR_Main",
         include_in_optimization=True,
-        max_position_size=Decimal(500),
+        max_position_size=Decimal(225_000),
         max_daily_loss=Decimal(2500),
     ),
     "momentum-aapl": StrategyChanges(
@@ -44,14 +45,14 @@ DEMO_STRATEGIES = {
         trading_mode=TradingMode.LIVE,
         account="IBKR_Main",
         include_in_optimization=True,
-        max_position_size=Decimal(300),
+        max_position_size=Decimal(50_000),
     ),
     "btc-breakout": StrategyChanges(
         name="BTC Breakout",
         status=StrategyStatus.TESTING,
         trading_mode=TradingMode.PAPER,
         account="Binance_Main",
-        max_position_size=Decimal("0.5"),
+        max_position_size=Decimal(25_000),
         notes="New strategy: signals are tagged TESTING while it proves itself.",
     ),
     "eth-carry": StrategyChanges(
@@ -133,6 +134,8 @@ def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
             margin_per_unit=_optional(per_unit),
             exchange=exchange,
         )
+    # Money limits are in USD: the crypto strategies' USDT needs a rate to be valued.
+    operations.set_fx_rate("USDT/USD", Decimal(1))
     allocations.set_custom(DEMO_ALLOCATION, approved_by="demo", notes="demo allocation")
     report = services.backtests.ingest_directory(backtest_dir)
     if report.failed:

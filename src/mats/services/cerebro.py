@@ -15,11 +15,23 @@ from datetime import datetime
 from mats.contracts import ContractError, decode_as, encode, to_message
 from mats.domain.alerts import Alert, AlertSeverity
 from mats.domain.cerebro.brain import decide, drop_stale_event
-from mats.domain.cerebro.decisions import CerebroSettings
+from mats.domain.cerebro.context import DecisionInputs
+from mats.domain.cerebro.decisions import CerebroSettings, Decision
 from mats.domain.signals.signal import Signal
-from mats.ports import AlertStore, Clock, DecisionStore, Publisher, StoredDecision
+from mats.errors import TemporaryError
+from mats.ports import (
+    AlertStore,
+    Clock,
+    DecisionStore,
+    DecisionSupersededError,
+    Publisher,
+    StoredDecision,
+)
 
 log = logging.getLogger(__name__)
+
+# Each attempt means another decision on the account was recorded meanwhile: progress was made.
+MAX_DECISION_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -51,32 +63,52 @@ class CerebroService:
         self._publish_timeout = publish_timeout_seconds
 
     def handle(self, event: PubSubEvent) -> StoredDecision | None:
-        """Decide on one delivered signal (or re-publish what was decided before)."""
+        """Decide on one delivered signal (or re-publish what was decided before).
+
+        A decision claims the next of its account's decision sequence; when another signal on
+        the account claimed it first, this one is decided again on fresh facts, so concurrent
+        signals never share the same room under a limit.
+        """
         signal = self._decode(event)
         if signal is None:
             return None
-        inputs, existing = self._store.inputs_for(signal)
-        if existing is not None:
-            log.info("signal already decided", extra={"signal_id": signal.id})
-            return self._publish(existing)
+        for attempt in range(1, MAX_DECISION_ATTEMPTS + 1):
+            inputs, existing = self._store.inputs_for(signal)
+            if existing is not None:
+                log.info("signal already decided", extra={"signal_id": signal.id})
+                return self._publish(existing)
+            decision = self._decide(signal, inputs, event)
+            messages = [encode(to_message(order)) for order in decision.orders]
+            try:
+                stored = self._store.record(decision, messages)
+            except DecisionSupersededError:
+                log.info(
+                    "another decision on the account came first; deciding again",
+                    extra={"signal_id": signal.id, "attempt": attempt},
+                )
+                continue
+            log.info(
+                "signal decided",
+                extra={
+                    "signal_id": signal.id,
+                    "status": stored.decision.status.value,
+                    "reasons": [reason.value for reason in stored.decision.reasons],
+                    "orders": [order.id for order in stored.decision.orders],
+                    "sequence": stored.decision.sequence,
+                },
+            )
+            return self._publish(stored)
+        raise TemporaryError(
+            f"signal {signal.id} was superseded {MAX_DECISION_ATTEMPTS} times in a row; "
+            "Pub/Sub will deliver it again"
+        )
+
+    def _decide(self, signal: Signal, inputs: DecisionInputs, event: PubSubEvent) -> Decision:
         now = self._clock.now()
         age = (now - event.publish_time).total_seconds()
         if age > self._settings.max_event_age.total_seconds():
-            decision = drop_stale_event(signal, inputs, age, now)
-        else:
-            decision = decide(signal, inputs, self._settings, now)
-        messages = [encode(to_message(order)) for order in decision.orders]
-        stored = self._store.record(decision, messages)
-        log.info(
-            "signal decided",
-            extra={
-                "signal_id": signal.id,
-                "status": stored.decision.status.value,
-                "reasons": [reason.value for reason in stored.decision.reasons],
-                "orders": [order.id for order in stored.decision.orders],
-            },
-        )
-        return self._publish(stored)
+            return drop_stale_event(signal, inputs, age, now)
+        return decide(signal, inputs, self._settings, now)
 
     def _decode(self, event: PubSubEvent) -> Signal | None:
         try:

@@ -515,6 +515,7 @@ class ExecutionService:
                 # the instrument's money; the venue's balances carry it, and reconciliation.
                 commission=fill.commission if fill.commission_currency is None else Decimal(0),
                 multiplier=fill.multiplier,
+                currency=fill.currency,
             ),
             account=fill.account,
             strategy_id=fill.strategy_id,

@@ -123,8 +123,9 @@ def test_crypto_quantity_rounds_down_to_the_step() -> None:
     assert decision.orders[0].quantity == Decimal("0.109")
 
 
-def test_max_position_size_caps_then_blocks() -> None:
-    limited = a_strategy("momentum", risk_limits=RiskLimits(max_position_size=Decimal(30)))
+def test_max_position_size_is_money_and_caps_then_blocks() -> None:
+    # $6,000 of AAPL at 200 a share is 30 shares.
+    limited = a_strategy("momentum", risk_limits=RiskLimits(max_position_size=Decimal(6000)))
     capped = run(strategy=limited)
     full = run(
         signal=a_signal(
@@ -149,7 +150,8 @@ def test_margin_limit_scales_down_or_rejects() -> None:
 
     assert scaled.status is DecisionStatus.SCALED
     assert scaled.reasons == (Reason.MARGIN_SCALED,)
-    assert scaled.orders[0].quantity == Decimal(25)
+    # 5,000 of room at 200 a share, less the 0.1% of equity set aside for costs: 24.
+    assert scaled.orders[0].quantity == Decimal(24)
     assert rejected.reasons == (Reason.MARGIN_LIMIT,)
     margin_check = next(c for c in rejected.checks if c.name == "margin_utilisation")
     assert margin_check.threshold == "0.4"
@@ -468,7 +470,8 @@ def test_position_mismatch_policies() -> None:
     assert ignored.status is DecisionStatus.IGNORED
     assert ignored.orders == ()
     assert trusted.effective_intent is Intent.ENTRY_LONG
-    assert trusted.orders[0].quantity == Decimal(50)
+    # The 5 already held count against the allocation of 50.
+    assert trusted.orders[0].quantity == Decimal(45)
 
 
 def test_cancel_is_allowed_even_when_halted() -> None:

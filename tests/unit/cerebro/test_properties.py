@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import assume, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from mats.domain.cerebro.brain import decide
 from mats.domain.cerebro.decisions import CerebroSettings
+from mats.domain.execution import new_record
 from mats.domain.market import AssetClass
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState
 from mats.domain.strategies import RiskLimits
@@ -22,6 +24,7 @@ from tests.builders import (
     an_account,
     an_allocation,
     an_instrument,
+    an_order,
     decision_inputs,
 )
 
@@ -43,10 +46,12 @@ SETTINGS = CerebroSettings()
     lot=LOTS,
     multiplier=MULTIPLIERS,
     margin_rate=MARGIN_RATES,
-    max_position=st.one_of(st.none(), st.decimals(min_value=1, max_value=10_000, places=0)),
+    max_position=st.one_of(st.none(), st.decimals(min_value=1, max_value=10_000_000, places=0)),
     held_lots=st.integers(min_value=0, max_value=50),
+    working_lots=st.lists(st.integers(min_value=1, max_value=40), max_size=3),
+    others_margin=st.decimals(min_value=0, max_value=Decimal(100_000), places=2),
 )
-def test_entries_never_exceed_allocation_max_position_or_margin(
+def test_entries_never_exceed_allocation_max_position_or_margin_counting_working_orders(
     equity: Decimal,
     used_fraction: Decimal,
     percent: Decimal,
@@ -56,11 +61,23 @@ def test_entries_never_exceed_allocation_max_position_or_margin(
     margin_rate: Decimal | None,
     max_position: Decimal | None,
     held_lots: int,
+    working_lots: list[int],
+    others_margin: Decimal,
 ) -> None:
     held = lot * held_lots
+    working = [lot * n for n in working_lots]
     instrument = an_instrument(lot_size=lot, multiplier=multiplier, margin_rate=margin_rate)
     account = an_account(equity=equity, margin_used=equity * used_fraction)
     strategy = a_strategy("momentum", risk_limits=RiskLimits(max_position_size=max_position))
+    unit_value = price * multiplier
+    margin_per_unit = unit_value * margin_rate if margin_rate is not None else unit_value
+    own_orders = [
+        new_record(an_order(f"w{i}_ORD", quantity=q, margin_per_unit=margin_per_unit), NOW)
+        for i, q in enumerate(working)
+    ]
+    # Another strategy's entry on the same account, still working: it holds margin too.
+    other = an_order("other_ORD", strategy_id="other", quantity=Decimal(1))
+    other_orders = [new_record(replace(other, margin_per_unit=others_margin), NOW)]
     signal = a_signal(price=price)
     if held:
         signal = a_signal(
@@ -75,20 +92,22 @@ def test_entries_never_exceed_allocation_max_position_or_margin(
         strategy=strategy,
         allocation=an_allocation(str(percent)),
         position=a_position(str(held)) if held else None,
+        orders=tuple(own_orders + other_orders),
     )
 
     decision = decide(signal, inputs, SETTINGS, NOW)
 
+    committed = held + sum(working, Decimal(0))
+    in_flight = sum(working, Decimal(0)) * margin_per_unit + others_margin
     for order in decision.orders:
         quantity = order.quantity
-        unit_value = price * multiplier
-        margin_per_unit = unit_value * margin_rate if margin_rate is not None else unit_value
         assert quantity > 0
         assert quantity % lot == 0
-        assert (held + quantity) * unit_value <= equity * percent / 100
+        assert (committed + quantity) * unit_value <= equity * percent / 100
         if max_position is not None:
-            assert held + quantity <= max_position
-        assert account.margin_used + quantity * margin_per_unit <= equity * SETTINGS.margin_limit
+            assert (committed + quantity) * unit_value <= max_position
+        used = account.margin_used + in_flight + quantity * margin_per_unit
+        assert used <= equity * SETTINGS.margin_limit
 
 
 @settings(max_examples=300, deadline=None)

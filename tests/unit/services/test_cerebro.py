@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -6,6 +7,7 @@ from mats.contracts import encode, to_message
 from mats.domain.cerebro.decisions import DecisionStatus, Reason
 from mats.domain.trading import Intent, Position, PositionSide, Side
 from mats.errors import TemporaryError
+from mats.ports import DecisionSupersededError
 from mats.services.cerebro import CerebroService, PubSubEvent
 from tests.builders import NOW, a_position, a_signal, decision_inputs
 from tests.fakes import FakeClock, FakePublisher, InMemoryAlertStore, InMemoryDecisionStore
@@ -96,3 +98,34 @@ def test_a_message_that_breaks_the_contract_is_alerted_and_acknowledged() -> Non
     [alert] = alerts.alerts.values()
     assert alert.alert_id == "message-99_BAD_CONTRACT"
     assert "mats.signal.v1" in alert.message
+
+
+def test_a_decision_overtaken_by_another_on_the_account_is_decided_again_on_fresh_facts() -> None:
+    cerebro, store, _, publisher = service()
+    first = a_signal(id="momentum_20261120_143000_1")
+    second = a_signal(id="momentum_20261120_143000_2")
+    # The second signal is decided and recorded while the first is being recorded.
+    store.meanwhile = lambda: cerebro.handle(event(second, message_id="2"))
+
+    stored = cerebro.handle(event(first, message_id="1"))
+
+    assert store.superseded == 1
+    quantities = [record.order.quantity for record in store.orders.values()]
+    assert sum(quantities) == Decimal(50)  # Not 2 x 50: the allocation is spent once.
+    assert stored.decision.status is DecisionStatus.REJECTED
+    assert stored.decision.reasons == (Reason.ALLOCATION_REACHED,)
+    assert stored.decision.sequence == 2
+    assert len(publisher.messages) == 1
+
+
+def test_a_signal_overtaken_too_often_is_handed_back_to_pub_sub() -> None:
+    cerebro, store, _, _ = service()
+    # Someone else always claims the sequence first.
+    store.record = _always_superseded  # type: ignore[method-assign]
+
+    with pytest.raises(TemporaryError, match="superseded"):
+        cerebro.handle(event())
+
+
+def _always_superseded(*_: object) -> object:
+    raise DecisionSupersededError("taken")

@@ -43,7 +43,7 @@ def test_accepted_signal_is_stored_then_published_with_the_stored_bytes(world: I
     assert record.message_id == "1"
     [message] = world.publisher.messages
     assert message.data == record.message.encode()
-    assert message.ordering_key == "trend-es/ES1!"
+    assert message.ordering_key == "trend-es"
     assert message.attributes["strategy_id"] == "trend-es"
     signal = decode(message.data)
     assert signal.id == result.signal_id
@@ -289,7 +289,7 @@ def test_failed_publish_leaves_the_signal_pending_until_the_sweep_sends_the_same
     assert (too_early, swept, swept_again) == (0, 1, 0)
     [message] = world.publisher.messages
     assert message.data == pending.message.encode()
-    assert message.ordering_key == "trend-es/ES1!"
+    assert message.ordering_key == "trend-es"
     assert world.signals.get(result.signal_id).outbox_state is OutboxState.PUBLISHED
 
 

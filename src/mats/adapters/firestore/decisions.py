@@ -1,11 +1,15 @@
-"""Cerebro's reads and writes: every input in one round of reads, the decision in one batch.
+"""Cerebro's reads and writes: the facts of a decision in three rounds of reads, then one batch.
 
-The ACTIVE allocation comes from the newest entry of the activation log, read on every signal, so
-an approval applies to the very next one.
+The store returns facts (documents, the newest activation, the account's working orders, the
+strategy's positions, every FX rate); the domain derives the ACTIVE allocation, today's P&L and
+the exposure from them. The activation log is read on every signal, so an approval applies to
+the very next one.
 
-``decisions/{signal_id}`` is created once (``create()``: a redelivered signal finds it and only
-re-publishes its stored messages). The same batch creates ``orders/{order_id}`` (state NEW),
-raises the decision's alerts and records an automatic risk change.
+One batch records a decision: ``decision_sequence/{account}__{n}`` (the claim that serialises
+the account's decisions: of two decisions that read the same state only the first to write
+stands, the other is decided again on fresh facts), then ``decisions/{signal_id}`` (created once:
+a redelivered signal finds it and only re-publishes its stored messages), ``orders/{order_id}``
+(state NEW), the decision's alerts and an automatic risk change.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
@@ -22,6 +25,7 @@ from google.cloud import firestore
 
 from mats.adapters.firestore.documents import (
     BACKTESTS,
+    DECISION_SEQUENCE,
     DECISIONS,
     ORDERS,
     STRATEGIES,
@@ -31,17 +35,15 @@ from mats.adapters.firestore.documents import (
 )
 from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts
 from mats.contracts import EncodedMessage
-from mats.domain.accounting import AccountState, StrategyPosition, position_id
+from mats.domain.accounting import AccountState
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.execution import OrderRecord, new_record
-from mats.domain.market import FxRate, Instrument
-from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
-from mats.ports import PortfolioStore, StoredDecision
+from mats.ports import DecisionSupersededError, PortfolioStore, StoredDecision
 
 _OUTBOX_FIELDS = ("messages", "outbox_state", "message_ids", "published_at")
 
@@ -55,43 +57,59 @@ class FirestoreDecisionStore:
         self._portfolio = portfolio
         self._decisions = client.collection(DECISIONS)
         self._orders = client.collection(ORDERS)
+        self._sequences = client.collection(DECISION_SEQUENCE)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
     def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
-        """Read the decision inputs with three concurrent requests (plus FX when needed)."""
+        """Read the decision's facts in three rounds of concurrent requests.
+
+        The account's decision sequence is read before its orders, and its orders before the
+        strategy's positions: a decision that claimed the sequence wrote its orders with the
+        claim, and the bridge writes a fill to the position before it marks the order filled,
+        so a fill in between is counted twice (safe), never missed.
+        """
         pool = self._executor()
         documents = pool.submit(self._documents, signal)
         head = pool.submit(self._portfolio.head)
-        positions = pool.submit(
-            self._state.positions.where, [("strategy_id", "==", signal.strategy_id)]
-        )
+        sequence = pool.submit(self._sequence, signal.account)
+        rates = pool.submit(self._state.fx_rates.where)
         found = documents.result()
-        existing = found.pop("decision")
         account: AccountState | None = found["account"]
-        instrument: Instrument | None = found["instrument"]
-        today = signal.created_at.date()
-        strategy_positions: list[StrategyPosition] = positions.result()
+        orders = self._orders_of(pool, signal.account, account)
+        positions = self._state.positions.where([("strategy_id", "==", signal.strategy_id)])
         inputs = DecisionInputs(
             strategy=found["strategy"],
             account=account,
-            instrument=instrument,
-            allocation=_active(head.result()),
-            position=found["position"],
-            strategy_pnl_today=sum((p.pnl_on(today) for p in strategy_positions), Decimal(0)),
+            instrument=found["instrument"],
+            activation=head.result(),
+            positions=tuple(positions),
+            orders=orders,
             quote=found["quote"],
-            fx=self._fx(account, instrument),
+            fx_rates=tuple(rates.result()),
             backtest=found["backtest"],
             risk_global=found["risk_global"],
             risk_strategy=found["risk_strategy"],
+            sequence=sequence.result(),
         )
-        return inputs, existing
+        return inputs, found["decision"]
 
     def record(self, decision: Decision, messages: Sequence[EncodedMessage]) -> StoredDecision:
         reference = self._decisions.document(decision.signal_id)
         batch = self._client.batch()
-        # The decision is created first: if it exists, the emulator applies nothing after it
-        # either (DESIGN.md §6), and Firestore applies nothing at all.
+        # The sequence claim comes first, then the decision: if either exists, the emulator
+        # applies nothing after it (DESIGN.md §6), and Firestore applies nothing at all.
+        if decision.sequence is not None:
+            batch.create(
+                self._sequences.document(sequence_id(decision.account, decision.sequence)),
+                {
+                    "account": decision.account,
+                    "sequence": decision.sequence,
+                    "signal_id": decision.signal_id,
+                    "strategy_id": decision.strategy_id,
+                    "decided_at": decision.decided_at,
+                },
+            )
         batch.create(reference, {**to_document(decision), **_outbox(messages)})
         for order in decision.orders:
             record = new_record(order, decision.decided_at)
@@ -114,7 +132,9 @@ class FirestoreDecisionStore:
             earlier = self.get(decision.signal_id)
             if earlier is not None:
                 return earlier
-            raise
+            raise DecisionSupersededError(
+                f"decision {decision.sequence} on {decision.account} was taken by another signal"
+            ) from None
         return StoredDecision(decision, tuple(messages), published=False)
 
     def mark_published(self, decision: Decision, message_ids: Sequence[str], at: datetime) -> None:
@@ -161,9 +181,6 @@ class FirestoreDecisionStore:
             "account": state.accounts.ref(signal.account),
             "instrument": state.instruments.ref(symbol_key),
             "quote": state.quotes.ref(symbol_key),
-            "position": state.positions.ref(
-                position_id(signal.account, signal.strategy_id, signal.symbol)
-            ),
             "risk_global": state.risk.ref(GLOBAL_SCOPE),
             "risk_strategy": state.risk.ref(strategy_scope(signal.strategy_id)),
             "backtest": self._client.collection(BACKTESTS).document(signal.strategy_id),
@@ -179,7 +196,6 @@ class FirestoreDecisionStore:
             "account": state.accounts.parse(snapshots["account"]),
             "instrument": state.instruments.parse(snapshots["instrument"]),
             "quote": state.quotes.parse(snapshots["quote"]),
-            "position": state.positions.parse(snapshots["position"]),
             "risk_global": state.risk.parse(snapshots["risk_global"]),
             "risk_strategy": state.risk.parse(snapshots["risk_strategy"]),
             "backtest": backtest_facts(signal.strategy_id, backtest.to_dict())
@@ -187,22 +203,34 @@ class FirestoreDecisionStore:
             else None,
         }
 
-    def _fx(self, account: AccountState | None, instrument: Instrument | None) -> FxRate | None:
-        if account is None or instrument is None or account.base_currency == instrument.currency:
-            return None
-        pairs = (
-            f"{instrument.currency}{account.base_currency}",
-            f"{account.base_currency}{instrument.currency}",
+    def _sequence(self, account: str) -> int:
+        """The account's newest decision sequence (0 before its first decision)."""
+        query = (
+            self._sequences.where(filter=firestore.FieldFilter("account", "==", account))
+            .order_by("sequence", direction=firestore.Query.DESCENDING)
+            .limit(1)
         )
-        refs = [self._state.fx_rates.ref(pair) for pair in pairs]
-        with translated_errors("reading FX rates"):
-            rates = [self._state.fx_rates.parse(s) for s in self._client.get_all(refs)]
-        return max((r for r in rates if r is not None), key=lambda r: r.as_of, default=None)
+        with translated_errors("reading the decision sequence"):
+            newest = [snapshot.get("sequence") for snapshot in query.stream()]
+        return int(newest[0]) if newest else 0
+
+    def _orders_of(
+        self, pool: ThreadPoolExecutor, account: str, state: AccountState | None
+    ) -> tuple[OrderRecord, ...]:
+        """The account's orders not yet ended, and those changed since its snapshot."""
+        on_account = self._orders.where(filter=firestore.FieldFilter("account", "==", account))
+        queries = [on_account.where(filter=firestore.FieldFilter("active", "==", True))]
+        if state is not None:
+            since = firestore.FieldFilter("updated_at", ">=", state.updated_at)
+            queries.append(on_account.where(filter=since))
+        futures = [pool.submit(_stream_orders, query) for query in queries]
+        by_id = {record.order_id: record for future in futures for record in future.result()}
+        return tuple(by_id[order_id] for order_id in sorted(by_id))
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cerebro-read")
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cerebro-read")
             return self._pool
 
 
@@ -225,18 +253,13 @@ def order_record(document: dict[str, Any] | None) -> OrderRecord:
     return from_document(OrderRecord, data)
 
 
-def _active(head: Activation | None) -> Allocation | None:
-    """The ACTIVE allocation as the newest activation recorded it."""
-    if head is None:
-        return None
-    return Allocation(
-        allocation_id=head.allocation_id,
-        allocations=head.allocations,
-        status=AllocationStatus.ACTIVE,
-        created_at=head.activated_at,
-        activated_at=head.activated_at,
-        approved_by=head.approved_by,
-    )
+def sequence_id(account: str, sequence: int) -> str:
+    return f"{account}__{sequence:012d}"
+
+
+def _stream_orders(query: Any) -> list[OrderRecord]:
+    with translated_errors("listing the account's orders"):
+        return [order_record(snapshot.to_dict()) for snapshot in query.stream()]
 
 
 def _outbox(messages: Sequence[EncodedMessage]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ RISK_STATES = "risk_states"
 BACKTESTS = "strategy_backtest_data"
 ALLOCATIONS = "portfolio_allocations"
 DECISIONS = "decisions"
+DECISION_SEQUENCE = "decision_sequence"
 ORDERS = "orders"
 ALERTS = "alerts"
 

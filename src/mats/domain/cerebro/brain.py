@@ -35,8 +35,8 @@ from mats.domain.trading import Intent, PositionSide, Side
 
 _SCALING = {Reason.MARGIN_SCALED, Reason.MAX_POSITION_CAPPED}
 # Recorded and alerted, but they do not by themselves stop or shrink an order.
-_ADVISORY = {Reason.POSITION_MISMATCH, Reason.DAILY_LOSS_LIMIT}
-_NOTHING_TO_DO = {Reason.NO_POSITION, Reason.ALREADY_AT_TARGET}
+_ADVISORY = {Reason.POSITION_MISMATCH, Reason.DAILY_LOSS_LIMIT, Reason.LIMIT_BREACHED}
+_NOTHING_TO_DO = {Reason.NO_POSITION, Reason.ALREADY_AT_TARGET, Reason.ALREADY_EXITING}
 _OPENING_SIDE = {PositionSide.LONG: Side.BUY, PositionSide.SHORT: Side.SELL}
 
 
@@ -49,13 +49,13 @@ def decide(
     strategy, account, instrument = inputs.strategy, inputs.account, inputs.instrument
     if strategy is None or account is None or instrument is None:
         _missing_reference(trace, strategy, account, instrument)
-        return _finish(trace, None, None)
+        return _finish(trace, inputs, None, None)
     known = Known(strategy, account, instrument)
-    risk, risk_change = _risk_state(trace, inputs, strategy)
-    intent = _effective_intent(trace, inputs.position)
+    risk, risk_change = _risk_state(trace, inputs, known)
+    intent = _effective_intent(trace, inputs.position_of(signal))
     if intent is not None:
         _act(trace, inputs, known, intent, risk)
-    return _finish(trace, intent, risk_change)
+    return _finish(trace, inputs, intent, risk_change)
 
 
 def drop_stale_event(
@@ -65,13 +65,13 @@ def drop_stale_event(
     trace = Trace(signal, now, CerebroSettings())
     _record_inputs(trace, inputs)
     trace.reason(Reason.EVENT_TOO_OLD, f"delivered {age_seconds:.0f} s after it was published")
-    if signal.intent in (Intent.EXIT, Intent.REDUCE, Intent.REVERSE) and _held(inputs) != 0:
+    if signal.intent in (Intent.EXIT, Intent.REDUCE, Intent.REVERSE) and _held(inputs, signal):
         trace.alert(
             "EXIT_DROPPED",
             AlertSeverity.CRITICAL,
             f"an exit for {signal.symbol} arrived too late to act on; the position is still open",
         )
-    decision = _finish(trace, None, None)
+    decision = _finish(trace, inputs, None, None)
     return dataclasses.replace(decision, status=DecisionStatus.DROPPED)
 
 
@@ -85,7 +85,7 @@ def _act(
         return
     if risk is RiskState.HALTED:
         trace.reason(Reason.TRADING_HALTED, "trading is HALTED: no order of any kind")
-        if intent in (Intent.EXIT, Intent.REDUCE, Intent.REVERSE) and _held(inputs) != 0:
+        if intent in (Intent.EXIT, Intent.REDUCE, Intent.REVERSE) and _held(inputs, trace.signal):
             trace.alert(
                 "EXIT_BLOCKED", AlertSeverity.CRITICAL, "an exit was blocked: trading is HALTED"
             )
@@ -94,7 +94,7 @@ def _act(
     if closes:
         fraction = _reduce_fraction(trace) if intent is Intent.REDUCE else Decimal(1)
         leg = EXIT_LEG if intent is Intent.REVERSE else "_ORD"
-        order = size_exit(trace, inputs, known, fraction=fraction, leg=leg)
+        order = size_exit(trace, inputs, known, fraction=fraction, leg=leg, pending=trace.orders)
         if order is not None:
             trace.orders.append(order)
     if intent in (Intent.ENTRY_LONG, Intent.ENTRY_SHORT, Intent.REVERSE, Intent.ADD):
@@ -105,12 +105,9 @@ def _act(
 
 
 def _enter(trace: Trace, inputs: DecisionInputs, known: Known, intent: Intent) -> None:
-    side = _entry_side(trace.signal, intent, inputs.position)
-    held, desired = Decimal(0), None
-    if intent is Intent.ADD:
-        held = abs(_held(inputs))
-        desired = _add_target(trace, held)
-    order = size_entry(trace, inputs, known, side=side, held=held, desired_total=desired)
+    side = _entry_side(trace.signal, intent, inputs.position_of(trace.signal))
+    desired = _add_target(trace, abs(_held(inputs, trace.signal))) if intent is Intent.ADD else None
+    order = size_entry(trace, inputs, known, side=side, desired_total=desired, pending=trace.orders)
     if order is not None:
         trace.orders.append(order)
 
@@ -215,18 +212,29 @@ def _add_target(trace: Trace, held: Decimal) -> Decimal | None:
 
 
 def _risk_state(
-    trace: Trace, inputs: DecisionInputs, strategy: Strategy
+    trace: Trace, inputs: DecisionInputs, known: Known
 ) -> tuple[RiskState, RiskSetting | None]:
+    strategy = known.strategy
     fund = inputs.risk_global.state if inputs.risk_global else RiskState.ACTIVE
     own = inputs.risk_strategy.state if inputs.risk_strategy else RiskState.ACTIVE
     automatic, change = RiskState.ACTIVE, None
     limit = strategy.risk_limits.max_daily_loss
-    loss = -inputs.strategy_pnl_today
     if limit is not None:
-        breached = not trace.check("max_daily_loss", loss, limit, passed=loss <= limit)
-        if breached:
+        loss = _loss_today(trace, inputs, known)
+        if loss is None:
+            automatic = RiskState.REDUCING  # A limit that cannot be checked holds entries back.
+        elif not trace.check(
+            "max_daily_loss",
+            loss,
+            limit,
+            passed=loss <= limit,
+            note=f"{trace.settings.base_currency}, realised today",
+        ):
             automatic = RiskState.REDUCING
-            detail = f"today's loss {fmt(loss)} exceeds max_daily_loss {fmt(limit)}"
+            detail = (
+                f"today's loss {fmt(loss)} {trace.settings.base_currency} exceeds "
+                f"max_daily_loss {fmt(limit)}"
+            )
             trace.reason(Reason.DAILY_LOSS_LIMIT, detail)
             if own is RiskState.ACTIVE:
                 change = RiskSetting(
@@ -248,6 +256,22 @@ def _risk_state(
         state.value,
     )
     return state, change
+
+
+def _loss_today(trace: Trace, inputs: DecisionInputs, known: Known) -> Decimal | None:
+    """Today's realised loss across the strategy's positions, in the base currency."""
+    today, base = trace.signal.created_at.date(), trace.settings.base_currency
+    loss = Decimal(0)
+    for position in inputs.positions:
+        pnl = position.pnl_on(today)
+        if not pnl:
+            continue
+        currency = position.currency or known.account.base_currency
+        rate = trace.convert(inputs.fx_rates, currency, base)
+        if rate is None:
+            return None
+        loss -= pnl * rate.rate
+    return loss
 
 
 def _missing_reference(
@@ -298,14 +322,30 @@ def _record_inputs(trace: Trace, inputs: DecisionInputs) -> None:
         )
     else:
         trace.record_input("allocation_percent", None, "no ACTIVE allocation")
-    position = inputs.position
+    position = inputs.position_of(signal)
     trace.record_input(
         "position",
         position.quantity if position else Decimal(0),
         "positions ledger",
         position.updated_at if position else None,
     )
-    trace.record_input("strategy_pnl_today", inputs.strategy_pnl_today, "positions ledger")
+    today = signal.created_at.date()
+    trace.record_input(
+        "strategy_pnl_today",
+        {p.symbol: p.pnl_on(today) for p in inputs.positions if p.pnl_on(today)},
+        "positions ledger (each in its instrument's currency)",
+    )
+    trace.record_input(
+        "working_orders",
+        [
+            f"{r.order.id} {r.order.side.value if r.order.side else r.order.action.value} "
+            f"{fmt(r.remaining)} {r.order.symbol}"
+            for r in inputs.orders
+            if not r.state.ended
+        ],
+        f"orders on {signal.account} not yet ended",
+    )
+    trace.record_input("decision_sequence", inputs.sequence, f"decision_sequence/{signal.account}")
     if inputs.quote is not None:
         quote = inputs.quote
         trace.record_input(
@@ -335,11 +375,11 @@ def _record_inputs(trace: Trace, inputs: DecisionInputs) -> None:
             "strategy_backtest_data",
             backtest.as_of,
         )
-    if inputs.fx is not None:
-        trace.record_input("fx_rate", inputs.fx.rate, f"fx_rates/{inputs.fx.pair}", inputs.fx.as_of)
 
 
-def _finish(trace: Trace, intent: Intent | None, risk_change: RiskSetting | None) -> Decision:
+def _finish(
+    trace: Trace, inputs: DecisionInputs, intent: Intent | None, risk_change: RiskSetting | None
+) -> Decision:
     signal = trace.signal
     orders: tuple[Order, ...] = tuple(trace.orders)
     blocking = [r for r in trace.reasons if r not in _SCALING | _ADVISORY]
@@ -368,6 +408,7 @@ def _finish(trace: Trace, intent: Intent | None, risk_change: RiskSetting | None
         orders=orders,
         alerts=tuple(trace.alerts),
         risk_change=risk_change,
+        sequence=inputs.sequence + 1,
     )
 
 
@@ -383,8 +424,9 @@ def _summary(status: DecisionStatus, orders: tuple[Order, ...], reasons: list[Re
     )
 
 
-def _held(inputs: DecisionInputs) -> Decimal:
-    return inputs.position.quantity if inputs.position is not None else Decimal(0)
+def _held(inputs: DecisionInputs, signal: Signal) -> Decimal:
+    position = inputs.position_of(signal)
+    return position.quantity if position is not None else Decimal(0)
 
 
 def _held_of(position: StrategyPosition | None) -> Decimal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,9 +18,10 @@ from mats.domain.cerebro.decisions import (
     Step,
     fmt,
 )
-from mats.domain.market import FxRate, Instrument, Quote
+from mats.domain.execution import OrderRecord
+from mats.domain.market import Conversion, FxRate, Instrument, Quote, conversion
 from mats.domain.orders import Order
-from mats.domain.portfolio import Allocation
+from mats.domain.portfolio import Activation, Allocation
 from mats.domain.risk import RiskSetting
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
@@ -37,19 +39,42 @@ class BacktestFacts:
 
 @dataclass(frozen=True)
 class DecisionInputs:
-    """Everything read from the store for one signal."""
+    """Everything read from the store for one signal: facts only, the domain derives the rest.
+
+    ``positions`` are the strategy's ledger positions in every instrument; ``orders`` the
+    account's orders not yet ended, plus those changed since the account's snapshot (their
+    margin may not be in it yet); ``sequence`` the account's decision sequence as read (a
+    decision claims the next one, so two decisions that read the same state cannot both stand).
+    """
 
     strategy: Strategy | None
     account: AccountState | None
     instrument: Instrument | None
-    allocation: Allocation | None = None
-    position: StrategyPosition | None = None
-    strategy_pnl_today: Decimal = Decimal(0)
+    activation: Activation | None = None
+    positions: tuple[StrategyPosition, ...] = ()
+    orders: tuple[OrderRecord, ...] = ()
     quote: Quote | None = None
-    fx: FxRate | None = None
+    fx_rates: tuple[FxRate, ...] = ()
     backtest: BacktestFacts | None = None
     risk_global: RiskSetting | None = None
     risk_strategy: RiskSetting | None = None
+    sequence: int = 0
+
+    @property
+    def allocation(self) -> Allocation | None:
+        """The ACTIVE allocation, as the newest activation names it."""
+        return self.activation.allocation() if self.activation is not None else None
+
+    def position_of(self, signal: Signal) -> StrategyPosition | None:
+        return next(
+            (
+                p
+                for p in self.positions
+                if (p.account, p.strategy_id, p.symbol)
+                == (signal.account, signal.strategy_id, signal.symbol)
+            ),
+            None,
+        )
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,16 @@ class Trace:
     reasons: list[Reason] = field(default_factory=list)
     alerts: list[AlertDraft] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+
+    def convert(self, rates: Sequence[FxRate], source: str, target: str) -> Conversion | None:
+        """A currency conversion, recorded as a step (or as ``FX_RATE_MISSING``)."""
+        found = conversion(rates, source, target)
+        if found is None:
+            self.reason(Reason.FX_RATE_MISSING, f"no {source}/{target} rate is stored")
+        elif found.pair is not None and not any(i.name == f"fx {found.pair}" for i in self.inputs):
+            self.record_input(f"fx {found.pair}", found.rate, f"fx_rates/{found.pair}", found.as_of)
+            self.step(f"fx_{source}_{target}", found.describe(), found.rate)
+        return found
 
     def record_input(
         self, name: str, value: Any, source: str, as_of: datetime | None = None

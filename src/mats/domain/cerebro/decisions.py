@@ -48,6 +48,9 @@ class Reason(StrEnum):
     POSITION_MISMATCH = "POSITION_MISMATCH"
     EVENT_TOO_OLD = "EVENT_TOO_OLD"
     BAD_CONTRACT = "BAD_CONTRACT"
+    ALLOCATION_REACHED = "ALLOCATION_REACHED"
+    ALREADY_EXITING = "ALREADY_EXITING"
+    LIMIT_BREACHED = "LIMIT_BREACHED"
 
 
 class MismatchPolicy(StrEnum):
@@ -65,6 +68,9 @@ class CerebroSettings:
     quote_max_age: timedelta = timedelta(seconds=15)
     max_event_age: timedelta = timedelta(hours=1)
     mismatch_policy: MismatchPolicy = MismatchPolicy.FOLLOW_TARGET
+    base_currency: str = "USD"  # Money limits (max position, max daily loss) are in it.
+    # Equity set aside for the commission and slippage of entries on their way (margin limit).
+    cost_allowance: Decimal = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,7 @@ class Decision:
     orders: tuple[Order, ...] = ()
     alerts: tuple[AlertDraft, ...] = ()
     risk_change: RiskSetting | None = None
+    sequence: int | None = None  # The account's decision sequence this decision claims.
 
     def input(self, name: str) -> InputValue | None:
         return next((item for item in self.inputs if item.name == name), None)

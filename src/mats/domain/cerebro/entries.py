@@ -1,23 +1,40 @@
 """Size an entry (or an add) against allocation, max position, margin and slippage.
 
 The chain, each step recorded: allocated capital = equity x allocation %; quantity = capital /
-(price x multiplier x FX), rounded down to the lot; capped by max_position_size; scaled down so
-projected margin use stays within the limit (or rejected when not even one lot fits).
+(price x multiplier x FX), rounded down to the lot, less what the strategy already holds or has
+on its way on that side (exposure: the ledger plus every working order, as if filled); capped so
+the position's notional in the fund's base currency stays within max_position_size; scaled down
+so margin use, with the margin of working orders, stays within the limit (or rejected when not
+even one lot fits).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from mats.domain.accounting import AccountState
+from mats.domain.alerts import AlertSeverity
 from mats.domain.cerebro.context import DecisionInputs, Known, Trace
 from mats.domain.cerebro.decisions import Reason, fmt
+from mats.domain.cerebro.exposure import exposure, in_flight, working_orders
 from mats.domain.cerebro.orders import build_order
-from mats.domain.market import Instrument
+from mats.domain.market import Instrument, conversion
 from mats.domain.orders import Order
-from mats.domain.strategies import Strategy, StrategyStatus
+from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import OrderPurpose, Side
 from mats.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """One unit of the instrument at the sizing price, in the account's and the base currency."""
+
+    price: Decimal
+    to_account: Decimal  # FX from the instrument's currency to the account's.
+    in_account: Decimal
+    in_base: Decimal | None  # ``None`` when no money limit needs it.
 
 
 def size_entry(
@@ -26,15 +43,15 @@ def size_entry(
     known: Known,
     *,
     side: Side,
-    held: Decimal = Decimal(0),
     desired_total: Decimal | None = None,
+    pending: Sequence[Order] = (),
 ) -> Order | None:
     """Return the entry order, or ``None`` with the reason recorded on ``trace``.
 
-    ``held`` is the strategy's current absolute position on this side (an add builds on it);
-    ``desired_total`` caps the position an add asks for (``None``: as much as allowed).
+    ``desired_total`` caps the position an add asks for (``None``: as much as allowed);
+    ``pending`` are orders this decision made already (a reverse's exit leg).
     """
-    strategy, account, instrument = known.strategy, known.account, known.instrument
+    strategy, account = known.strategy, known.account
     if strategy.status is StrategyStatus.INACTIVE:
         trace.reason(Reason.STRATEGY_INACTIVE, f"Strategy {strategy.strategy_id} is INACTIVE")
         return None
@@ -48,62 +65,211 @@ def size_entry(
     price = _sizing_price(trace, inputs, side)
     if price is None or not _slippage_ok(trace, inputs, side):
         return None
-    fx = _fx_to_account(trace, inputs, instrument, account)
-    if fx is None:
+    pricing = _pricing(trace, inputs, known, price)
+    if pricing is None:
         return None
-    unit_value = price * instrument.multiplier * fx
+    committed = _committed(trace, inputs, side, pending)
+    quantity = _by_allocation(
+        trace,
+        known,
+        percent=percent,
+        pricing=pricing,
+        committed=committed,
+        desired_total=desired_total,
+    )
+    if quantity is None:
+        return None
+    quantity = _cap_by_max_position(trace, known, quantity, pricing, committed)
+    if quantity is None:
+        return None
+    quantity = _fit_margin(trace, inputs, known, quantity, pricing)
+    if quantity is None or not _min_notional_ok(trace, known.instrument, quantity, price):
+        return None
+    per_unit, _ = _margin_per_unit(inputs, known.instrument, pricing)
+    return _order(trace, known, side, quantity, price=price, per_unit=per_unit)
+
+
+def _pricing(trace: Trace, inputs: DecisionInputs, known: Known, price: Decimal) -> Pricing | None:
+    instrument, account = known.instrument, known.account
+    to_account = trace.convert(inputs.fx_rates, instrument.currency, account.base_currency)
+    if to_account is None:
+        return None
+    in_account = price * instrument.multiplier * to_account.rate
+    trace.step(
+        "unit_value",
+        f"price {fmt(price)} x multiplier {fmt(instrument.multiplier)} x fx "
+        f"{fmt(to_account.rate)} ({account.base_currency})",
+        in_account,
+    )
+    in_base = None
+    if known.strategy.risk_limits.max_position_size is not None:
+        base = trace.settings.base_currency
+        to_base = trace.convert(inputs.fx_rates, instrument.currency, base)
+        if to_base is None:
+            return None
+        in_base = price * instrument.multiplier * to_base.rate
+    return Pricing(price, to_account.rate, in_account, in_base)
+
+
+def _by_allocation(
+    trace: Trace,
+    known: Known,
+    *,
+    percent: Decimal,
+    pricing: Pricing,
+    committed: Decimal,
+    desired_total: Decimal | None,
+) -> Decimal | None:
+    account, instrument = known.account, known.instrument
     allocated = account.equity * percent / 100
     trace.step(
         "allocated_capital",
         f"{fmt(account.equity)} {account.base_currency} equity x {fmt(percent)}%",
         allocated,
     )
-    trace.step(
-        "unit_value",
-        f"price {fmt(price)} x multiplier {fmt(instrument.multiplier)} x fx {fmt(fx)}",
-        unit_value,
-    )
-    by_allocation = instrument.round_quantity_down(allocated / unit_value) - held
+    affordable = instrument.round_quantity_down(allocated / pricing.in_account)
+    quantity = affordable - committed
     trace.step(
         "quantity_by_allocation",
-        f"{fmt(allocated)} / {fmt(unit_value)} rounded down to lot {fmt(instrument.lot_size)}"
-        + (f", less {fmt(held)} held" if held else ""),
-        by_allocation,
+        f"{fmt(allocated)} / {fmt(pricing.in_account)} rounded down to lot "
+        f"{fmt(instrument.lot_size)} = {fmt(affordable)}, less {fmt(committed)} committed",
+        quantity,
     )
-    quantity = by_allocation
     if desired_total is not None:
-        wanted = instrument.round_quantity_down(desired_total) - held
+        wanted = instrument.round_quantity_down(desired_total) - committed
         trace.step("quantity_by_signal", "the add the signal's own sizes ask for", wanted)
         quantity = min(quantity, wanted)
-    if quantity <= 0:
+    if quantity > 0:
+        return quantity
+    if committed > 0 and affordable - committed <= 0:
+        trace.reason(
+            Reason.ALLOCATION_REACHED,
+            f"{fmt(committed)} held or on its way already uses the allocation of {fmt(affordable)}",
+        )
+    else:
         trace.reason(Reason.BELOW_MIN_SIZE, "the allocation does not buy a single lot")
-        return None
-    limited = _within_limits(
-        trace, inputs, known, quantity, held=held, unit_value=unit_value, fx=fx
-    )
-    if limited is None or not _min_notional_ok(trace, instrument, limited, price):
-        return None
-    return _order(trace, known, side, limited, price)
+    return None
 
 
-def _within_limits(
-    trace: Trace,
-    inputs: DecisionInputs,
-    known: Known,
-    quantity: Decimal,
-    *,
-    held: Decimal,
-    unit_value: Decimal,
-    fx: Decimal,
+def _committed(
+    trace: Trace, inputs: DecisionInputs, side: Side, pending: Sequence[Order]
+) -> Decimal:
+    """The position on ``side`` if every working order of the strategy on it fills."""
+    signal = trace.signal
+    position = inputs.position_of(signal)
+    held = position.quantity if position is not None else Decimal(0)
+    working = working_orders(inputs.orders, pending)
+    found = exposure(held, working, strategy_id=signal.strategy_id, symbol=signal.symbol)
+    committed = found.committed(side)
+    trace.step("exposure", f"{found.describe(side)}: committed on the {side.value} side", committed)
+    return committed
+
+
+def _cap_by_max_position(
+    trace: Trace, known: Known, quantity: Decimal, pricing: Pricing, committed: Decimal
 ) -> Decimal | None:
-    capped = _cap_by_max_position(trace, known.strategy, known.instrument, quantity, held)
-    if capped is None:
+    """Keep the position's notional, in the base currency, within max_position_size."""
+    limit = known.strategy.risk_limits.max_position_size
+    if limit is None or pricing.in_base is None:
+        trace.step("max_position_size", "not set")
+        return quantity
+    base, unit = trace.settings.base_currency, pricing.in_base
+    notional = (committed + quantity) * unit
+    note = f"({fmt(committed)} + {fmt(quantity)}) x {fmt(unit)} {base}"
+    if trace.check("max_position_size", notional, limit, passed=notional <= limit, note=note):
+        return quantity
+    room = known.instrument.round_quantity_down(limit / unit) - committed
+    if committed * unit > limit:
+        message = (
+            f"{known.strategy.strategy_id} already holds or has on its way {fmt(committed)} "
+            f"{known.instrument.symbol} worth {fmt(committed * unit)} {base}, above its "
+            f"max_position_size of {fmt(limit)} {base}"
+        )
+        trace.reason(Reason.LIMIT_BREACHED, message)
+        trace.alert("LIMIT_BREACHED", AlertSeverity.CRITICAL, message)
+    if room <= 0:
+        trace.reason(
+            Reason.MAX_POSITION_REACHED,
+            f"{fmt(committed)} committed already reaches {fmt(limit)} {base}",
+        )
         return None
-    return _fit_margin(trace, inputs, known, capped, unit_value=unit_value, fx=fx)
+    trace.reason(
+        Reason.MAX_POSITION_CAPPED,
+        f"capped from {fmt(quantity)} to {fmt(room)}: {fmt(limit)} {base} / {fmt(unit)} {base} "
+        f"a unit, less {fmt(committed)} committed",
+    )
+    return room
+
+
+def _fit_margin(
+    trace: Trace, inputs: DecisionInputs, known: Known, quantity: Decimal, pricing: Pricing
+) -> Decimal | None:
+    """Keep margin use within the limit after the order and every entry still in flight.
+
+    Equity is taken net of a cost allowance on what those orders trade (commission and
+    slippage lower equity when they fill), so filling them cannot take margin use past the limit.
+    """
+    account, instrument = known.account, known.instrument
+    per_unit, source = _margin_per_unit(inputs, instrument, pricing)
+    trace.step("margin_per_unit", source, per_unit)
+    limit, allowance = trace.settings.margin_limit, trace.settings.cost_allowance
+    flying = in_flight(
+        inputs.orders,
+        snapshot_at=account.updated_at,
+        notional_per_unit=lambda order: _notional_in(order, inputs, account),
+    )
+    if flying is None:
+        trace.reason(
+            Reason.MARGIN_LIMIT,
+            "a working order's margin cannot be valued (no price or FX rate): entries wait",
+        )
+        return None
+    used = account.margin_used + flying.margin
+    traded = flying.notional + quantity * pricing.in_account
+    equity = account.equity - traded * allowance
+    projected = (used + quantity * per_unit) / equity if equity > 0 else Decimal("Infinity")
+    if trace.check(
+        "margin_utilisation",
+        projected,
+        limit,
+        passed=projected <= limit,
+        note=f"({fmt(account.margin_used)} used + {fmt(flying.margin)} in flight + "
+        f"{fmt(quantity)} x {fmt(per_unit)}) / ({fmt(account.equity)} equity - "
+        f"{fmt(allowance * 100)}% of {fmt(traded)} traded)",
+    ):
+        return quantity
+    # used + q x m <= limit x (equity - allowance x (in flight + q x unit)), solved for q.
+    headroom = limit * (account.equity - allowance * flying.notional) - used
+    per_unit_total = per_unit + limit * allowance * pricing.in_account
+    fitting = (
+        instrument.round_quantity_down(headroom / per_unit_total) if headroom > 0 else Decimal(0)
+    )
+    if fitting <= 0:
+        trace.reason(
+            Reason.MARGIN_LIMIT,
+            f"margin use would reach {fmt(projected * 100)}% of equity; the limit is "
+            f"{fmt(limit * 100)}% and not even one lot fits",
+        )
+        return None
+    trace.reason(
+        Reason.MARGIN_SCALED,
+        f"scaled from {fmt(quantity)} to {fmt(fitting)} to keep margin use within "
+        f"{fmt(limit * 100)}% of equity",
+    )
+    return fitting
+
+
+def _notional_in(order: Order, inputs: DecisionInputs, account: AccountState) -> Decimal | None:
+    """A working order's full notional per unit in the account's currency (no margin estimate)."""
+    price = order.reference_price or order.limit_price or order.stop_price
+    rate = conversion(inputs.fx_rates, order.currency, account.base_currency)
+    if price is None or rate is None:
+        return None
+    return price * order.multiplier * rate.rate
 
 
 def _order(
-    trace: Trace, known: Known, side: Side, quantity: Decimal, price: Decimal
+    trace: Trace, known: Known, side: Side, quantity: Decimal, *, price: Decimal, per_unit: Decimal
 ) -> Order | None:
     account, instrument = known.account, known.instrument
     try:
@@ -116,6 +282,7 @@ def _order(
             quantity=quantity,
             reference_price=price,
             created_at=trace.now,
+            margin_per_unit=per_unit,
         )
     except ValidationError as error:
         trace.reason(Reason.INVALID_BRACKET, str(error))
@@ -173,102 +340,22 @@ def _slippage_ok(trace: Trace, inputs: DecisionInputs, side: Side) -> bool:
     return passed
 
 
-def _fx_to_account(
-    trace: Trace, inputs: DecisionInputs, instrument: Instrument, account: AccountState
-) -> Decimal | None:
-    if instrument.currency == account.base_currency:
-        return Decimal(1)
-    fx = inputs.fx
-    if fx is None:
-        trace.reason(
-            Reason.FX_RATE_MISSING,
-            f"no {instrument.currency}/{account.base_currency} rate to value the position",
-        )
-        return None
-    if fx.base_currency == instrument.currency and fx.quote_currency == account.base_currency:
-        rate = fx.rate
-    else:
-        rate = 1 / fx.rate
-    trace.step("fx_rate", f"{instrument.currency} -> {account.base_currency} ({fx.pair})", rate)
-    return rate
-
-
-def _cap_by_max_position(
-    trace: Trace, strategy: Strategy, instrument: Instrument, quantity: Decimal, held: Decimal
-) -> Decimal | None:
-    limit = strategy.risk_limits.max_position_size
-    if limit is None:
-        trace.step("max_position_size", "not set")
-        return quantity
-    room = instrument.round_quantity_down(limit - held)
-    if not trace.check(
-        "max_position_size", held + quantity, limit, passed=held + quantity <= limit
-    ):
-        if room <= 0:
-            trace.reason(
-                Reason.MAX_POSITION_REACHED, f"{fmt(held)} held already reaches {fmt(limit)}"
-            )
-            return None
-        trace.reason(Reason.MAX_POSITION_CAPPED, f"capped from {fmt(quantity)} to {fmt(room)}")
-        return room
-    return quantity
-
-
-def _fit_margin(
-    trace: Trace,
-    inputs: DecisionInputs,
-    known: Known,
-    quantity: Decimal,
-    *,
-    unit_value: Decimal,
-    fx: Decimal,
-) -> Decimal | None:
-    account, instrument = known.account, known.instrument
-    per_unit, source = _margin_per_unit(inputs, instrument, unit_value, fx)
-    trace.step("margin_per_unit", source, per_unit)
-    limit = trace.settings.margin_limit
-    projected = (account.margin_used + quantity * per_unit) / account.equity
-    if trace.check(
-        "margin_utilisation",
-        projected,
-        limit,
-        passed=projected <= limit,
-        note=f"({fmt(account.margin_used)} used + {fmt(quantity)} x {fmt(per_unit)}) / "
-        f"{fmt(account.equity)} equity",
-    ):
-        return quantity
-    headroom = limit * account.equity - account.margin_used
-    fitting = instrument.round_quantity_down(headroom / per_unit) if headroom > 0 else Decimal(0)
-    if fitting <= 0:
-        trace.reason(
-            Reason.MARGIN_LIMIT,
-            f"margin use would reach {fmt(projected * 100)}% of equity; the limit is "
-            f"{fmt(limit * 100)}% and not even one lot fits",
-        )
-        return None
-    trace.reason(
-        Reason.MARGIN_SCALED,
-        f"scaled from {fmt(quantity)} to {fmt(fitting)} to keep margin use within "
-        f"{fmt(limit * 100)}% of equity",
-    )
-    return fitting
-
-
 def _margin_per_unit(
-    inputs: DecisionInputs, instrument: Instrument, unit_value: Decimal, fx: Decimal
+    inputs: DecisionInputs, instrument: Instrument, pricing: Pricing
 ) -> tuple[Decimal, str]:
-    """The best margin estimate available, saying which one it is."""
+    """The best margin estimate available (account currency), saying which one it is."""
+    fx = pricing.to_account
     if instrument.margin_per_unit is not None:
         return instrument.margin_per_unit * fx, "instrument margin per unit"
     if instrument.margin_rate is not None:
         return (
-            unit_value * instrument.margin_rate,
+            pricing.in_account * instrument.margin_rate,
             f"instrument margin rate {instrument.margin_rate}",
         )
     backtest = inputs.backtest
     if backtest is not None and backtest.margin_per_unit is not None:
         return backtest.margin_per_unit * fx, "backtest margin per unit"
-    return unit_value, "full notional (no margin data: assume no leverage)"
+    return pricing.in_account, "full notional (no margin data: assume no leverage)"
 
 
 def _min_notional_ok(

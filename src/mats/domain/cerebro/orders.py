@@ -31,6 +31,7 @@ def build_order(
     reference_price: Decimal | None,
     created_at: datetime,
     leg: str = MAIN_LEG,
+    margin_per_unit: Decimal | None = None,
 ) -> Order:
     """Make the order for one leg, with prices rounded to the tick in the safe direction."""
     identifier = order_id(signal.id, leg)
@@ -76,6 +77,7 @@ def build_order(
         broker_symbol=instrument.broker_symbol,
         tags=signal.tags,
         tick_size=instrument.tick_size,
+        margin_per_unit=margin_per_unit,
     )
 
 

@@ -1,0 +1,69 @@
+"""Helpers for tests that trade on the local stack: the IB simulator's control API, the CLI,
+the Telegram capture server and waiting for states."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from mats.domain.execution import OrderRecord, OrderState
+from tests.conftest import BIN, REPO, Stack
+
+
+def control(stack: Stack, path: str, body: Any = None, method: str = "POST") -> Any:
+    """The simulated IB Gateway's control API."""
+    data = json.dumps(body if body is not None else {}).encode() if method == "POST" else None
+    request = urllib.request.Request(
+        stack.info["ib_control_url"] + path,
+        data=data,
+        headers={"Content-Type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def telegram_messages(stack: Stack) -> list[str]:
+    with urllib.request.urlopen(stack.info["telegram_url"] + "/messages", timeout=5) as answer:
+        return [m["text"] for m in json.loads(answer.read())["messages"]]
+
+
+def mats(stack: Stack, *args: str) -> Any:
+    done = subprocess.run(
+        [str(BIN / "mats"), "--state-dir", str(stack.state_dir), *args, "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    return json.loads(done.stdout)
+
+
+def until(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{what} not met within {timeout} s")
+
+
+def order_in(services: Any, order_id: str, *states: OrderState, timeout: float = 30) -> OrderRecord:
+    def reached() -> OrderRecord | None:
+        record: OrderRecord | None = services.execution_store.order(order_id)
+        return record if record is not None and record.state in states else None
+
+    found: OrderRecord = until(reached, timeout, f"{order_id} in {[s.value for s in states]}")
+    return found
+
+
+def venue_orders(stack: Stack, reference: str) -> list[dict[str, Any]]:
+    state = control(stack, "/state", method="GET")
+    return [o for o in state["orders"] if o["order_ref"] == reference]
