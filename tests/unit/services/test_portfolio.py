@@ -13,6 +13,7 @@ import pytest
 
 from mats.domain.backtests import BacktestFileError
 from mats.domain.optimization import JobStatus, RunStatus
+from mats.domain.optimizer.settings import NOISE_WEIGHT
 from mats.domain.portfolio import AllocationStatus
 from mats.domain.strategies import StrategyStatus
 from mats.errors import ConflictError, ValidationError
@@ -282,6 +283,37 @@ def test_max_sharpe_invests_the_stored_sharpe_total(world: World) -> None:
     assert run.status is RunStatus.COMPLETED, run.error
     assert sum(run.weights.values()) == pytest.approx(1.2, abs=1e-9)
     assert world.optimizer.settings()["sharpe_total_allocation"] == 1.2
+
+
+def test_runs_store_no_solver_noise_and_size_the_account_by_real_allocations(
+    world: World,
+) -> None:
+    # On these backtests Clarabel leaves epsilon at 6e-10: one $4,000 unit "needed" $6.6 trillion.
+    means = {"alpha": 0.0008, "beta": 0.0006, "gamma": 0.0004, "delta": 0.0002, "epsilon": 0.0001}
+    for seed, (strategy_id, mean) in enumerate(means.items(), start=100):
+        world.strategy(strategy_id)
+        write_backtest(world.data_dir, strategy_id, mean, seed)
+    (world.data_dir / "metadata.csv").write_text(
+        "strategy_id,margin_per_unit,currency,unit_cost\n"
+        + "".join(f"{strategy_id},100,USD,4000\n" for strategy_id in means)
+    )
+    world.backtests.ingest_directory(world.data_dir)
+    world.optimizer.update_settings({"method": "max_sharpe", "cvar_limit": None})
+
+    run = world.optimizer.run_nightly(requested_by="scheduler")
+    sandbox = world.optimizer.sandbox(SandboxRequest())
+
+    for stored in (run, sandbox):
+        assert stored.status is RunStatus.COMPLETED, stored.error
+        assert stored.weights["epsilon"] == 0.0
+        assert not [w for w in stored.weights.values() if 0 < w < NOISE_WEIGHT]
+        assert sum(stored.weights.values()) == pytest.approx(1.0, abs=1e-12)
+        account = stored.minimum_account
+        assert account is not None
+        assert stored.weights[account["binding"]] >= 0.01
+        assert "epsilon" not in account["per_strategy"]
+        assert Decimal(account["minimum_capital"]) < 100_000
+    assert run.risk_contributions["epsilon"] == {"volatility": 0.0, "cvar": 0.0}
 
 
 def test_a_sharpe_total_outside_the_total_range_is_refused_and_not_stored(world: World) -> None:
