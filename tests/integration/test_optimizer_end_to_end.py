@@ -265,6 +265,31 @@ def test_sandbox_max_sharpe_holds_a_tight_cvar_limit(stack: Stack, tmp_path: Pat
     assert lowest["metrics"]["sharpe"] < bound["metrics"]["sharpe"] < free["metrics"]["sharpe"]
 
 
+def test_a_max_sharpe_sandbox_run_stores_the_frontier_with_its_proposal_on_or_below_it(
+    stack: Stack, tmp_path: Path
+) -> None:
+    files = [
+        str(write_backtest(tmp_path, f"curve-{n}", mean, seed=40 + n))
+        for n, mean in enumerate((0.0011, 0.0008, 0.0005))
+    ]
+    csvs = [argument for path in files for argument in ("--strategy-csv", path)]
+
+    run = mats_json(stack, "sandbox", "run", *csvs, "--no-live", "--method", "max_sharpe")
+    text = mats(stack, "sandbox", "show", run["sandbox_id"])
+    stored = mats_json(stack, "sandbox", "show", run["sandbox_id"])
+
+    assert run["status"] == "COMPLETED"
+    frontier = run["frontier"]
+    assert len(frontier) == 25
+    assert [p["cvar"] for p in frontier] == sorted(p["cvar"] for p in frontier)
+    proposal = run["metrics"]
+    reach = next((p for p in frontier if p["cvar_limit"] >= proposal["cvar"]), frontier[-1])
+    assert reach["expected_return_annual"] >= proposal["expected_return_annual"] - 1e-9
+    assert stored["frontier"] == frontier
+    assert text.returncode == 0
+    assert "frontier (daily CVaR -> return/yr): " in text.stdout
+
+
 def test_optimizer_routes_and_methods(stack: Stack) -> None:
     assert post_optimizer(stack, "/nowhere", {})[0] == 404
     assert post_optimizer(stack, "/run", {"run_date": "tomorrow"})[0] == 422

@@ -252,11 +252,11 @@ def render_sandbox(result: SandboxRun) -> str:
             ["STRATEGY", "WEIGHT", "HYPOTHETICAL"],
         )
     )
-    m = result.metrics
-    lines.append(
-        f"proposed: return {m['expected_return_annual']:.2%}/yr, Sharpe {m['sharpe']:.2f}, "
-        f"daily CVaR {m['cvar']:.2%}, max drawdown {m['max_drawdown']:.2%}"
-    )
+    lines.append(_portfolio_line("proposed", result.metrics))
+    if result.current_metrics:
+        lines.append(
+            _portfolio_line(f"ACTIVE {result.current_allocation_id}", result.current_metrics)
+        )
     if result.proposed_equity:
         current = result.current_equity[-1] if result.current_equity else None
         lines.append(
@@ -279,3 +279,11 @@ def render_sandbox(result: SandboxRun) -> str:
             f"minimum account size {account['minimum_capital']} (set by {account['binding']})"
         )
     return "\n".join(lines)
+
+
+def _portfolio_line(name: str, metrics: dict[str, float]) -> str:
+    return (
+        f"{name}: return {metrics['expected_return_annual']:.2%}/yr, "
+        f"Sharpe {metrics['sharpe']:.2f}, daily CVaR {metrics['cvar']:.2%}, "
+        f"max drawdown {metrics['max_drawdown']:.2%}"
+    )

@@ -371,6 +371,44 @@ def test_sandbox_adds_hypothetical_strategies_and_never_touches_live_allocations
     assert world.store.get_sandbox(result.sandbox_id) == result
 
 
+def on_or_below(frontier: tuple[dict[str, float], ...], mark: dict[str, float]) -> bool:
+    """Whether the frontier reaches at least ``mark``'s return at no more than its CVaR."""
+    reach = next((p for p in frontier if p["cvar_limit"] >= mark["cvar"]), frontier[-1])
+    return reach["expected_return_annual"] >= mark["expected_return_annual"] - 1e-9
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"method": "max_sharpe", "cvar_limit": None},
+        {"method": "max_sharpe", "cvar_limit": 0.015},
+        {"method": "max_return"},
+        {"method": "min_cvar", "min_total_allocation": 1.0},
+        {"method": "max_sharpe", "turnover_limit": 0.5, "cvar_limit": None},
+    ],
+)
+def test_every_sandbox_run_stores_the_frontier_with_its_proposal_and_the_active_allocation(
+    world: World, overrides: dict[str, Any]
+) -> None:
+    three_strategies(world)
+    # Fully invested within every cap, so inside each run's bounds: on or below its frontier too.
+    active = world.allocations.set_custom(
+        {"alpha": Decimal(50), "beta": Decimal(50)}, approved_by="pm"
+    )
+
+    result = world.optimizer.sandbox(SandboxRequest(settings=overrides))
+
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert len(result.frontier) == 25
+    cvars = [point["cvar"] for point in result.frontier]
+    assert cvars == sorted(cvars)
+    assert on_or_below(result.frontier, result.metrics)
+    assert result.current_allocation_id == active.allocation.allocation_id
+    assert result.current_metrics["leverage"] == pytest.approx(1.0)
+    assert on_or_below(result.frontier, result.current_metrics)
+    assert world.store.get_sandbox(result.sandbox_id) == result
+
+
 def test_sandbox_refuses_a_hypothetical_id_that_shadows_a_live_strategy(world: World) -> None:
     three_strategies(world)
 
