@@ -238,8 +238,12 @@ def test_sandbox_endpoint_and_cli_never_change_live_allocations(
     assert cli["status"] == "COMPLETED"
     assert set(cli["weights"]) == {"what-if", "or-else"}
     assert sum(cli["weights"].values()) == pytest.approx(1.0)
-    single = mats_json(stack, "sandbox", "run", "--strategy-csv", str(csv_file), "--no-live")
-    assert (single["status"], single["error_code"]) == ("FAILED", "ONE_STRATEGY")
+    single = mats(stack, "sandbox", "run", "--strategy-csv", str(csv_file), "--no-live", "--json")
+    assert single.returncode == 1
+    assert (json.loads(single.stdout)["status"], json.loads(single.stdout)["error_code"]) == (
+        "FAILED",
+        "ONE_STRATEGY",
+    )
     assert stored["sandbox_id"] == result["sandbox_id"]
     assert mats_json(stack, "allocations", "current") == before
 
@@ -263,6 +267,102 @@ def test_sandbox_max_sharpe_holds_a_tight_cvar_limit(stack: Stack, tmp_path: Pat
     assert bound["metrics"]["cvar"] <= limit
     assert sum(bound["weights"].values()) == pytest.approx(1.0)
     assert lowest["metrics"]["sharpe"] < bound["metrics"]["sharpe"] < free["metrics"]["sharpe"]
+
+
+def test_a_max_sharpe_sandbox_run_stores_the_frontier_with_its_proposal_on_or_below_it(
+    stack: Stack, tmp_path: Path
+) -> None:
+    files = [
+        str(write_backtest(tmp_path, f"curve-{n}", mean, seed=40 + n))
+        for n, mean in enumerate((0.0011, 0.0008, 0.0005))
+    ]
+    csvs = [argument for path in files for argument in ("--strategy-csv", path)]
+
+    run = mats_json(stack, "sandbox", "run", *csvs, "--no-live", "--method", "max_sharpe")
+    text = mats(stack, "sandbox", "show", run["sandbox_id"])
+    stored = mats_json(stack, "sandbox", "show", run["sandbox_id"])
+
+    assert run["status"] == "COMPLETED"
+    frontier = run["frontier"]
+    assert len(frontier) == 25
+    assert [p["cvar"] for p in frontier] == sorted(p["cvar"] for p in frontier)
+    proposal = run["metrics"]
+    reach = next((p for p in frontier if p["cvar_limit"] >= proposal["cvar"]), frontier[-1])
+    assert reach["expected_return_annual"] >= proposal["expected_return_annual"] - 1e-9
+    assert stored["frontier"] == frontier
+    assert text.returncode == 0
+    assert "frontier (daily CVaR -> return/yr): " in text.stdout
+
+
+def test_a_sandbox_run_that_failed_prints_its_error_and_exits_1(
+    stack: Stack, tmp_path: Path
+) -> None:
+    alone = ["--strategy-csv", str(write_backtest(tmp_path, "alone", 0.001, 8)), "--no-live"]
+
+    text = mats(stack, "sandbox", "run", *alone)
+    as_json = mats(stack, "sandbox", "run", *alone, "--json")
+    document = json.loads(as_json.stdout)
+    shown = mats(stack, "sandbox", "show", document["sandbox_id"])
+
+    assert text.returncode == as_json.returncode == shown.returncode == 1
+    assert " FAILED" in text.stdout.splitlines()[0]
+    assert text.stderr.startswith("error: ONE_STRATEGY: only alone is eligible")
+    assert (document["status"], document["error_code"]) == ("FAILED", "ONE_STRATEGY")
+    assert document["error"].startswith("only alone is eligible")
+    assert shown.stderr == text.stderr
+
+
+def test_an_optimize_run_that_failed_exits_1_in_text_and_json(
+    stack: Stack, desk: dict[str, Any]
+) -> None:
+    mats_json(stack, "optimize", "settings", "--cvar-limit", "0.00001", "--min-total", "1")
+    try:
+        text = mats(stack, "optimize", "run", "--date", "2031-02-01")
+        as_json = mats(stack, "optimize", "run", "--date", "2031-02-02", "--json")
+    finally:
+        mats_json(stack, "optimize", "settings", "--cvar-limit", "0.02", "--min-total", "0")
+    document = json.loads(as_json.stdout)
+    shown = mats(stack, "optimize", "show", document["run_id"], "--json")
+    latest = mats(stack, "optimize", "latest")
+
+    assert text.returncode == as_json.returncode == shown.returncode == latest.returncode == 1
+    assert "FAILED, method max_return" in text.stdout
+    assert text.stderr.startswith("error: CVAR_LIMIT_TOO_LOW: the CVaR limit 0.0010% is below")
+    assert (document["status"], document["error_code"]) == ("FAILED", "CVAR_LIMIT_TOO_LOW")
+    assert json.loads(shown.stdout)["run_id"] == document["run_id"]
+    assert latest.stderr.startswith("error: CVAR_LIMIT_TOO_LOW:")
+    completed = mats(stack, "optimize", "run", "--date", "2031-02-03")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+
+
+def test_a_backtest_job_that_failed_exits_1(stack: Stack, services: Any) -> None:
+    # Registered, so the job is queued, but with no CSV file: the job itself fails.
+    (stack.state_dir / "backtests").mkdir(exist_ok=True)
+    strategy_id = unique("fileless")
+    services.strategies.create(
+        strategy_id,
+        StrategyChanges(
+            name="No file",
+            status=StrategyStatus.ACTIVE,
+            trading_mode=TradingMode.PAPER,
+            account="IBKR_Main",
+        ),
+    )
+    queued = mats_json(stack, "backtests", "sync", "--strategy", strategy_id)
+    deadline = time.monotonic() + 20
+    shown = mats(stack, "backtests", "job", queued["job_id"], "--json")
+    while json.loads(shown.stdout)["status"] in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline, shown.stdout
+        assert shown.returncode == 0
+        time.sleep(0.2)
+        shown = mats(stack, "backtests", "job", queued["job_id"], "--json")
+    text = mats(stack, "backtests", "job", queued["job_id"])
+
+    assert json.loads(shown.stdout)["status"] == "FAILED"
+    assert shown.returncode == text.returncode == 1
+    assert f"{queued['job_id']} FAILED" in text.stdout
+    assert text.stderr.startswith(f"error: {strategy_id}.csv:0: no such file in ")
 
 
 def test_optimizer_routes_and_methods(stack: Stack) -> None:

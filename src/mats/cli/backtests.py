@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from mats.cli.app import CliContext, pass_cli
-from mats.cli.output import emit, json_option, table, wants_json
+from mats.cli.output import emit, exit_if_failed, json_option, table, wants_json
 from mats.domain.backtests import BacktestSummary
 
 
@@ -94,13 +94,12 @@ def job(app: CliContext, job_id: str) -> None:
     """Show a sync job: status, progress and each strategy's outcome."""
     found = app.services.backtests.job(job_id)
     emit(found, _render_job)
+    exit_if_failed(found.status, found.error)
 
 
 def _render_job(job: Any) -> str:
     lines = [f"{job.job_id} {job.status.value}: {job.done}/{job.total or '?'} strategies"]
     lines += [f"  {strategy}: {outcome}" for strategy, outcome in sorted(job.results.items())]
-    if job.error:
-        lines.append(f"error: {job.error}")
     return "\n".join(lines)
 
 

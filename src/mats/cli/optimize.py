@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from mats.cli.app import CliContext, pass_cli
-from mats.cli.output import emit, json_option, table
-from mats.domain.optimization import OptimizationRun, SandboxRun
+from mats.cli.output import emit, exit_if_failed, json_option, table
+from mats.domain.optimization import OptimizationRun, RunStatus, SandboxRun
 from mats.domain.optimizer import CovarianceEstimator, Method
 from mats.services.backtests import parse_hypothetical
 from mats.services.optimizer import SandboxRequest
@@ -90,6 +90,7 @@ def run(app: CliContext, run_date: Any, force: bool) -> None:
     day: date | None = run_date.date() if run_date else None
     result = app.services.optimizer.run_nightly(run_date=day, force=force, requested_by="cli")
     emit(result, render_run)
+    _exit_if_failed(result)
 
 
 @optimize.command()
@@ -99,6 +100,8 @@ def latest(app: CliContext) -> None:
     """Show the latest optimisation run."""
     found = app.services.optimizer.latest_run()
     emit(found, lambda r: render_run(r) if r else "No optimisation has run yet.")
+    if found:
+        _exit_if_failed(found)
 
 
 @optimize.command()
@@ -107,7 +110,9 @@ def latest(app: CliContext) -> None:
 @pass_cli
 def show(app: CliContext, run_id: str) -> None:
     """Show one optimisation run."""
-    emit(app.services.optimizer.get_run(run_id), render_run)
+    found = app.services.optimizer.get_run(run_id)
+    emit(found, render_run)
+    _exit_if_failed(found)
 
 
 @optimize.command("list")
@@ -183,7 +188,9 @@ def run_sandbox(
         include_live=not no_live,
         requested_by="cli",
     )
-    emit(app.services.optimizer.sandbox(request), render_sandbox)
+    result = app.services.optimizer.sandbox(request)
+    emit(result, render_sandbox)
+    _exit_if_failed(result)
 
 
 @sandbox.command("show")
@@ -192,13 +199,19 @@ def run_sandbox(
 @pass_cli
 def show_sandbox(app: CliContext, sandbox_id: str) -> None:
     """Show a stored sandbox run."""
-    emit(app.services.optimizer.get_sandbox(sandbox_id), render_sandbox)
+    found = app.services.optimizer.get_sandbox(sandbox_id)
+    emit(found, render_sandbox)
+    _exit_if_failed(found)
+
+
+def _exit_if_failed(run: OptimizationRun | SandboxRun) -> None:
+    """A run that FAILED exits 1 with its code and message (:func:`exit_if_failed`)."""
+    exit_if_failed(run.status, f"{run.error_code}: {run.error}")
 
 
 def render_run(run: OptimizationRun) -> str:
+    """The run as text; a FAILED run's error goes to stderr (:func:`_exit_if_failed`)."""
     lines = [f"{run.run_id} ({run.run_date}) {run.status.value}, method {run.method}"]
-    if run.error:
-        lines.append(f"error {run.error_code}: {run.error}")
     if run.period_start:
         lines.append(
             f"backtests aligned over {run.period_start}..{run.period_end} ({run.observations} days)"
@@ -239,9 +252,9 @@ def render_run(run: OptimizationRun) -> str:
 
 
 def render_sandbox(result: SandboxRun) -> str:
+    """The sandbox run as text; a FAILED run's error goes to stderr (:func:`_exit_if_failed`)."""
     lines = [f"{result.sandbox_id} {result.status.value}"]
-    if result.error:
-        lines.append(f"error {result.error_code}: {result.error}")
+    if result.status is RunStatus.FAILED:
         return "\n".join(lines)
     lines.append(
         table(
@@ -252,11 +265,11 @@ def render_sandbox(result: SandboxRun) -> str:
             ["STRATEGY", "WEIGHT", "HYPOTHETICAL"],
         )
     )
-    m = result.metrics
-    lines.append(
-        f"proposed: return {m['expected_return_annual']:.2%}/yr, Sharpe {m['sharpe']:.2f}, "
-        f"daily CVaR {m['cvar']:.2%}, max drawdown {m['max_drawdown']:.2%}"
-    )
+    lines.append(_portfolio_line("proposed", result.metrics))
+    if result.current_metrics:
+        lines.append(
+            _portfolio_line(f"ACTIVE {result.current_allocation_id}", result.current_metrics)
+        )
     if result.proposed_equity:
         current = result.current_equity[-1] if result.current_equity else None
         lines.append(
@@ -279,3 +292,11 @@ def render_sandbox(result: SandboxRun) -> str:
             f"minimum account size {account['minimum_capital']} (set by {account['binding']})"
         )
     return "\n".join(lines)
+
+
+def _portfolio_line(name: str, metrics: dict[str, float]) -> str:
+    return (
+        f"{name}: return {metrics['expected_return_annual']:.2%}/yr, "
+        f"Sharpe {metrics['sharpe']:.2f}, daily CVaR {metrics['cvar']:.2%}, "
+        f"max drawdown {metrics['max_drawdown']:.2%}"
+    )

@@ -47,6 +47,19 @@ def emit(data: Any, render: Callable[[Any], str] | None = None) -> None:
         click.echo(render(data))
 
 
+def exit_if_failed(status: str, error: str | None) -> None:
+    """Exit 1 when the stored outcome just printed FAILED, as every other error does.
+
+    The outcome itself is already on stdout (the whole document under ``--json``); in text the
+    error also goes to stderr as ``error: ...``.
+    """
+    if status != "FAILED":
+        return
+    if not wants_json():
+        click.echo(f"error: {error or 'failed without a message'}", err=True)
+    raise SystemExit(1)
+
+
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     cells = [[_cell(value) for value in row] for row in rows]
     widths = [

@@ -58,7 +58,12 @@ class OptimizationRun:
 
 @dataclass(frozen=True)
 class SandboxRun:
-    """A what-if optimisation (``sandbox_runs/SBX_...``); it never touches live allocations."""
+    """A what-if optimisation (``sandbox_runs/SBX_...``); it never touches live allocations.
+
+    ``frontier`` points carry ``cvar`` and ``expected_return_annual`` as ``metrics`` (the
+    proposal) and ``current_metrics`` (the ACTIVE allocation over the same strategies and days)
+    do, so both can be marked on it; the proposal lies on or below it.
+    """
 
     sandbox_id: str
     created_at: datetime
@@ -75,6 +80,7 @@ class SandboxRun:
     proposed_equity: tuple[float, ...] = ()
     proposed_drawdown: tuple[float, ...] = ()
     current_allocation_id: str | None = None
+    current_metrics: dict[str, float] = field(default_factory=dict)
     current_equity: tuple[float, ...] = ()
     current_drawdown: tuple[float, ...] = ()
     minimum_account: dict[str, Any] | None = None

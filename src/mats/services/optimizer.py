@@ -20,6 +20,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import numpy as np
+
 from mats.codec import to_primitive
 from mats.domain.backtests import BacktestSeries, BacktestSummary
 from mats.domain.optimization import (
@@ -33,6 +35,7 @@ from mats.domain.optimization import (
 from mats.domain.optimizer import (
     AccountSizeRequirement,
     CovarianceEstimator,
+    FrontierPoint,
     Method,
     OptimizationResult,
     OptimizerError,
@@ -43,8 +46,9 @@ from mats.domain.optimizer import (
     minimum_account_size,
     optimize,
 )
+from mats.domain.optimizer.metrics import portfolio_metrics
 from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
-from mats.domain.portfolio import percents_from_weights
+from mats.domain.portfolio import Allocation, percents_from_weights
 from mats.domain.simulation import AlignedReturns, align, equity_curve
 from mats.domain.strategies import StrategyFilter, StrategyStatus
 from mats.errors import ConflictError, NotFoundError, ValidationError
@@ -228,50 +232,43 @@ class OptimizerService:
     def _simulate(
         self, run: SandboxRun, settings: Mapping[str, Any], request: SandboxRequest
     ) -> SandboxRun:
-        minimum = _optimizer_settings(settings).min_observations
-        eligible, excluded, summaries = self._eligible(minimum, include_live=request.include_live)
+        chosen = _optimizer_settings(settings)
+        eligible, excluded, summaries = self._eligible(
+            chosen.min_observations, include_live=request.include_live
+        )
         run = dataclasses.replace(run, excluded=tuple(excluded))
         universe = self._universe(eligible, excluded, summaries, request.hypothetical)
         result = self._optimize(universe, settings)
-        frontier = (
-            efficient_frontier(
-                universe.returns.strategy_ids,
-                universe.returns.matrix,
-                _optimizer_settings(settings),
-            )
-            if result.method is not Method.MAX_SHARPE
-            else None
-        )
+        returns = universe.returns
         current = self._allocations.current()
-        current_weights = {
-            strategy: float(percent) / 100
-            for strategy, percent in (current.allocations.items() if current else ())
-        }
-        proposed = equity_curve(universe.returns, result.weights)
-        live = equity_curve(universe.returns, current_weights)
+        current_weights = _weights_of(current)
+        # Within the proposal's own bounds (turnover from the same ACTIVE weights included), so
+        # the proposal, max-Sharpe's too, lies on or below the frontier.
+        frontier = efficient_frontier(
+            returns.strategy_ids, returns.matrix, chosen, current_weights or None
+        )
+        live = np.array([current_weights.get(i, 0.0) for i in returns.strategy_ids])
+        proposed_curve = equity_curve(returns, result.weights)
+        live_curve = equity_curve(returns, current_weights)
         return dataclasses.replace(
             run,
             status=RunStatus.COMPLETED,
-            strategies=universe.returns.strategy_ids,
+            strategies=returns.strategy_ids,
             excluded=universe.excluded,
             weights=dict(result.weights),
             metrics=to_primitive(result.metrics),
-            frontier=tuple(
-                {
-                    "cvar_limit": point.cvar_limit,
-                    "cvar": point.metrics.cvar,
-                    "expected_return_annual": point.metrics.expected_return_annual,
-                    "volatility_annual": point.metrics.volatility_annual,
-                    "sharpe": point.metrics.sharpe,
-                }
-                for point in (frontier.points if frontier else ())
-            ),
-            dates=universe.returns.dates,
-            proposed_equity=proposed.equity,
-            proposed_drawdown=proposed.drawdown,
+            frontier=tuple(_frontier_point(point) for point in frontier.points),
+            dates=returns.dates,
+            proposed_equity=proposed_curve.equity,
+            proposed_drawdown=proposed_curve.drawdown,
             current_allocation_id=current.allocation_id if current else None,
-            current_equity=live.equity,
-            current_drawdown=live.drawdown,
+            current_metrics=(
+                to_primitive(portfolio_metrics(returns.matrix, live, chosen.cvar_confidence))
+                if current
+                else {}
+            ),
+            current_equity=live_curve.equity,
+            current_drawdown=live_curve.drawdown,
             minimum_account=_minimum_account(result.weights, universe.summaries, request.units),
         )
 
@@ -324,14 +321,32 @@ class OptimizerService:
         return _Universe(align(series), tuple(excluded), summaries)
 
     def _optimize(self, universe: _Universe, settings: Mapping[str, Any]) -> OptimizationResult:
-        current = self._allocations.current()
-        current_weights = (
-            {s: float(p) / 100 for s, p in current.allocations.items()} if current else None
-        )
+        current_weights = _weights_of(self._allocations.current())
         returns = universe.returns
         return optimize(
-            returns.strategy_ids, returns.matrix, _optimizer_settings(settings), current_weights
+            returns.strategy_ids,
+            returns.matrix,
+            _optimizer_settings(settings),
+            current_weights or None,
         )
+
+
+def _weights_of(allocation: Allocation | None) -> dict[str, float]:
+    """An allocation's percents as optimiser weights (25% -> 0.25); none -> no weights."""
+    if allocation is None:
+        return {}
+    return {strategy: float(percent) / 100 for strategy, percent in allocation.allocations.items()}
+
+
+def _frontier_point(point: FrontierPoint) -> dict[str, float]:
+    """One frontier point, named as the run's ``metrics`` are, so a chart marks them alike."""
+    return {
+        "cvar_limit": point.cvar_limit,
+        "cvar": point.metrics.cvar,
+        "expected_return_annual": point.metrics.expected_return_annual,
+        "volatility_annual": point.metrics.volatility_annual,
+        "sharpe": point.metrics.sharpe,
+    }
 
 
 def _optimizer_settings(settings: Mapping[str, Any]) -> OptimizerSettings:

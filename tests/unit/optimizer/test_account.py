@@ -42,6 +42,13 @@ def test_amounts_round_up_to_whole_currency_units() -> None:
     assert requirement.minimum_capital == Decimal(3334)
 
 
+def test_amounts_print_as_whole_numbers_not_exponents() -> None:
+    requirement = minimum_account_size({"a": 0.5}, {"a": unit("10000", "0")})
+
+    assert str(requirement.minimum_capital) == "20000"
+    assert str(requirement.per_strategy["a"]) == "20000"
+
+
 def test_a_custom_margin_limit_is_used() -> None:
     requirement = minimum_account_size(
         {"a": 1.0}, {"a": unit("100", "250")}, margin_limit=Decimal("0.25")
@@ -54,6 +61,17 @@ def test_a_custom_margin_limit_is_used() -> None:
 def test_unallocated_strategies_need_no_unit_data() -> None:
     requirement = minimum_account_size({"a": 0.5, "idle": 0.0}, {"a": unit("100", "10")})
 
+    assert set(requirement.per_strategy) == {"a"}
+
+
+def test_a_weight_below_the_noise_threshold_needs_no_capital_and_never_binds() -> None:
+    # 10,000 / 4.7e-9 would be $2 trillion, "set by" a strategy the portfolio does not hold.
+    requirement = minimum_account_size(
+        {"a": 0.5, "noise": 4.7e-9}, {"a": unit("10000", "2000"), "noise": unit("10000", "0")}
+    )
+
+    assert requirement.minimum_capital == Decimal(20000)
+    assert requirement.binding == "a"
     assert set(requirement.per_strategy) == {"a"}
 
 

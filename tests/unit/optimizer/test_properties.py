@@ -15,6 +15,7 @@ from mats.domain.optimizer import (
     optimize,
 )
 from mats.domain.optimizer.cvar import historical_cvar
+from mats.domain.optimizer.settings import NOISE_WEIGHT
 from tests.unit.optimizer.builders import ids, synthetic_returns
 
 TOLERANCE = 1e-9
@@ -68,6 +69,7 @@ def test_weights_respect_every_bound(
 
     weights = np.array([result.weights[i] for i in strategy_ids])
     assert (weights >= 0).all()
+    assert not ((weights > 0) & (weights < NOISE_WEIGHT)).any()
     assert (weights <= chosen.max_weight + TOLERANCE).all()
     assert weights[0] >= chosen.min_weights[strategy_ids[0]] - TOLERANCE
     if chosen.method is Method.MAX_SHARPE:

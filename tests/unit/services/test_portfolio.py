@@ -13,6 +13,7 @@ import pytest
 
 from mats.domain.backtests import BacktestFileError
 from mats.domain.optimization import JobStatus, RunStatus
+from mats.domain.optimizer.settings import NOISE_WEIGHT
 from mats.domain.portfolio import AllocationStatus
 from mats.domain.strategies import StrategyStatus
 from mats.errors import ConflictError, ValidationError
@@ -284,6 +285,37 @@ def test_max_sharpe_invests_the_stored_sharpe_total(world: World) -> None:
     assert world.optimizer.settings()["sharpe_total_allocation"] == 1.2
 
 
+def test_runs_store_no_solver_noise_and_size_the_account_by_real_allocations(
+    world: World,
+) -> None:
+    # On these backtests Clarabel leaves epsilon at 6e-10: one $4,000 unit "needed" $6.6 trillion.
+    means = {"alpha": 0.0008, "beta": 0.0006, "gamma": 0.0004, "delta": 0.0002, "epsilon": 0.0001}
+    for seed, (strategy_id, mean) in enumerate(means.items(), start=100):
+        world.strategy(strategy_id)
+        write_backtest(world.data_dir, strategy_id, mean, seed)
+    (world.data_dir / "metadata.csv").write_text(
+        "strategy_id,margin_per_unit,currency,unit_cost\n"
+        + "".join(f"{strategy_id},100,USD,4000\n" for strategy_id in means)
+    )
+    world.backtests.ingest_directory(world.data_dir)
+    world.optimizer.update_settings({"method": "max_sharpe", "cvar_limit": None})
+
+    run = world.optimizer.run_nightly(requested_by="scheduler")
+    sandbox = world.optimizer.sandbox(SandboxRequest())
+
+    for stored in (run, sandbox):
+        assert stored.status is RunStatus.COMPLETED, stored.error
+        assert stored.weights["epsilon"] == 0.0
+        assert not [w for w in stored.weights.values() if 0 < w < NOISE_WEIGHT]
+        assert sum(stored.weights.values()) == pytest.approx(1.0, abs=1e-12)
+        account = stored.minimum_account
+        assert account is not None
+        assert stored.weights[account["binding"]] >= 0.01
+        assert "epsilon" not in account["per_strategy"]
+        assert Decimal(account["minimum_capital"]) < 100_000
+    assert run.risk_contributions["epsilon"] == {"volatility": 0.0, "cvar": 0.0}
+
+
 def test_a_sharpe_total_outside_the_total_range_is_refused_and_not_stored(world: World) -> None:
     with pytest.raises(ValidationError) as refused:
         world.optimizer.update_settings({"method": "max_sharpe", "sharpe_total_allocation": 2.5})
@@ -336,6 +368,44 @@ def test_sandbox_adds_hypothetical_strategies_and_never_touches_live_allocations
     assert result.current_allocation_id == active.allocation.allocation_id
     assert world.allocations.current() == active.allocation
     assert world.allocations.recommendation() is None
+    assert world.store.get_sandbox(result.sandbox_id) == result
+
+
+def on_or_below(frontier: tuple[dict[str, float], ...], mark: dict[str, float]) -> bool:
+    """Whether the frontier reaches at least ``mark``'s return at no more than its CVaR."""
+    reach = next((p for p in frontier if p["cvar_limit"] >= mark["cvar"]), frontier[-1])
+    return reach["expected_return_annual"] >= mark["expected_return_annual"] - 1e-9
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"method": "max_sharpe", "cvar_limit": None},
+        {"method": "max_sharpe", "cvar_limit": 0.015},
+        {"method": "max_return"},
+        {"method": "min_cvar", "min_total_allocation": 1.0},
+        {"method": "max_sharpe", "turnover_limit": 0.5, "cvar_limit": None},
+    ],
+)
+def test_every_sandbox_run_stores_the_frontier_with_its_proposal_and_the_active_allocation(
+    world: World, overrides: dict[str, Any]
+) -> None:
+    three_strategies(world)
+    # Fully invested within every cap, so inside each run's bounds: on or below its frontier too.
+    active = world.allocations.set_custom(
+        {"alpha": Decimal(50), "beta": Decimal(50)}, approved_by="pm"
+    )
+
+    result = world.optimizer.sandbox(SandboxRequest(settings=overrides))
+
+    assert result.status is RunStatus.COMPLETED, result.error
+    assert len(result.frontier) == 25
+    cvars = [point["cvar"] for point in result.frontier]
+    assert cvars == sorted(cvars)
+    assert on_or_below(result.frontier, result.metrics)
+    assert result.current_allocation_id == active.allocation.allocation_id
+    assert result.current_metrics["leverage"] == pytest.approx(1.0)
+    assert on_or_below(result.frontier, result.current_metrics)
     assert world.store.get_sandbox(result.sandbox_id) == result
 
 

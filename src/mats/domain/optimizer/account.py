@@ -2,8 +2,9 @@
 
 Two rules, and the capital must satisfy both:
 
-- each allocated strategy must afford one minimum tradable unit (lot x price, or the contract's
-  notional) out of its own allocation: ``capital x weight >= unit_cost``;
+- each allocated strategy (weight at least NOISE_WEIGHT; below it a weight is solver noise) must
+  afford one minimum tradable unit (lot x price, or the contract's notional) out of its own
+  allocation: ``capital x weight >= unit_cost``;
 - holding one unit of every allocated strategy at once must stay within the margin limit:
   ``sum(margin_per_unit) <= margin_limit x capital`` (40% of equity by default).
 
@@ -18,8 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
+from mats.domain.optimizer.settings import NOISE_WEIGHT
 from mats.errors import ValidationError
 
+NOISE = Decimal(repr(NOISE_WEIGHT))
 MARGIN_LIMIT = Decimal("0.40")
 MARGIN_RULE = "margin_limit"
 
@@ -49,13 +52,15 @@ def minimum_account_size(
     units: Mapping[str, TradableUnit],
     margin_limit: Decimal = MARGIN_LIMIT,
 ) -> AccountSizeRequirement:
-    """Return the smallest capital that runs every strategy with a positive weight."""
+    """Return the smallest capital that runs every strategy weighing NOISE_WEIGHT or more."""
     if not margin_limit.is_finite() or not Decimal(0) < margin_limit <= 1:
         raise ValidationError("margin_limit", f"must be in (0, 1]; got {margin_limit}")
     checked = {i: _weight(i, w) for i, w in weights.items()}
-    allocated = {i: w for i, w in checked.items() if w > 0}
+    # Below NOISE_WEIGHT a weight is solver noise, not an allocation: one unit at 4.7e-9 of
+    # equity would "need" billions.
+    allocated = {i: w for i, w in checked.items() if w >= NOISE}
     if not allocated:
-        raise ValidationError("weights", "no strategy has a positive weight")
+        raise ValidationError("weights", f"no strategy has a weight of {NOISE_WEIGHT:g} or more")
     per_strategy: dict[str, Decimal] = {}
     total_margin = Decimal(0)
     for strategy_id, weight in allocated.items():
@@ -95,4 +100,5 @@ def _unit(strategy_id: str, units: Mapping[str, TradableUnit]) -> TradableUnit:
 
 
 def _round_up(amount: Decimal) -> Decimal:
-    return amount.to_integral_value(rounding=ROUND_CEILING)
+    # quantize, not to_integral_value: 10000 / 0.5 would stay Decimal("2E+4") and print so.
+    return amount.quantize(Decimal(1), rounding=ROUND_CEILING)

@@ -10,6 +10,10 @@ Formulations (LPs solved by HiGHS' simplex, the QP by Clarabel; see the research
 
 Infeasible or degenerate inputs raise :class:`OptimizerError` with a specific code; nothing falls
 back to another method or relaxes a bound silently.
+
+Weights below ``NOISE_WEIGHT`` are solver noise and come back as exactly 0 (:mod:`.snap`), and
+every figure of the result (metrics, attribution, the solver's objective) is scored on the weights
+returned.
 """
 
 from __future__ import annotations
@@ -47,8 +51,14 @@ from mats.domain.optimizer.metrics import (
 )
 from mats.domain.optimizer.problem import Problem, build_problem
 from mats.domain.optimizer.result import OptimizationResult, SolverReport
-from mats.domain.optimizer.settings import CovarianceEstimator, Method, OptimizerSettings
-from mats.domain.optimizer.sharpe import SharpeAnswer, solve_max_sharpe
+from mats.domain.optimizer.settings import (
+    NOISE_WEIGHT,
+    CovarianceEstimator,
+    Method,
+    OptimizerSettings,
+)
+from mats.domain.optimizer.sharpe import SharpeAnswer, qp_objective, solve_max_sharpe
+from mats.domain.optimizer.snap import snap_noise
 
 # Simplex vertices can sit 1e-13 outside a bound; anything this small is rounding, not a trade.
 WEIGHT_TOLERANCE = 1e-10
@@ -74,15 +84,13 @@ def optimize(
     sharpe = settings.method is Method.MAX_SHARPE
     estimator = settings.covariance if sharpe else CovarianceEstimator.SAMPLE
     sample, estimate = covariance_estimates(problem.returns, estimator, problem.mean)
+    if settings.method is not Method.MIN_CVAR:
+        _require_positive_mean(problem)
     if sharpe:
-        _require_positive_mean(problem)
         require_invertible(estimate, problem.strategy_ids)
-        weights, report = _max_sharpe(problem, estimate)
-    elif settings.method is Method.MIN_CVAR:
-        weights, report = _min_cvar(problem)
-    else:
-        _require_positive_mean(problem)
-        weights, report = _max_return(problem)
+    weights, report = _solve(problem, estimate)
+    weights, report = _without_noise(problem, weights, report, estimate)
+    report = dataclasses.replace(report, objective=_objective(problem, weights, estimate))
     return _result(problem, weights, report, sample, estimate)
 
 
@@ -97,6 +105,55 @@ def clean_weights(problem: Problem, weights: FloatArray) -> FloatArray:
     snapped = np.clip(weights, problem.lower, problem.upper)
     snapped[np.abs(snapped) < WEIGHT_TOLERANCE] = 0.0
     return snapped
+
+
+def _solve(problem: Problem, estimate: CovarianceEstimate) -> tuple[FloatArray, SolverReport]:
+    if problem.settings.method is Method.MAX_SHARPE:
+        return _max_sharpe(problem, estimate)
+    if problem.settings.method is Method.MIN_CVAR:
+        return _min_cvar(problem)
+    return _max_return(problem)
+
+
+def _without_noise(
+    problem: Problem, weights: FloatArray, report: SolverReport, estimate: CovarianceEstimate
+) -> tuple[FloatArray, SolverReport]:
+    """Snap noise to 0 (:mod:`.snap`); where that would break a bound, solve again without it.
+
+    Each new solve holds every strategy the last answer left below NOISE_WEIGHT at 0, so the
+    strategies held shrink every round and the loop ends.
+    """
+    held = problem
+    while (snapped := snap_noise(held, weights)) is None:
+        held = dataclasses.replace(held, upper=np.where(weights < NOISE_WEIGHT, 0.0, held.upper))
+        left_out = int((held.upper == 0).sum())
+        try:
+            weights, again = _solve(held, estimate)
+        except OptimizerError as error:
+            raise OptimizerError(
+                error.code,
+                f"{error.message} (with the {left_out} strategies the solver left below "
+                f"{NOISE_WEIGHT:g}, solver noise, held at 0)",
+                error.details,
+            ) from error
+        report = SolverReport(
+            status=again.status,
+            formulation=f"{again.formulation}; solved again holding at 0 the {left_out} "
+            f"strategies left below {NOISE_WEIGHT:g}",
+            objective=again.objective,
+            iterations=report.iterations + again.iterations,
+            seconds=report.seconds + again.seconds,
+        )
+    return snapped, report
+
+
+def _objective(problem: Problem, weights: FloatArray, estimate: CovarianceEstimate) -> float:
+    """The method's objective at the weights returned, in the solver's units (it reports them)."""
+    if problem.settings.method is Method.MAX_SHARPE:
+        return qp_objective(problem, estimate.matrix, weights)
+    if problem.settings.method is Method.MIN_CVAR:
+        return historical_cvar(-(problem.returns @ weights), problem.settings.cvar_confidence)
+    return float(problem.mean @ weights)
 
 
 def _require_positive_mean(problem: Problem) -> None:

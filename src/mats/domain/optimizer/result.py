@@ -11,7 +11,8 @@ from mats.domain.optimizer.settings import CovarianceEstimator, Method, Optimize
 
 @dataclass(frozen=True)
 class SolverReport:
-    """``formulation`` names the program the solver solved; ``objective`` is in its own units."""
+    """``formulation`` names the program the solver solved; ``objective`` is its objective at the
+    weights returned, in its own units (a mean daily return, a CVaR, the max-Sharpe QP's value)."""
 
     status: str
     formulation: str

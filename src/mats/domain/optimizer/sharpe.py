@@ -118,6 +118,13 @@ def solve_max_sharpe(problem: Problem, covariance: FloatArray) -> SharpeAnswer:
         held = np.union1d(held, joining).astype(np.int32)
 
 
+def qp_objective(problem: Problem, covariance: FloatArray, weights: FloatArray) -> float:
+    """Return the QP's objective at ``weights``: ``y'Py/2`` with ``y = w / mu'w`` (rescaled)."""
+    model = _Model(problem, covariance)
+    held = weights / float(model.mean @ weights)
+    return float(held @ model.hessian @ held) / 2.0
+
+
 def _solve_subset(model: _Model, held: IntArray, days: IntArray) -> QpSolution | None:
     """Solve over ``held``; None when a proper subset finds no portfolio or cannot tell.
 
