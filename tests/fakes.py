@@ -31,6 +31,7 @@ from mats.ports import (
     StoredDecision,
     WebhookContext,
 )
+from mats.services.alerts import AlertService, AlertSettings
 
 
 class FakeClock:
@@ -240,11 +241,29 @@ class InMemoryAlertStore:
     def __init__(self) -> None:
         self.alerts: dict[str, Alert] = {}
 
-    def put_alert(self, alert: Alert) -> None:
+    def create_alert(self, alert: Alert) -> bool:
+        if alert.alert_id in self.alerts:
+            return False
         self.alerts[alert.alert_id] = alert
+        return True
 
-    def list_alerts(self, *, limit: int) -> Sequence[Alert]:
-        return sorted(self.alerts.values(), key=lambda a: a.created_at, reverse=True)[:limit]
+    def mark_notified(self, alert: Alert, at: datetime) -> None:
+        stored = self.alerts.get(alert.alert_id, alert)
+        self.alerts[alert.alert_id] = stored.notified(at)
+
+    def acknowledge(self, alert_id: str, *, by: str, at: datetime) -> Alert | None:
+        stored = self.alerts.get(alert_id)
+        if stored is None:
+            return None
+        self.alerts[alert_id] = stored.acknowledge(by, at)
+        return self.alerts[alert_id]
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        return self.alerts.get(alert_id)
+
+    def list_alerts(self, *, limit: int, outstanding: bool = False) -> Sequence[Alert]:
+        found = [a for a in self.alerts.values() if a.outstanding or not outstanding]
+        return sorted(found, key=lambda a: a.created_at, reverse=True)[:limit]
 
 
 class InMemoryPortfolio:
@@ -422,8 +441,23 @@ class InMemoryExecutionStore:
 
 
 class RecordingNotifier:
+    """Records what would reach people; ``failing`` makes every send fail (Telegram down)."""
+
     def __init__(self) -> None:
         self.sent: list[Alert] = []
+        self.failing = False
 
-    def notify(self, alert: Alert) -> None:
+    def notify(self, alert: Alert) -> bool:
+        if self.failing:
+            return False
         self.sent.append(alert)
+        return True
+
+
+def alert_service(
+    clock: FakeClock, store: InMemoryAlertStore | None = None, **settings: Any
+) -> tuple[AlertService, InMemoryAlertStore, RecordingNotifier]:
+    """The real alert service over an in-memory store and a recording notifier."""
+    store = store or InMemoryAlertStore()
+    notifier = RecordingNotifier()
+    return AlertService(store, notifier, clock, AlertSettings(**settings)), store, notifier

@@ -36,6 +36,7 @@ from mats.ports import (
     SignalStore,
     StrategyStore,
 )
+from mats.services.alerts import AlertService, AlertSettings
 from mats.services.allocations import AllocationService
 from mats.services.backtests import BacktestService
 from mats.services.bridge import BridgeSettings
@@ -78,13 +79,20 @@ class BridgeConfig:
     ib_restart_window: tuple[dt_time, dt_time] | None = None
     ib_heartbeat_seconds: float = 15.0
     ccxt_venues: tuple[CcxtVenueConfig, ...] = ()
-    telegram_api_url: str = "https://api.telegram.org"
-    telegram_bot_token: str | None = None
-    telegram_chat_id: str | None = None
     paper: PaperSettings = field(default_factory=PaperSettings)
     execution: ExecutionSettings = field(default_factory=ExecutionSettings)
     runtime: BridgeSettings = field(default_factory=BridgeSettings)
     reconcile_tolerance: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class NotificationConfig:
+    """Where alerts go (README "Alerts"): Telegram when a bot is configured, else the log."""
+
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_chat_id: str | None = None
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class Settings:
     backtest_dir: Path | None = None
     oidc: OidcSettings | None = None
     bridge: BridgeConfig = field(default_factory=BridgeConfig)
+    notifications: NotificationConfig = field(default_factory=NotificationConfig)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -126,6 +135,7 @@ class Settings:
             backtest_dir=Path(env["MATS_BACKTEST_DIR"]) if env.get("MATS_BACKTEST_DIR") else None,
             oidc=_oidc_settings(env),
             bridge=_bridge_config(env),
+            notifications=_notification_config(env),
         )
 
 
@@ -146,9 +156,6 @@ def _bridge_config(env: Mapping[str, str]) -> BridgeConfig:
             _number(env, "MATS_IB_HEARTBEAT_SECONDS", Decimal(defaults.ib_heartbeat_seconds))
         ),
         ccxt_venues=_ccxt_venues(env),
-        telegram_api_url=env.get("MATS_TELEGRAM_API_URL") or defaults.telegram_api_url,
-        telegram_bot_token=env.get("MATS_TELEGRAM_BOT_TOKEN") or None,
-        telegram_chat_id=env.get("MATS_TELEGRAM_CHAT_ID") or None,
         paper=PaperSettings(
             slippage_bps=_number(env, "MATS_PAPER_SLIPPAGE_BPS", paper.slippage_bps),
             commission_per_unit=_number(
@@ -179,6 +186,21 @@ def _bridge_config(env: Mapping[str, str]) -> BridgeConfig:
             quote_seconds=float(_number(env, "MATS_QUOTE_SECONDS", Decimal(runtime.quote_seconds))),
         ),
         reconcile_tolerance=_number(env, "MATS_RECONCILE_TOLERANCE", Decimal(0)),
+    )
+
+
+def _notification_config(env: Mapping[str, str]) -> NotificationConfig:
+    defaults = NotificationConfig()
+    repeat = _number(
+        env, "MATS_ALERT_REPEAT_SECONDS", Decimal(defaults.alerts.repeat_every.total_seconds())
+    )
+    if repeat <= 0:
+        raise ValidationError("MATS_ALERT_REPEAT_SECONDS", "must be a positive number of seconds")
+    return NotificationConfig(
+        telegram_api_url=env.get("MATS_TELEGRAM_API_URL") or defaults.telegram_api_url,
+        telegram_bot_token=env.get("MATS_TELEGRAM_BOT_TOKEN") or None,
+        telegram_chat_id=env.get("MATS_TELEGRAM_CHAT_ID") or None,
+        alerts=AlertSettings(repeat_every=timedelta(seconds=float(repeat))),
     )
 
 
@@ -390,7 +412,7 @@ class Services:
     def cerebro(self) -> CerebroService:
         return CerebroService(
             store=self.decision_store,
-            alerts=self.trading_state,
+            alerts=self.alerts,
             publisher=self.publisher,
             clock=self.clock,
             settings=self.settings.cerebro,
@@ -404,7 +426,6 @@ class Services:
             positions=state,
             market=state,
             risk=state,
-            alerts=state,
             strategies=self.strategy_store,
             clock=self.clock,
         )
@@ -441,12 +462,18 @@ class Services:
     def notifier(self) -> Notifier:
         from mats.adapters.telegram import LogNotifier, TelegramNotifier
 
-        config = self.settings.bridge
+        config = self.settings.notifications
         if config.telegram_bot_token and config.telegram_chat_id:
             return TelegramNotifier(
                 config.telegram_api_url, config.telegram_bot_token, config.telegram_chat_id
             )
         return LogNotifier()
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        return AlertService(
+            self.trading_state, self.notifier, self.clock, self.settings.notifications.alerts
+        )
 
     @cached_property
     def bridge(self) -> Bridge:
@@ -473,8 +500,7 @@ class Services:
             store=self.execution_store,
             router=router,
             publisher=self.publisher,
-            alerts=state,
-            notifier=self.notifier,
+            alerts=self.alerts,
             accounts=state,
             clock=self.clock,
             settings=config.execution,
@@ -484,8 +510,7 @@ class Services:
             accounts=accounts,
             positions=state,
             market=state,
-            alerts=state,
-            notifier=self.notifier,
+            alerts=self.alerts,
             clock=self.clock,
             tolerance=config.reconcile_tolerance,
         )
@@ -494,6 +519,7 @@ class Services:
             reconciliation=reconciliation,
             router=router,
             market=state,
+            alerts=self.alerts,
             feeds={name: venue for name, venue in live.items() if hasattr(venue, "quote")},
             sessions=sessions,
             clock=self.clock,

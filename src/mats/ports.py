@@ -263,11 +263,24 @@ class PortfolioStore(Protocol):
 
 
 class AlertStore(Protocol):
-    def put_alert(self, alert: Alert) -> None:
-        """Raise an alert; its id is deterministic, so raising it twice keeps one."""
+    def create_alert(self, alert: Alert) -> bool:
+        """Store a new alert; ``False`` (and nothing changed) if its id was raised before."""
         ...
 
-    def list_alerts(self, *, limit: int) -> Sequence[Alert]: ...
+    def mark_notified(self, alert: Alert, at: datetime) -> None:
+        """Record one more notice sent (never touching an acknowledgement made meanwhile)."""
+        ...
+
+    def acknowledge(self, alert_id: str, *, by: str, at: datetime) -> Alert | None:
+        """Mark an alert seen (once: a second acknowledgement keeps the first); ``None`` if
+        there is no such alert."""
+        ...
+
+    def get_alert(self, alert_id: str) -> Alert | None: ...
+
+    def list_alerts(self, *, limit: int, outstanding: bool = False) -> Sequence[Alert]:
+        """Newest first; ``outstanding``: only those people still have to be told about."""
+        ...
 
 
 class Broker(Protocol):
@@ -340,6 +353,6 @@ class ExecutionStore(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self, alert: Alert) -> None:
-        """Tell people (Telegram, ...); never raises into the trading flow."""
+    def notify(self, alert: Alert) -> bool:
+        """Tell people (Telegram, ...); ``True`` once delivered. Never raises."""
         ...

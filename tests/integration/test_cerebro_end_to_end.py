@@ -25,6 +25,7 @@ from tests.builders import tradingview_alert
 from tests.conftest import Stack, http_post, unique
 from tests.fakes import FakePublisher
 from tests.integration.conftest import Receiver
+from tests.integration.trading import mats, telegram_messages, until
 
 
 @pytest.fixture
@@ -177,7 +178,7 @@ def test_temporary_publish_failure_retries_with_the_same_order_bytes(
     def cerebro(publisher: FakePublisher) -> CerebroService:
         return CerebroService(
             store=services.decision_store,
-            alerts=services.trading_state,
+            alerts=services.alerts,
             publisher=publisher,
             clock=services.clock,
             settings=services.settings.cerebro,
@@ -227,9 +228,40 @@ def test_a_signal_that_breaks_the_contract_is_alerted_and_acknowledged(
         stack.info["function_urls"]["cerebro"], message_id, b'{"schema": "nope"}'
     )
 
-    alerts = services.operations.list_alerts(limit=50)
+    alerts = services.alerts.list(limit=50)
     assert status == 200
     assert f"message-{message_id}_BAD_CONTRACT" in [a.alert_id for a in alerts]
+
+
+def test_cerebros_critical_alerts_reach_telegram_once_and_can_be_acknowledged(
+    stack: Stack, services: Any, desk: dict[str, Any]
+) -> None:
+    strategy_id = desk["strategy_id"]
+    services.operations.set_position(desk["account"], strategy_id, desk["symbol"], Decimal(10))
+    services.operations.set_risk(RiskState.HALTED, strategy_id=strategy_id, reason="t", set_by="t")
+    exit_fields = {
+        "action": "sell",
+        "market_position": "flat",
+        "market_position_size": "0",
+        "prev_market_position": "long",
+        "prev_market_position_size": "10",
+        "position_size": "0",
+    }
+
+    answer = post_alert(stack, desk, time="2026-11-20T11:00:00Z", **exit_fields)
+    decision = wait_for_decision(services, answer["signal_id"]).decision
+    alert_id = f"{answer['signal_id']}_EXIT_BLOCKED"
+    texts = until(
+        lambda: [t for t in telegram_messages(stack) if alert_id in t], what="the Telegram alert"
+    )
+    acknowledged = mats(stack, "alerts", "ack", alert_id, "--by", "ops")
+    outstanding = mats(stack, "alerts", "list", "--outstanding", "--limit", "500")
+
+    assert [a.kind for a in decision.alerts] == ["EXIT_BLOCKED"]
+    assert len(texts) == 1
+    assert texts[0].startswith("🚨 CRITICAL EXIT_BLOCKED")
+    assert acknowledged[0]["acknowledged_by"] == "ops"
+    assert alert_id not in [a["alert_id"] for a in outstanding]
 
 
 def _a_signal_message(services: Any, desk: dict[str, Any]) -> bytes:

@@ -9,6 +9,7 @@ document under ``--json``), then ``error: CODE: message`` on stderr in text, and
 from __future__ import annotations
 
 from mats.cli import (
+    alerts,
     allocations,
     backtests,
     decisions,
@@ -44,7 +45,7 @@ for command in (
     execution.fills,
     execution.bridge,
     execution.reconcile,
-    decisions.alerts,
+    alerts.alerts,
 ):
     cli.add_command(command)
 

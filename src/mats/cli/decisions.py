@@ -42,34 +42,6 @@ def list_decisions(app: CliContext, strategy_id: str | None, limit: int) -> None
     emit([_data(s) for s in rows], lambda _: _decisions_table(rows))
 
 
-@click.group()
-def alerts() -> None:
-    """Alerts raised for people: mismatches, blocked exits, loss limits."""
-
-
-@alerts.command("list")
-@click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
-@json_option
-@pass_cli
-def list_alerts(app: CliContext, limit: int) -> None:
-    """List the latest alerts, newest first."""
-    rows = app.services.operations.list_alerts(limit=limit)
-    emit(
-        list(rows),
-        lambda items: (
-            table(
-                [
-                    (a.created_at, a.severity, a.kind, a.strategy_id, a.signal_id, a.message)
-                    for a in items
-                ],
-                ["RAISED (UTC)", "SEVERITY", "KIND", "STRATEGY", "SIGNAL", "MESSAGE"],
-            )
-            if items
-            else "No alerts."
-        ),
-    )
-
-
 def _data(stored: StoredDecision) -> dict[str, Any]:
     return {**to_primitive(stored.decision), "published": stored.published}
 

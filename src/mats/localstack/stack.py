@@ -160,18 +160,22 @@ def _start(
     backtest_dir = Path(os.environ.get("MATS_BACKTEST_DIR") or state_dir / "backtests")
     if options.seed_demo:
         write_demo_backtests(backtest_dir)
+    telegram_url = f"http://127.0.0.1:{ports.services['telegram']}"
     cloud_env = {
         "GOOGLE_CLOUD_PROJECT": options.project_id,
         "FIRESTORE_EMULATOR_HOST": firestore_host,
         "PUBSUB_EMULATOR_HOST": pubsub_host,
         "MATS_BACKTEST_DIR": str(backtest_dir),
+        # Every process raises alerts through the same path: to the Telegram capture server.
+        "MATS_TELEGRAM_API_URL": telegram_url,
+        "MATS_TELEGRAM_BOT_TOKEN": "local-capture",
+        "MATS_TELEGRAM_CHAT_ID": "mats-local",
     }
     os.environ.update(cloud_env)
     print("Starting the MATS local stack...", file=out, flush=True)
 
     control_port = free_port()
     ib_control = f"http://127.0.0.1:{ports.services['ib_control']}"
-    telegram_url = f"http://127.0.0.1:{ports.services['telegram']}"
     for child, ready in _infrastructure(root, ports, control_port, logs):
         children.append(child)
         child.start()
@@ -198,9 +202,6 @@ def _start(
         **cloud_env,
         "MATS_IB_PORT": str(ports.services["ib_gateway"]),
         "MATS_IB_ACCOUNTS": ",".join(f"{a}={c}" for a, c in DEMO_IB_ACCOUNTS.items()),
-        "MATS_TELEGRAM_API_URL": telegram_url,
-        "MATS_TELEGRAM_BOT_TOKEN": "local-capture",
-        "MATS_TELEGRAM_CHAT_ID": "mats-local",
     }
     bridge_port = ports.services["bridge"]
     bridge = _bridge_child(root, bridge_port, bridge_env, logs)

@@ -9,7 +9,8 @@ The bridge is a singleton (one Cloud Run instance, CPU always allocated). ``Brid
   accounts and publish them, all before the venue takes new orders;
 - a background loop: poll working orders and due exit retries (every ``poll``), publish
   accounts and check for long outages (every ``accounts``), reconcile (every ``reconcile``),
-  and write fresh quotes for Cerebro (every ``quotes``).
+  write fresh quotes for Cerebro (every ``quotes``), and send alerts that are due: never sent,
+  or CRITICAL and unacknowledged (every ``alerts``; the bridge is the one always-on process).
 
 A job that fails is logged and tried again on its next turn; the loop never dies of it.
 """
@@ -30,6 +31,7 @@ from mats.domain.market import Instrument, Quote
 from mats.domain.orders import Order
 from mats.errors import MatsError
 from mats.ports import Broker, Clock, MarketDataStore
+from mats.services.alerts import AlertService
 from mats.services.execution import ExecutionService, VenueRouter
 from mats.services.reconciliation import AccountReconciliation, ReconciliationService
 
@@ -56,6 +58,7 @@ class BridgeSettings:
     account_seconds: float = 30.0
     reconcile_seconds: float = 300.0
     quote_seconds: float = 5.0
+    alert_seconds: float = 15.0
     recover_lookback: timedelta = timedelta(days=1)
 
 
@@ -77,6 +80,7 @@ class Bridge:
         reconciliation: ReconciliationService,
         router: VenueRouter,
         market: MarketDataStore,
+        alerts: AlertService,
         feeds: Mapping[str, QuoteFeed],
         clock: Clock,
         sessions: Sequence[Session] = (),
@@ -101,6 +105,7 @@ class Bridge:
             _Job("accounts", settings.account_seconds, self._accounts),
             _Job("reconcile", settings.reconcile_seconds, self.reconcile),
             _Job("quotes", settings.quote_seconds, self.refresh_quotes),
+            _Job("alerts", settings.alert_seconds, alerts.sweep),
         ]
 
     # Lifecycle

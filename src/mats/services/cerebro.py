@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mats.contracts import ContractError, decode_as, encode, to_message
-from mats.domain.alerts import Alert, AlertSeverity
+from mats.domain.alerts import Alert, AlertSeverity, from_draft
 from mats.domain.cerebro.brain import decide, drop_stale_event
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import CerebroSettings, Decision
 from mats.domain.signals.signal import Signal
 from mats.errors import TemporaryError
 from mats.ports import (
-    AlertStore,
     Clock,
     DecisionStore,
     DecisionSupersededError,
     Publisher,
     StoredDecision,
 )
+from mats.services.alerts import AlertService
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class CerebroService:
         self,
         *,
         store: DecisionStore,
-        alerts: AlertStore,
+        alerts: AlertService,
         publisher: Publisher,
         clock: Clock,
         settings: CerebroSettings | None = None,
@@ -97,6 +97,8 @@ class CerebroService:
                     "sequence": stored.decision.sequence,
                 },
             )
+            if stored.decision is decision:  # Else whoever recorded it first has sent them.
+                self._send_alerts(decision)
             return self._publish(stored)
         raise TemporaryError(
             f"signal {signal.id} was superseded {MAX_DECISION_ATTEMPTS} times in a row; "
@@ -110,6 +112,18 @@ class CerebroService:
             return drop_stale_event(signal, inputs, age, now)
         return decide(signal, inputs, self._settings, now)
 
+    def _send_alerts(self, decision: Decision) -> None:
+        """The decision's alerts were stored with it; tell people now (the sweep retries)."""
+        self._alerts.send_stored(
+            from_draft(
+                draft,
+                signal_id=decision.signal_id,
+                strategy_id=decision.strategy_id,
+                at=decision.decided_at,
+            )
+            for draft in decision.alerts
+        )
+
     def _decode(self, event: PubSubEvent) -> Signal | None:
         try:
             signal = decode_as(event.data, Signal)
@@ -118,7 +132,7 @@ class CerebroService:
                 "signal message rejected: it breaks the contract",
                 extra={"message_id": event.message_id, "error": str(error)},
             )
-            self._alerts.put_alert(
+            self._alerts.raise_alert(
                 Alert(
                     alert_id=f"message-{event.message_id}_BAD_CONTRACT",
                     kind="BAD_CONTRACT",

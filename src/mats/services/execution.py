@@ -33,12 +33,12 @@ from mats.domain.reconciliation import PAPER_SOURCE
 from mats.domain.trading import OrderAction, OrderPurpose, OrderType, Side, TimeInForce, TradingMode
 from mats.domain.venues import OrderRejectedError, VenueFill, VenueOrderReport
 from mats.errors import NotFoundError, PermanentError, TemporaryError
-from mats.ports import AccountStore, AlertStore, Broker, Clock, ExecutionStore, Notifier, Publisher
+from mats.ports import AccountStore, Broker, Clock, ExecutionStore, Publisher
+from mats.services.alerts import AlertService
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_MARK = "~"
-NOTIFIED_MEMORY = 10_000
 PAPER = "PAPER"
 
 
@@ -101,8 +101,7 @@ class ExecutionService:
         store: ExecutionStore,
         router: VenueRouter,
         publisher: Publisher,
-        alerts: AlertStore,
-        notifier: Notifier,
+        alerts: AlertService,
         accounts: AccountStore,
         clock: Clock,
         settings: ExecutionSettings | None = None,
@@ -111,13 +110,11 @@ class ExecutionService:
         self._router = router
         self._publisher = publisher
         self._alerts = alerts
-        self._notifier = notifier
         self._accounts = accounts
         self._clock = clock
         self._settings = settings or ExecutionSettings()
         self._lock = threading.RLock()
         self._raised: set[str] = set()
-        self._notified: dict[str, None] = {}  # Alert ids already sent, oldest first.
         self._changed_accounts: set[str] = set()  # Live accounts with fills not yet published.
 
     @contextmanager
@@ -698,12 +695,7 @@ class ExecutionService:
             source="bridge",
             strategy_id=strategy_id,
         )
-        self._alerts.put_alert(alert)
-        if alert_id not in self._notified:  # The same alert again is news to no one.
-            self._notified[alert_id] = None
-            if len(self._notified) > NOTIFIED_MEMORY:
-                del self._notified[next(iter(self._notified))]
-            self._notifier.notify(alert)
+        self._alerts.raise_alert(alert)
 
 
 def _leg_orders(parent: Order, quantity: Decimal) -> list[Order]:

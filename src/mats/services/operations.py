@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from mats.domain.accounting import AccountState, StrategyPosition
-from mats.domain.alerts import Alert
 from mats.domain.market import (
     AssetClass,
     FxRate,
@@ -24,7 +23,6 @@ from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scop
 from mats.errors import ValidationError
 from mats.ports import (
     AccountStore,
-    AlertStore,
     Clock,
     MarketDataStore,
     PositionStore,
@@ -41,7 +39,6 @@ class OperationsService:
         positions: PositionStore,
         market: MarketDataStore,
         risk: RiskStore,
-        alerts: AlertStore,
         strategies: StrategyStore,
         clock: Clock,
     ) -> None:
@@ -49,7 +46,6 @@ class OperationsService:
         self._positions = positions
         self._market = market
         self._risk = risk
-        self._alerts = alerts
         self._strategies = strategies
         self._clock = clock
 
@@ -196,6 +192,3 @@ class OperationsService:
 
     def list_risk(self) -> Sequence[RiskSetting]:
         return self._risk.list_risk()
-
-    def list_alerts(self, *, limit: int) -> Sequence[Alert]:
-        return self._alerts.list_alerts(limit=limit)

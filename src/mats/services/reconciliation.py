@@ -23,7 +23,8 @@ from mats.domain.reconciliation import (
     reconcile_account,
 )
 from mats.errors import MatsError
-from mats.ports import AlertStore, Broker, Clock, MarketDataStore, Notifier, PositionStore
+from mats.ports import Broker, Clock, MarketDataStore, PositionStore
+from mats.services.alerts import AlertService
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,7 @@ class ReconciliationService:
         accounts: Mapping[str, str],
         positions: PositionStore,
         market: MarketDataStore,
-        alerts: AlertStore,
-        notifier: Notifier,
+        alerts: AlertService,
         clock: Clock,
         tolerance: Decimal = Decimal(0),
     ) -> None:
@@ -56,7 +56,6 @@ class ReconciliationService:
         self._positions = positions
         self._market = market
         self._alerts = alerts
-        self._notifier = notifier
         self._clock = clock
         self._tolerance = tolerance
 
@@ -126,5 +125,4 @@ class ReconciliationService:
             created_at=now,
             source="reconciliation",
         )
-        self._alerts.put_alert(alert)
-        self._notifier.notify(alert)
+        self._alerts.raise_alert(alert)

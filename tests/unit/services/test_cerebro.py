@@ -5,23 +5,30 @@ import pytest
 
 from mats.contracts import encode, to_message
 from mats.domain.cerebro.decisions import DecisionStatus, Reason
+from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState
 from mats.domain.trading import Intent, Position, PositionSide, Side
 from mats.errors import TemporaryError
 from mats.ports import DecisionSupersededError
 from mats.services.cerebro import CerebroService, PubSubEvent
 from tests.builders import NOW, a_position, a_signal, decision_inputs
-from tests.fakes import FakeClock, FakePublisher, InMemoryAlertStore, InMemoryDecisionStore
+from tests.fakes import (
+    FakeClock,
+    FakePublisher,
+    InMemoryAlertStore,
+    InMemoryDecisionStore,
+    alert_service,
+)
 
 
 def service(
     inputs: object = None,
 ) -> tuple[CerebroService, InMemoryDecisionStore, InMemoryAlertStore, FakePublisher]:
     store = InMemoryDecisionStore(inputs or decision_inputs())
-    alerts = InMemoryAlertStore()
     publisher = FakePublisher()
     clock = FakeClock(NOW + timedelta(seconds=1))
+    raising, alerts, _ = alert_service(clock)
     return (
-        CerebroService(store=store, alerts=alerts, publisher=publisher, clock=clock),
+        CerebroService(store=store, alerts=raising, publisher=publisher, clock=clock),
         store,
         alerts,
         publisher,
@@ -129,3 +136,23 @@ def test_a_signal_overtaken_too_often_is_handed_back_to_pub_sub() -> None:
 
 def _always_superseded(*_: object) -> object:
     raise DecisionSupersededError("taken")
+
+
+def test_cerebros_critical_alerts_are_sent_to_people_once() -> None:
+    halted = RiskSetting(GLOBAL_SCOPE, RiskState.HALTED, NOW)
+    inputs = decision_inputs(position=a_position("10"), risk_global=halted)
+    store = InMemoryDecisionStore(inputs)
+    clock = FakeClock(NOW + timedelta(seconds=1))
+    raising, _, notifier = alert_service(clock)
+    cerebro = CerebroService(store=store, alerts=raising, publisher=FakePublisher(), clock=clock)
+    blocked_exit = a_signal(
+        intent=Intent.EXIT,
+        side=Side.SELL,
+        previous=Position(PositionSide.LONG, Decimal(10)),
+        target=Position(PositionSide.FLAT),
+    )
+
+    cerebro.handle(event(blocked_exit, message_id="1"))
+    cerebro.handle(event(blocked_exit, message_id="2"))
+
+    assert [(a.kind, a.severity.value) for a in notifier.sent] == [("EXIT_BLOCKED", "CRITICAL")]

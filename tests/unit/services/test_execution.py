@@ -37,6 +37,7 @@ from tests.fakes import (
     InMemoryAlertStore,
     InMemoryExecutionStore,
     RecordingNotifier,
+    alert_service,
 )
 
 NOW = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
@@ -165,13 +166,13 @@ def a_world(*, native_brackets: bool = False) -> World:
     venue = FakeVenue(clock, native_brackets=native_brackets)
     paper = FakeVenue(clock)
     store, publisher = InMemoryExecutionStore(), FakePublisher()
-    alerts, notifier, accounts = InMemoryAlertStore(), RecordingNotifier(), Accounts()
+    raising, alerts, notifier = alert_service(clock)
+    accounts = Accounts()
     service = ExecutionService(
         store=store,
         router=VenueRouter(paper, {"IB": venue}, {"IBKR_Main": "IB"}),
         publisher=publisher,
-        alerts=alerts,
-        notifier=notifier,
+        alerts=raising,
         accounts=accounts,
         clock=clock,
         settings=ExecutionSettings(),

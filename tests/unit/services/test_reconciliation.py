@@ -12,7 +12,13 @@ from mats.domain.venues import VenueAccount, VenuePosition, VenueStatus
 from mats.errors import TemporaryError
 from mats.services.reconciliation import ReconciliationService
 from tests.builders import a_position, an_instrument
-from tests.fakes import FakeClock, InMemoryAlertStore, InMemoryExecutionStore, RecordingNotifier
+from tests.fakes import (
+    FakeClock,
+    InMemoryAlertStore,
+    InMemoryExecutionStore,
+    RecordingNotifier,
+    alert_service,
+)
 
 NOW = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 
@@ -56,15 +62,14 @@ class Market:
 def a_service(
     venue: Venue, ledger: InMemoryExecutionStore, tolerance: str = "0"
 ) -> tuple[ReconciliationService, InMemoryAlertStore, RecordingNotifier]:
-    alerts, notifier = InMemoryAlertStore(), RecordingNotifier()
+    raising, alerts, notifier = alert_service(FakeClock(NOW))
     es = an_instrument("ES1!", asset_class=AssetClass.FUTURE, multiplier=Decimal(50))
     service = ReconciliationService(
         venues={"IB": venue},  # type: ignore[dict-item]
         accounts={"IBKR_Main": "IB"},
         positions=ledger,
         market=Market([an_instrument("AAPL"), es]),  # type: ignore[arg-type]
-        alerts=alerts,
-        notifier=notifier,
+        alerts=raising,
         clock=FakeClock(NOW),
         tolerance=Decimal(tolerance),
     )

@@ -33,7 +33,11 @@ from mats.adapters.firestore.documents import (
     to_document,
     translated_errors,
 )
-from mats.adapters.firestore.trading import FirestoreTradingState, backtest_facts
+from mats.adapters.firestore.trading import (
+    FirestoreTradingState,
+    alert_document,
+    backtest_facts,
+)
 from mats.contracts import EncodedMessage
 from mats.domain.accounting import AccountState
 from mats.domain.alerts import from_draft
@@ -121,7 +125,7 @@ class FirestoreDecisionStore:
                 strategy_id=decision.strategy_id,
                 at=decision.decided_at,
             )
-            batch.set(self._state.alerts.ref(alert.alert_id), to_document(alert))
+            batch.set(self._state.alerts.ref(alert.alert_id), alert_document(alert))
         if decision.risk_change is not None:
             change = decision.risk_change
             batch.set(self._state.risk.ref(change.scope), to_document(change))

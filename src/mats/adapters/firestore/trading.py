@@ -7,9 +7,11 @@ document per account / position / symbol / pair / scope.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
 from mats.adapters.firestore.documents import (
@@ -22,6 +24,8 @@ from mats.adapters.firestore.documents import (
     QUOTES,
     RISK_STATES,
     Documents,
+    from_document,
+    to_document,
     translated_errors,
 )
 from mats.domain.accounting import AccountState, StrategyPosition, position_id
@@ -85,11 +89,67 @@ class FirestoreTradingState:
     def list_risk(self) -> Sequence[RiskSetting]:
         return self.risk.where(order_by="scope")
 
-    def put_alert(self, alert: Alert) -> None:
-        self.alerts.put(alert.alert_id, alert)
+    def create_alert(self, alert: Alert) -> bool:
+        try:
+            with translated_errors("raising an alert"):
+                self.alerts.ref(alert.alert_id).create(alert_document(alert))
+        except AlreadyExists:
+            return False
+        return True
 
-    def list_alerts(self, *, limit: int) -> Sequence[Alert]:
-        return self.alerts.where(order_by="created_at", descending=True, limit=limit)
+    def mark_notified(self, alert: Alert, at: datetime) -> None:
+        after = alert.notified(at)
+        changes: dict[str, Any] = {
+            "notifications": firestore.Increment(1),
+            "last_notified_at": at,
+            "notified_at": after.notified_at,
+        }
+        if not after.outstanding:
+            changes[OUTSTANDING] = False
+        with translated_errors("marking an alert sent"):
+            self.alerts.ref(alert.alert_id).update(changes)
+
+    def acknowledge(self, alert_id: str, *, by: str, at: datetime) -> Alert | None:
+        alert = self.get_alert(alert_id)
+        if alert is None or alert.acknowledged:
+            return alert
+        acknowledged = alert.acknowledge(by, at)
+        with translated_errors("acknowledging an alert"):
+            self.alerts.ref(alert_id).update(
+                {
+                    "acknowledged": True,
+                    "acknowledged_at": at,
+                    "acknowledged_by": by,
+                    OUTSTANDING: False,
+                }
+            )
+        return acknowledged
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        with translated_errors("reading an alert"):
+            snapshot = self.alerts.ref(alert_id).get()
+        return _alert(snapshot.to_dict()) if snapshot.exists else None
+
+    def list_alerts(self, *, limit: int, outstanding: bool = False) -> Sequence[Alert]:
+        query: Any = self.alerts.collection
+        if outstanding:
+            query = query.where(filter=firestore.FieldFilter(OUTSTANDING, "==", True))
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).limit(limit)
+        with translated_errors("listing alerts"):
+            return [_alert(snapshot.to_dict()) for snapshot in query.stream()]
+
+
+# Copied to the top of an alert document so the sweep can query for it.
+OUTSTANDING = "outstanding"
+
+
+def alert_document(alert: Alert) -> dict[str, Any]:
+    return {**to_document(alert), OUTSTANDING: alert.outstanding}
+
+
+def _alert(document: dict[str, Any] | None) -> Alert:
+    data = {k: v for k, v in (document or {}).items() if k != OUTSTANDING}
+    return from_document(Alert, data)
 
 
 def backtest_facts(strategy_id: str, document: dict[str, Any] | None) -> BacktestFacts | None:
