@@ -76,7 +76,7 @@ def test_accepted_webhook_is_stored_and_pushed_as_an_eventarc_cloudevent(
     assert delivery["ce_source"].endswith("/topics/signals")
     assert delivery["ce_id"] == delivery["message_id"] == record.message_id
     assert delivery["data"] == record.message
-    assert delivery["ordering_key"] == f"{strategy_id}/ES1!"
+    assert delivery["ordering_key"] == strategy_id
     assert delivery["attributes"]["strategy_id"] == strategy_id
     assert delivery["decoded"]["intent"] == "ENTRY_LONG"
     assert delivery["decoded"]["trading_mode"] == "PAPER"
