@@ -15,10 +15,11 @@ from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
-from mats.domain.execution import OrderRecord, new_record
+from mats.domain.execution.records import OrderRecord, new_record
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.orders import Fill
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
+from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, strategy_scope
 from mats.domain.senders import Sender
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.signals.signal import Signal
@@ -384,6 +385,10 @@ class InMemoryExecutionStore:
         self.applied: set[str] = set()
         self.published: set[str] = set()
         self.positions: dict[tuple[str, str, str], StrategyPosition] = {}
+        self.risk: dict[str, RiskSetting] = {}
+
+    def risk_settings(self, strategy_id: str) -> tuple[RiskSetting | None, RiskSetting | None]:
+        return self.risk.get(GLOBAL_SCOPE), self.risk.get(strategy_scope(strategy_id))
 
     def order(self, order_id: str) -> OrderRecord | None:
         return self.orders.get(order_id)

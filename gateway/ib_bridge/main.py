@@ -128,7 +128,7 @@ def reconcile() -> Any:
 
 @routes.post("/admin/orders/<order_id>/cancel")
 def cancel(order_id: str) -> Any:
-    record = _bridge().execution.cancel(order_id, by=flask.g.caller)
+    record = _bridge().cancel(order_id, by=flask.g.caller)
     return to_primitive(record), 200
 
 

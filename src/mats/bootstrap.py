@@ -41,7 +41,7 @@ from mats.services.allocations import AllocationService
 from mats.services.backtests import BacktestService
 from mats.services.bridge import BridgeSettings
 from mats.services.cerebro import CerebroService
-from mats.services.execution import ExecutionSettings
+from mats.services.execution.router import ExecutionSettings
 from mats.services.ingest import IngestService, IngestSettings
 from mats.services.operations import OperationsService
 from mats.services.optimizer import OptimizerService
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from mats.adapters.brokers.ib import IbSession
     from mats.adapters.firestore.execution import FirestoreExecutionStore
     from mats.adapters.firestore.trading import FirestoreTradingState
-    from mats.ports import Notifier
+    from mats.ports import Notifier, QuoteFeed
     from mats.services.bridge import Bridge
 
 
@@ -481,46 +481,72 @@ class Services:
         from mats.adapters.brokers.paper import PaperBroker
         from mats.adapters.firestore.execution import FirestorePaperBook
         from mats.services.bridge import Bridge
-        from mats.services.execution import ExecutionService, VenueRouter
+        from mats.services.execution.accounts import AccountPublisher
+        from mats.services.execution.booking import FillBooking
+        from mats.services.execution.messages import MessageOut
+        from mats.services.execution.router import VenueRouter
+        from mats.services.execution.submission import OrderSubmission
+        from mats.services.execution.venues import VenueWatch
         from mats.services.reconciliation import ReconciliationService
 
-        config, state = self.settings.bridge, self.trading_state
+        config, state, execution = (
+            self.settings.bridge,
+            self.trading_state,
+            self.settings.bridge.execution,
+        )
         paper = PaperBroker(FirestorePaperBook(self.firestore), state, self.clock, config.paper)
         live: dict[str, Any] = {}
+        feeds: dict[str, QuoteFeed] = {}
         sessions: list[Any] = []
         if config.ib_accounts:
-            session, live["IB"] = self._interactive_brokers(lambda: bridge)
+            session, ib = self._interactive_brokers(lambda: bridge)
+            live["IB"] = feeds["IB"] = ib
             sessions.append(session)
         for venue in config.ccxt_venues:
-            live[venue.name] = self._ccxt(venue)
+            live[venue.name] = feeds[venue.name] = self._ccxt(venue)
         accounts = dict.fromkeys(config.ib_accounts, "IB")
         accounts.update({venue.account: venue.name for venue in config.ccxt_venues})
         router = VenueRouter(paper, live, accounts)
-        execution = ExecutionService(
-            store=self.execution_store,
-            router=router,
-            publisher=self.publisher,
-            alerts=self.alerts,
-            accounts=state,
-            clock=self.clock,
-            settings=config.execution,
-        )
-        reconciliation = ReconciliationService(
-            venues=live,
-            accounts=accounts,
-            positions=state,
-            market=state,
-            alerts=self.alerts,
-            clock=self.clock,
-            tolerance=config.reconcile_tolerance,
-        )
+        out = MessageOut(self.publisher, execution.publish_timeout_seconds)
+        booking = FillBooking(store=self.execution_store, out=out, clock=self.clock)
         bridge = Bridge(
-            execution=execution,
-            reconciliation=reconciliation,
+            submission=OrderSubmission(
+                store=self.execution_store,
+                router=router,
+                booking=booking,
+                alerts=self.alerts,
+                clock=self.clock,
+                settings=execution,
+            ),
+            booking=booking,
+            accounts=AccountPublisher(
+                router=router,
+                accounts=state,
+                out=out,
+                alerts=self.alerts,
+                clock=self.clock,
+                margin_warning=execution.margin_warning,
+                margin_limit=execution.margin_limit,
+            ),
+            venues=VenueWatch(
+                router=router,
+                alerts=self.alerts,
+                clock=self.clock,
+                outage_alert_after=execution.outage_alert_after,
+            ),
+            reconciliation=ReconciliationService(
+                venues=live,
+                accounts=accounts,
+                positions=state,
+                market=state,
+                alerts=self.alerts,
+                clock=self.clock,
+                tolerance=config.reconcile_tolerance,
+            ),
             router=router,
             market=state,
             alerts=self.alerts,
-            feeds={name: venue for name, venue in live.items() if hasattr(venue, "quote")},
+            feeds=feeds,
             sessions=sessions,
             clock=self.clock,
             settings=config.runtime,

@@ -13,7 +13,7 @@ from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
-from mats.domain.execution import OrderRecord
+from mats.domain.execution.records import OrderRecord
 from mats.domain.market import FxRate, Instrument, Quote
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.orders import Fill, Order
@@ -316,6 +316,14 @@ class Broker(Protocol):
     def status(self) -> VenueStatus: ...
 
 
+class QuoteFeed(Protocol):
+    """A venue that prices instruments (the bridge writes its quotes for Cerebro)."""
+
+    def serves(self, instrument: Instrument) -> bool: ...
+
+    def quote(self, instrument: Instrument) -> Quote | None: ...
+
+
 class ExecutionStore(Protocol):
     """Orders as executed, submission claims, fills applied once each, and the ledger."""
 
@@ -350,6 +358,10 @@ class ExecutionStore(Protocol):
     def unpublished_fills(self) -> Sequence[Fill]: ...
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None: ...
+
+    def risk_settings(self, strategy_id: str) -> tuple[RiskSetting | None, RiskSetting | None]:
+        """The fund's and the strategy's trading state, read together (the risk gate)."""
+        ...
 
 
 class Notifier(Protocol):

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from mats.contracts import encode, to_message
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.market import AssetClass
 from mats.domain.orders import Order
 from mats.domain.strategies import StrategyStatus

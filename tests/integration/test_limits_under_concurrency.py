@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import TradingMode

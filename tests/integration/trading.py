@@ -10,7 +10,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from mats.domain.execution import OrderRecord, OrderState
+from mats.domain.execution.records import OrderRecord
+from mats.domain.execution.states import OrderState
 from tests.conftest import BIN, REPO, Stack
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mats.domain.accounting import LedgerFill, StrategyPosition, apply_fill
-from mats.domain.execution import OrderState, advance
+from mats.domain.execution.states import OrderState, advance
 from mats.domain.trading import Side
 
 AT = datetime(2026, 11, 20, 15, tzinfo=UTC)

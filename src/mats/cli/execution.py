@@ -18,7 +18,7 @@ import click
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
 from mats.codec import parse_datetime
-from mats.domain.execution import OrderRecord
+from mats.domain.execution.records import OrderRecord
 from mats.errors import MatsError, NotFoundError, TemporaryError
 
 
@@ -202,7 +202,7 @@ def _orders_table(rows: list[OrderRecord]) -> str:
                 r.order.quantity,
                 r.order.order_type.value,
                 r.order.purpose.value,
-                r.state.value,
+                f"{r.state.value} (HELD)" if r.held_reason else r.state.value,
                 r.filled_quantity,
                 r.average_price,
             )
@@ -236,6 +236,8 @@ def _order_detail(record: OrderRecord) -> str:
     ]
     if record.next_retry_at is not None:
         lines.append(f"next retry {record.next_retry_at:%Y-%m-%d %H:%M:%S} UTC ({record.reason})")
+    if record.held_reason is not None:
+        lines.append(f"held, unsent: {record.held_reason} (it goes out when the halt is lifted)")
     lines.append("")
     lines.append(
         table(

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.trading import Side
 from mats.errors import PermanentError
 

@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from mats.domain.execution import OrderRecord
-from mats.domain.market import Instrument, Quote
+from mats.domain.execution.records import OrderRecord
 from mats.domain.orders import Order
 from mats.errors import MatsError
-from mats.ports import Broker, Clock, MarketDataStore
+from mats.ports import Broker, Clock, MarketDataStore, QuoteFeed
 from mats.services.alerts import AlertService
-from mats.services.execution import ExecutionService, VenueRouter
+from mats.services.execution.accounts import AccountPublisher
+from mats.services.execution.booking import FillBooking
+from mats.services.execution.router import VenueRouter
+from mats.services.execution.submission import OrderSubmission
+from mats.services.execution.venues import VenueWatch
 from mats.services.reconciliation import AccountReconciliation, ReconciliationService
 
 log = logging.getLogger(__name__)
@@ -44,12 +47,6 @@ class Session(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
-
-
-class QuoteFeed(Protocol):
-    def serves(self, instrument: Instrument) -> bool: ...
-
-    def quote(self, instrument: Instrument) -> Quote | None: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,10 @@ class Bridge:
     def __init__(
         self,
         *,
-        execution: ExecutionService,
+        submission: OrderSubmission,
+        booking: FillBooking,
+        accounts: AccountPublisher,
+        venues: VenueWatch,
         reconciliation: ReconciliationService,
         router: VenueRouter,
         market: MarketDataStore,
@@ -86,7 +86,10 @@ class Bridge:
         sessions: Sequence[Session] = (),
         settings: BridgeSettings | None = None,
     ) -> None:
-        self.execution = execution
+        self.submission = submission
+        self._booking = booking
+        self._accounts = accounts
+        self._venues = venues
         self._reconciliation = reconciliation
         self._router = router
         self._market = market
@@ -101,8 +104,8 @@ class Bridge:
         self._last_reconciliation: list[AccountReconciliation] = []
         settings = self.settings
         self._jobs = [
-            _Job("poll", settings.poll_seconds, execution.poll),
-            _Job("accounts", settings.account_seconds, self._accounts),
+            _Job("poll", settings.poll_seconds, self.poll_orders),
+            _Job("accounts", settings.account_seconds, self._account_job),
             _Job("reconcile", settings.reconcile_seconds, self.reconcile),
             _Job("quotes", settings.quote_seconds, self.refresh_quotes),
             _Job("alerts", settings.alert_seconds, alerts.sweep),
@@ -130,7 +133,11 @@ class Bridge:
     # Intake and venue callbacks
 
     def handle_order(self, order: Order) -> OrderRecord:
-        return self.execution.handle_order(order)
+        return self.submission.handle_order(order)
+
+    def cancel(self, order_id: str, *, by: str) -> OrderRecord:
+        """An operator's cancel: at the venue if it is working there, and no more retries."""
+        return self.submission.cancel(order_id, by=by)
 
     def venue_event(self, venue_reference: str) -> None:
         """A venue callback: queue the reference; the worker looks it up (never inline)."""
@@ -142,12 +149,12 @@ class Bridge:
         Raises if it cannot finish, so the venue stays paused and reconnects.
         """
         since = self._clock.now() - self.settings.recover_lookback
-        with self.execution.exclusive():
-            booked = self.execution.recover(venue_name, since)
+        with self.submission.exclusive():
+            booked = self.submission.recover(venue_name, since)
             accounts = [a for a, v in sorted(self._router.accounts.items()) if v == venue_name]
             reports = [r for a in accounts for r in self._reconciliation.reconcile(a)]
         self._remember(reports)
-        self.execution.publish_accounts()
+        self._accounts.publish()
         log.info(
             "venue ready",
             extra={"venue": venue_name, "fills_recovered": booked, "accounts": len(accounts)},
@@ -157,10 +164,10 @@ class Bridge:
 
     def reconcile(self, account: str | None = None) -> list[AccountReconciliation]:
         since = self._clock.now() - self.settings.recover_lookback
-        with self.execution.exclusive():
+        with self.submission.exclusive():
             for name, venue in sorted(self._router.live.items()):
                 if venue.status().connected:
-                    self.execution.recover(name, since)
+                    self.submission.recover(name, since)
             reports = self._reconciliation.reconcile(account)
         self._remember(reports)
         return reports
@@ -213,9 +220,16 @@ class Bridge:
 
     # Internals
 
-    def _accounts(self) -> None:
-        self.execution.check_venues()
-        self.execution.publish_accounts()
+    def poll_orders(self) -> None:
+        """Follow working orders at their venues, then publish the accounts fills changed."""
+        self.submission.poll()
+        changed = self._booking.take_changed_accounts()
+        if changed:
+            self._accounts.publish(changed)  # An account changes with every fill.
+
+    def _account_job(self) -> None:
+        self._venues.check()
+        self._accounts.publish()
 
     def _remember(self, reports: Sequence[AccountReconciliation]) -> None:
         if reports:
@@ -232,7 +246,7 @@ class Bridge:
             if reference is None:
                 return
             try:
-                self.execution.on_venue_event(reference)
+                self.submission.on_venue_event(reference)
             except MatsError as error:
                 log.warning(
                     "venue event not processed; polling will catch up",

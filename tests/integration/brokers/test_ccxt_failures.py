@@ -18,7 +18,7 @@ from tests.integration.brokers.ccxt_binance import (
     timed_out,
 )
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.venues import OrderRejectedError
 from mats.errors import MatsError, PermanentError, TemporaryError
 

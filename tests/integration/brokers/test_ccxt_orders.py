@@ -16,7 +16,7 @@ from tests.integration.brokers.ccxt_binance import (
     recorded,
 )
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.trading import BracketLeg, OrderAction, OrderType, Side, TimeInForce
 from mats.domain.venues import OrderRejectedError
 from mats.errors import PermanentError

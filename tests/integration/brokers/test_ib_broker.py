@@ -19,7 +19,7 @@ from tests.integration.ib_gateway.support import (
 )
 
 from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.orders import Order
 from mats.domain.trading import BracketLeg, OrderType
 from mats.domain.venues import OrderRejectedError

@@ -17,7 +17,7 @@ from mats.adapters.brokers.ccxt_reports import (
     order_state,
     to_report,
 )
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.trading import Side
 from mats.errors import PermanentError, TemporaryError
 

@@ -13,7 +13,7 @@ from tests import builders
 from tests.fakes import FakeClock
 
 from mats.adapters.brokers.paper import PaperBroker, PaperOrder, PaperSettings
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.market import Quote
 from mats.domain.orders import Order
 from mats.domain.trading import OrderAction, OrderType, Side, TimeInForce, TradingMode

@@ -9,7 +9,8 @@ from typing import Any
 
 from mats.domain.cerebro.brain import decide
 from mats.domain.cerebro.decisions import CerebroSettings, Decision, DecisionStatus, Reason
-from mats.domain.execution import OrderRecord, OrderState, new_record
+from mats.domain.execution.records import OrderRecord, new_record
+from mats.domain.execution.states import OrderState
 from mats.domain.market import FxRate
 from mats.domain.strategies import RiskLimits
 from mats.domain.trading import Intent, OrderPurpose, Position, PositionSide, Side

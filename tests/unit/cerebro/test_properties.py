@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mats.domain.cerebro.brain import decide
 from mats.domain.cerebro.decisions import CerebroSettings
-from mats.domain.execution import new_record
+from mats.domain.execution.records import new_record
 from mats.domain.market import AssetClass
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState
 from mats.domain.strategies import RiskLimits

@@ -1,206 +1,26 @@
-"""ExecutionService: submission once, fills booked once, persistent exits, brackets, alerts."""
+"""The bridge's execution: sent once, fills booked once, persistent exits, brackets, alerts."""
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from mats.contracts import FillV1, decode, from_message
-from mats.domain.accounting import AccountState
-from mats.domain.execution import OrderState
-from mats.domain.orders import Fill, Order
+from mats.domain.execution.states import OrderState
 from mats.domain.trading import BracketLeg, OrderAction, OrderPurpose, OrderType, Side, TradingMode
-from mats.domain.venues import (
-    OrderRejectedError,
-    VenueAccount,
-    VenueFill,
-    VenueOrderReport,
-    VenueStatus,
-)
+from mats.domain.venues import VenueOrderReport, VenueStatus
 from mats.errors import NotFoundError, TemporaryError
-from mats.services.execution import (
-    ExecutionService,
-    ExecutionSettings,
-    VenueRouter,
-    VenueUnavailableError,
-)
-from tests import builders
-from tests.fakes import (
-    FakeClock,
-    FakePublisher,
-    InMemoryAlertStore,
-    InMemoryExecutionStore,
-    RecordingNotifier,
-    alert_service,
-)
-
-NOW = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
-
-
-class FakeVenue:
-    """A scriptable venue: each placed reference fills, rests, is refused or times out."""
-
-    def __init__(self, clock: FakeClock, *, native_brackets: bool = False) -> None:
-        self.native_brackets = native_brackets
-        self.clock = clock
-        self.orders: dict[str, VenueOrderReport] = {}
-        self.placed: list[Order] = []
-        self.cancelled: list[str] = []
-        self.script: list[str] = []  # outcomes for the next places; default "fill"
-        self.status_now = VenueStatus(connected=True, accepting_orders=True)
-        self.price = Decimal(100)
-        self._executions = itertools.count(1)
-
-    def place(self, order: Order) -> VenueOrderReport:
-        outcome = self.script.pop(0) if self.script else "fill"
-        if outcome == "reject":
-            raise OrderRejectedError(order.id, "insufficient margin")
-        if outcome == "lost":
-            raise TemporaryError("timed out before the venue saw it")
-        self.placed.append(order)
-        self.orders[order.id] = VenueOrderReport(order.id, OrderState.ACCEPTED)
-        if outcome in ("fill", "timeout-after-fill"):
-            self.fill(order.id, order.quantity, side=order.side)
-        elif outcome == "partial-then-cancel":
-            self.fill(order.id, order.quantity / 2, side=order.side)
-            report = self.orders[order.id]
-            self.orders[order.id] = dataclasses.replace(
-                report, state=OrderState.CANCELLED, reason="IOC remainder cancelled"
-            )
-        if outcome == "timeout-after-fill":
-            raise TemporaryError("the answer was lost")
-        return self.orders[order.id]
-
-    def fill(self, reference: str, quantity: Decimal, *, side: Side | None = None) -> None:
-        report = self.orders[reference]
-        order = next(o for o in self.placed if o.id == reference)
-        fill = VenueFill(
-            execution_id=f"E{next(self._executions)}",
-            order_id=reference,
-            account=order.account,
-            symbol=order.symbol,
-            side=side or order.side or Side.BUY,
-            quantity=quantity,
-            price=self.price,
-            at=self.clock.now(),
-            commission=Decimal(1),
-            commission_currency="USD",
-        )
-        filled = report.filled_quantity + quantity
-        self.orders[reference] = dataclasses.replace(
-            report,
-            state=OrderState.FILLED if filled >= order.quantity else OrderState.PARTIALLY_FILLED,
-            filled_quantity=filled,
-            average_price=self.price,
-            fills=(*report.fills, fill),
-        )
-
-    def lookup(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
-        return self.orders.get(order_id)
-
-    def cancel(self, order_id: str, *, symbol: str | None = None) -> VenueOrderReport | None:
-        self.cancelled.append(order_id)
-        report = self.orders.get(order_id)
-        if report is None or report.state.ended:
-            return report
-        self.orders[order_id] = dataclasses.replace(report, state=OrderState.CANCELLED)
-        return self.orders[order_id]
-
-    def executions(self, since: datetime) -> Sequence[VenueFill]:
-        return [f for report in self.orders.values() for f in report.fills if f.at >= since]
-
-    def account(self, account: str) -> VenueAccount:
-        return VenueAccount(
-            account=account,
-            currency="USD",
-            equity=Decimal(100_000),
-            cash=Decimal(60_000),
-            margin_used=Decimal(36_000),
-            as_of=self.clock.now(),
-        )
-
-    def status(self) -> VenueStatus:
-        return self.status_now
-
-
-class Accounts:
-    def __init__(self) -> None:
-        self.accounts: dict[str, AccountState] = {}
-
-    def put_account(self, account: AccountState) -> None:
-        self.accounts[account.account] = account
-
-    def list_accounts(self) -> Sequence[AccountState]:
-        return list(self.accounts.values())
-
-
-@dataclasses.dataclass
-class World:
-    service: ExecutionService
-    venue: FakeVenue
-    paper: FakeVenue
-    store: InMemoryExecutionStore
-    publisher: FakePublisher
-    alerts: InMemoryAlertStore
-    notifier: RecordingNotifier
-    clock: FakeClock
-    accounts: Accounts
-
-    def position(self, strategy_id: str = "trend") -> Decimal:
-        found = self.store.position("IBKR_Main", strategy_id, "AAPL")
-        return found.quantity if found else Decimal(0)
-
-    def published_fills(self) -> list[Fill]:
-        decoded = [decode(m.data) for m in self.publisher.messages]
-        return [from_message(m) for m in decoded if isinstance(m, FillV1)]
-
-
-def a_world(*, native_brackets: bool = False) -> World:
-    clock = FakeClock(NOW)
-    venue = FakeVenue(clock, native_brackets=native_brackets)
-    paper = FakeVenue(clock)
-    store, publisher = InMemoryExecutionStore(), FakePublisher()
-    raising, alerts, notifier = alert_service(clock)
-    accounts = Accounts()
-    service = ExecutionService(
-        store=store,
-        router=VenueRouter(paper, {"IB": venue}, {"IBKR_Main": "IB"}),
-        publisher=publisher,
-        alerts=raising,
-        accounts=accounts,
-        clock=clock,
-        settings=ExecutionSettings(),
-    )
-    return World(service, venue, paper, store, publisher, alerts, notifier, clock, accounts)
-
-
-def an_order(**overrides: Any) -> Order:
-    fields: dict[str, Any] = {"strategy_id": "trend", "created_at": NOW}
-    return builders.an_order("trend_20261120_143000_1_ORD", **{**fields, **overrides})
-
-
-def an_exit(**overrides: object) -> Order:
-    fields: dict[str, object] = {
-        "id": "trend_20261120_143500_2_ORD",
-        "signal_id": "trend_20261120_143500_2",
-        "purpose": OrderPurpose.EXIT,
-        "side": Side.SELL,
-    }
-    fields.update(overrides)
-    return an_order(**fields)
+from mats.services.execution.router import VenueUnavailableError
+from tests.unit.services.execution_world import NOW, a_world, an_exit, an_order
 
 
 def test_the_same_order_delivered_three_times_is_placed_once_and_booked_once() -> None:
     world = a_world()
 
     for _ in range(3):
-        record = world.service.handle_order(an_order())
+        record = world.submission.handle_order(an_order())
 
     assert len(world.venue.placed) == 1
     assert record.state is OrderState.FILLED
@@ -216,7 +36,7 @@ def test_the_same_order_delivered_three_times_is_placed_once_and_booked_once() -
 def test_paper_mode_orders_go_to_the_paper_venue_only() -> None:
     world = a_world()
 
-    world.service.handle_order(an_order(trading_mode=TradingMode.PAPER))
+    world.submission.handle_order(an_order(trading_mode=TradingMode.PAPER))
 
     assert world.venue.placed == []
     assert len(world.paper.placed) == 1
@@ -230,8 +50,8 @@ def test_an_answer_lost_after_the_venue_filled_is_found_by_looking_up_never_sent
     world.venue.script = ["timeout-after-fill"]
 
     with pytest.raises(TemporaryError):
-        world.service.handle_order(an_order())
-    record = world.service.handle_order(an_order())  # Pub/Sub delivers it again.
+        world.submission.handle_order(an_order())
+    record = world.submission.handle_order(an_order())  # Pub/Sub delivers it again.
 
     assert len(world.venue.placed) == 1
     assert record.state is OrderState.FILLED
@@ -243,11 +63,11 @@ def test_an_order_that_never_reached_the_venue_is_sent_after_the_claim_lapses() 
     world.venue.script = ["lost"]
 
     with pytest.raises(TemporaryError):
-        world.service.handle_order(an_order())
+        world.submission.handle_order(an_order())
     with pytest.raises(TemporaryError, match="being sent"):
-        world.service.handle_order(an_order())  # Inside the lease: maybe still on its way.
+        world.submission.handle_order(an_order())  # Inside the lease: maybe still on its way.
     world.clock.advance(61)
-    record = world.service.handle_order(an_order())
+    record = world.submission.handle_order(an_order())
 
     assert [o.id for o in world.venue.placed] == ["trend_20261120_143000_1_ORD~2"]
     assert record.state is OrderState.FILLED
@@ -258,10 +78,10 @@ def test_an_entry_is_held_while_the_venue_pauses_and_sent_as_soon_as_it_resumes(
     world.venue.status_now = VenueStatus(False, False, "IB lost connectivity (1100)")
 
     with pytest.raises(VenueUnavailableError, match="1100"):
-        world.service.handle_order(an_order())
+        world.submission.handle_order(an_order())
     assert world.venue.placed == []
     world.venue.status_now = VenueStatus(True, True)
-    record = world.service.handle_order(an_order())
+    record = world.submission.handle_order(an_order())
 
     assert record.state is OrderState.FILLED
     assert len(world.venue.placed) == 1
@@ -271,7 +91,7 @@ def test_a_stale_entry_is_refused_not_sent() -> None:
     world = a_world()
     world.clock.advance(301)
 
-    record = world.service.handle_order(an_order())
+    record = world.submission.handle_order(an_order())
 
     assert record.state is OrderState.REJECTED
     assert "too late" in (record.reason or "")
@@ -283,7 +103,7 @@ def test_a_refused_entry_is_rejected_with_the_venues_reason_and_an_alert() -> No
     world = a_world()
     world.venue.script = ["reject"]
 
-    record = world.service.handle_order(an_order())
+    record = world.submission.handle_order(an_order())
 
     assert record.state is OrderState.REJECTED
     assert record.reason == "insufficient margin"
@@ -292,18 +112,18 @@ def test_a_refused_entry_is_rejected_with_the_venues_reason_and_an_alert() -> No
 
 def test_a_refused_exit_raises_hell_and_is_retried_with_backoff_until_it_fills() -> None:
     world = a_world()
-    world.service.handle_order(an_order())
+    world.submission.handle_order(an_order())
     world.venue.script = ["reject", "reject"]
 
-    record = world.service.handle_order(an_exit())
+    record = world.submission.handle_order(an_exit())
     assert record.next_retry_at == NOW + timedelta(seconds=2)
     world.clock.advance(1)
-    world.service.poll()
+    world.bridge.poll_orders()
     assert len(world.venue.placed) == 1  # Not due yet.
     world.clock.advance(1)
-    world.service.poll()  # Attempt 2: refused again; next in 4 s.
+    world.bridge.poll_orders()  # Attempt 2: refused again; next in 4 s.
     world.clock.advance(4)
-    world.service.poll()  # Attempt 3 fills.
+    world.bridge.poll_orders()  # Attempt 3 fills.
 
     record = world.store.orders[an_exit().id]
     assert record.state is OrderState.FILLED
@@ -317,12 +137,12 @@ def test_a_refused_exit_raises_hell_and_is_retried_with_backoff_until_it_fills()
 
 def test_an_exit_partly_filled_then_cancelled_by_the_venue_is_retried_for_the_rest() -> None:
     world = a_world()
-    world.service.handle_order(an_order())
+    world.submission.handle_order(an_order())
     world.venue.script = ["partial-then-cancel"]
 
-    world.service.handle_order(an_exit())
+    world.submission.handle_order(an_exit())
     world.clock.advance(2)
-    world.service.poll()
+    world.bridge.poll_orders()
 
     record = world.store.orders[an_exit().id]
     assert [o.quantity for o in world.venue.placed[1:]] == [Decimal(10), Decimal(5)]
@@ -333,13 +153,13 @@ def test_an_exit_partly_filled_then_cancelled_by_the_venue_is_retried_for_the_re
 
 def test_an_operator_cancel_stops_an_exits_retries() -> None:
     world = a_world()
-    world.service.handle_order(an_order())
+    world.submission.handle_order(an_order())
     world.venue.script = ["reject"]
-    world.service.handle_order(an_exit())
+    world.submission.handle_order(an_exit())
 
-    record = world.service.cancel(an_exit().id, by="ops@fund.example")
+    record = world.submission.cancel(an_exit().id, by="ops@fund.example")
     world.clock.advance(60)
-    world.service.poll()
+    world.bridge.poll_orders()
 
     assert record.state is OrderState.CANCELLED
     assert record.reason == "cancelled by ops@fund.example"
@@ -348,7 +168,7 @@ def test_an_operator_cancel_stops_an_exits_retries() -> None:
 
 def test_cancelling_an_unknown_order_is_an_error() -> None:
     with pytest.raises(NotFoundError, match="does not exist"):
-        a_world().service.cancel("nope", by="ops")
+        a_world().submission.cancel("nope", by="ops")
 
 
 def test_a_venue_without_brackets_gets_the_legs_after_the_fill_and_one_cancels_the_other() -> None:
@@ -359,7 +179,7 @@ def test_a_venue_without_brackets_gets_the_legs_after_the_fill_and_one_cancels_t
     )
     world.venue.script = ["fill", "rest", "rest"]
 
-    world.service.handle_order(order)
+    world.submission.handle_order(order)
     placed = {o.id: o for o in world.venue.placed}
     take, stop = placed["trend_20261120_143000_1_ORD_TP"], placed["trend_20261120_143000_1_ORD_SL"]
     assert (take.order_type, take.limit_price, take.side) == (OrderType.LIMIT, 110, Side.SELL)
@@ -367,7 +187,7 @@ def test_a_venue_without_brackets_gets_the_legs_after_the_fill_and_one_cancels_t
     assert take.purpose is OrderPurpose.EXIT
 
     world.venue.fill(take.id, Decimal(10))
-    world.service.on_venue_event(take.id)
+    world.submission.on_venue_event(take.id)
 
     assert world.store.orders[stop.id].state is OrderState.CANCELLED
     assert world.venue.cancelled == [stop.id]
@@ -379,14 +199,14 @@ def test_a_venue_holding_brackets_gets_one_order_and_the_legs_fills_book_as_exit
     leg_id = "trend_20261120_143000_1_ORD_TP"
     order = an_order(take_profit=BracketLeg(leg_id, Decimal(110)))
 
-    world.service.handle_order(order)
+    world.submission.handle_order(order)
     assert len(world.venue.placed) == 1
     # The venue fills the leg it holds (IB sends its execution under the leg's orderRef).
     leg = dataclasses.replace(order, id=leg_id, side=Side.SELL, purpose=OrderPurpose.EXIT)
     world.venue.placed.append(leg)
     world.venue.orders[leg_id] = VenueOrderReport(leg_id, OrderState.ACCEPTED)
     world.venue.fill(leg_id, Decimal(10))
-    world.service.on_venue_event(leg_id)
+    world.submission.on_venue_event(leg_id)
 
     record = world.store.orders[leg_id]
     assert record.state is OrderState.FILLED
@@ -397,12 +217,12 @@ def test_a_venue_holding_brackets_gets_one_order_and_the_legs_fills_book_as_exit
 def test_a_fill_whose_publish_failed_is_published_by_the_sweep_and_never_booked_twice() -> None:
     world = a_world()
     world.publisher.failing = True
-    world.service.handle_order(an_order())
+    world.submission.handle_order(an_order())
     assert world.published_fills() == []
 
     world.publisher.failing = False
-    world.service.poll()
-    world.service.poll()
+    world.bridge.poll_orders()
+    world.bridge.poll_orders()
 
     assert len(world.published_fills()) == 1
     assert world.position() == Decimal(10)
@@ -411,12 +231,12 @@ def test_a_fill_whose_publish_failed_is_published_by_the_sweep_and_never_booked_
 def test_recovery_books_executions_the_bridge_missed_and_none_twice() -> None:
     world = a_world()
     world.venue.script = ["rest"]
-    world.service.handle_order(an_order())
+    world.submission.handle_order(an_order())
     world.venue.fill(an_order().id, Decimal(4))  # While the bridge was not listening.
     world.venue.fill(an_order().id, Decimal(6))
 
-    booked = world.service.recover("IB", NOW - timedelta(days=1))
-    again = world.service.recover("IB", NOW - timedelta(days=1))
+    booked = world.submission.recover("IB", NOW - timedelta(days=1))
+    again = world.submission.recover("IB", NOW - timedelta(days=1))
 
     assert (booked, again) == (2, 0)
     assert world.position() == Decimal(10)
@@ -426,8 +246,8 @@ def test_recovery_books_executions_the_bridge_missed_and_none_twice() -> None:
 def test_accounts_are_stored_published_and_margin_near_the_limit_alerts_once() -> None:
     world = a_world()
 
-    world.service.publish_accounts()
-    world.service.publish_accounts()
+    world.accounts_out.publish()
+    world.accounts_out.publish()
 
     assert world.accounts.accounts["IBKR_Main"].equity == Decimal(100_000)
     updates = [m for m in world.publisher.messages if m.topic == "account-updates"]
@@ -438,11 +258,11 @@ def test_accounts_are_stored_published_and_margin_near_the_limit_alerts_once() -
 
 def test_a_live_fill_publishes_its_accounts_update_on_the_next_poll() -> None:
     world = a_world()
-    world.service.handle_order(an_order())
-    world.service.handle_order(an_order(id="paper_ORD", trading_mode=TradingMode.PAPER))
+    world.submission.handle_order(an_order())
+    world.submission.handle_order(an_order(id="paper_ORD", trading_mode=TradingMode.PAPER))
 
-    world.service.poll()
-    world.service.poll()
+    world.bridge.poll_orders()
+    world.bridge.poll_orders()
 
     updates = [m for m in world.publisher.messages if m.topic == "account-updates"]
     assert len(updates) == 1
@@ -454,12 +274,12 @@ def test_a_venue_down_longer_than_allowed_raises_one_critical_alert() -> None:
     world.venue.status_now = VenueStatus(
         False, False, "disconnected", disconnected_since=NOW - timedelta(seconds=30)
     )
-    world.service.check_venues()
+    world.venues.check()
     assert world.notifier.sent == []
 
     world.clock.advance(31)
-    world.service.check_venues()
-    world.service.check_venues()
+    world.venues.check()
+    world.venues.check()
 
     assert [(a.kind, a.severity.value) for a in world.notifier.sent] == [
         ("BROKER_DISCONNECTED", "CRITICAL")
@@ -469,9 +289,9 @@ def test_a_venue_down_longer_than_allowed_raises_one_critical_alert() -> None:
 def test_a_cancel_open_instruction_cancels_the_strategys_working_orders_in_the_symbol() -> None:
     world = a_world()
     world.venue.script = ["rest"]
-    world.service.handle_order(an_order(order_type=OrderType.LIMIT, limit_price=Decimal(90)))
+    world.submission.handle_order(an_order(order_type=OrderType.LIMIT, limit_price=Decimal(90)))
 
-    record = world.service.handle_order(
+    record = world.submission.handle_order(
         an_exit(id="trend_X_ORD", action=OrderAction.CANCEL_OPEN, side=None, quantity=Decimal(0))
     )
 

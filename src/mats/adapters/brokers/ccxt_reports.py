@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.trading import Side
 from mats.domain.venues import VenueFill, VenueOrderReport
 

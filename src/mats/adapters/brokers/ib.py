@@ -45,7 +45,7 @@ from ib_async import (
     Order as IbOrder,
 )
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.market import AssetClass, Instrument, Quote
 from mats.domain.orders import Order
 from mats.domain.trading import OrderType, Side, TimeInForce

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Protocol
 
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.market import Quote
 from mats.domain.orders import Order
 from mats.domain.trading import OrderAction, OrderType, Side, TimeInForce

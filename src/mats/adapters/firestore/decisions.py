@@ -43,7 +43,7 @@ from mats.domain.accounting import AccountState
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
-from mats.domain.execution import OrderRecord, new_record
+from mats.domain.execution.records import OrderRecord, new_record
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy

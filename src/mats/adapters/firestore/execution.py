@@ -23,14 +23,16 @@ from mats.adapters.firestore.decisions import order_document, order_record
 from mats.adapters.firestore.documents import (
     ORDERS,
     POSITIONS,
+    RISK_STATES,
     Documents,
     from_document,
     to_document,
     translated_errors,
 )
 from mats.domain.accounting import StrategyPosition, position_id
-from mats.domain.execution import OrderRecord
+from mats.domain.execution.records import OrderRecord
 from mats.domain.orders import Fill
+from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, strategy_scope
 
 CLAIMS = "order_claims"
 FILLS = "fills"
@@ -44,6 +46,7 @@ class FirestoreExecutionStore:
         self._claims = client.collection(CLAIMS)
         self._fills = client.collection(FILLS)
         self._positions = Documents(client, POSITIONS, StrategyPosition)
+        self._risk = Documents(client, RISK_STATES, RiskSetting)
 
     def order(self, order_id: str) -> OrderRecord | None:
         with translated_errors("reading an order"):
@@ -106,6 +109,13 @@ class FirestoreExecutionStore:
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None:
         return self._positions.get(position_id(account, strategy_id, symbol))
+
+    def risk_settings(self, strategy_id: str) -> tuple[RiskSetting | None, RiskSetting | None]:
+        references = [self._risk.ref(GLOBAL_SCOPE), self._risk.ref(strategy_scope(strategy_id))]
+        with translated_errors("reading the risk states"):
+            found = {s.reference.path: s for s in self._client.get_all(references)}
+        fund, own = (self._risk.parse(found[ref.path]) for ref in references)
+        return fund, own
 
     def list_fills(
         self, *, strategy_id: str | None, account: str | None, limit: int

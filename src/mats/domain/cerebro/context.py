@@ -18,7 +18,7 @@ from mats.domain.cerebro.decisions import (
     Step,
     fmt,
 )
-from mats.domain.execution import OrderRecord
+from mats.domain.execution.records import OrderRecord
 from mats.domain.market import Conversion, FxRate, Instrument, Quote, conversion
 from mats.domain.orders import Order
 from mats.domain.portfolio import Activation, Allocation

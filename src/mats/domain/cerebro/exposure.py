@@ -18,16 +18,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from mats.domain.cerebro.decisions import fmt
-from mats.domain.execution import OrderRecord
+from mats.domain.execution.brackets import is_bracket_leg
+from mats.domain.execution.records import OrderRecord
 from mats.domain.orders import Order
 from mats.domain.trading import OrderAction, OrderPurpose, Side
 
-LEG_SUFFIXES = ("_SL", "_TP")
 ZERO = Decimal(0)
-
-
-def is_bracket_leg(order_id: str) -> bool:
-    return order_id.endswith(LEG_SUFFIXES)
 
 
 @dataclass(frozen=True)

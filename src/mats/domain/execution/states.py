@@ -1,5 +1,5 @@
 """An order's life at a venue: NEW → SUBMITTED → ACCEPTED → PARTIALLY_FILLED → FILLED, or ended
-early as CANCELLED, REJECTED or EXPIRED.
+early as CANCELLED, REJECTED or EXPIRED; a CANCEL_OPEN instruction ends DONE once carried out.
 
 Venue reports arrive late, twice and out of order, so a state only ever moves forward: a report
 that would move an order backwards (an ACCEPTED after the fill) or out of an ended state is
@@ -13,8 +13,6 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from mats.domain.orders import Order
-
 
 class OrderState(StrEnum):
     NEW = "NEW"
@@ -25,6 +23,7 @@ class OrderState(StrEnum):
     CANCELLED = "CANCELLED"
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
+    DONE = "DONE"  # An instruction (CANCEL_OPEN) carried out; never a venue order.
 
     @property
     def ended(self) -> bool:
@@ -32,7 +31,13 @@ class OrderState(StrEnum):
 
 
 _ENDED = frozenset(
-    {OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.EXPIRED}
+    {
+        OrderState.FILLED,
+        OrderState.CANCELLED,
+        OrderState.REJECTED,
+        OrderState.EXPIRED,
+        OrderState.DONE,
+    }
 )
 _RANK = {
     OrderState.NEW: 0,
@@ -43,12 +48,13 @@ _RANK = {
     OrderState.CANCELLED: 4,
     OrderState.REJECTED: 4,
     OrderState.EXPIRED: 4,
+    OrderState.DONE: 4,
 }
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One recorded state change of an order, with what caused it."""
+    """One recorded state change of an order (or a note in its history), with its cause."""
 
     state: OrderState
     at: datetime
@@ -76,49 +82,8 @@ def advance(
     return None
 
 
-@dataclass(frozen=True)
-class OrderRecord:
-    """An order and its execution so far (``orders/{order_id}``).
-
-    Cerebro creates it (NEW) with the decision; the bridge moves it forward, one recorded
-    transition at a time. Each send is an attempt under its own venue reference (the order id,
-    then ``{id}~2``, ``{id}~3``...); only exits are sent again, with backoff (``next_retry_at``),
-    until they fill or an operator cancels them (``failures`` counts the failed tries, sent or
-    not, and sets the backoff). ``filled_quantity`` counts every attempt's fills;
-    ``prior_filled`` is what attempts before the current one filled.
-    """
-
-    order: Order
-    state: OrderState
-    decided_at: datetime
-    published_at: datetime | None = None
-    transitions: tuple[Transition, ...] = ()
-    filled_quantity: Decimal = Decimal(0)
-    average_price: Decimal | None = None
-    venue: str | None = None
-    venue_order_id: str | None = None
-    reason: str | None = None
-    attempts: int = 0
-    next_retry_at: datetime | None = None
-    updated_at: datetime | None = None
-    venue_reference: str | None = None
-    prior_filled: Decimal = Decimal(0)
-    failures: int = 0
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.order.quantity - self.filled_quantity
-
-    @property
-    def order_id(self) -> str:
-        return self.order.id
-
-
-def new_record(order: Order, at: datetime) -> OrderRecord:
-    return OrderRecord(
-        order=order,
-        state=OrderState.NEW,
-        decided_at=at,
-        transitions=(Transition(OrderState.NEW, at),),
-        updated_at=at,
-    )
+def total_state(reported: OrderState, filled: Decimal, quantity: Decimal) -> OrderState:
+    """The whole order's state when an attempt reports on what was left of it."""
+    if reported is OrderState.FILLED and filled < quantity:
+        return OrderState.PARTIALLY_FILLED
+    return reported
