@@ -257,6 +257,50 @@ def test_a_refused_exit_alerts_on_telegram_and_is_retried_until_it_fills(
     assert "simulated exit refusal" in texts[0]
 
 
+def test_a_halt_between_decision_and_send_stops_both_and_the_held_exit_goes_when_lifted(
+    stack: Stack, services: Any, desk: dict[str, Any]
+) -> None:
+    strategy, symbol = desk["live"], desk["symbol"]
+    entry = an_order(desk, quantity=5)
+    services.publisher.publish(encode(to_message(entry)), timeout=10)
+    order_in(services, entry.id, OrderState.FILLED)
+    before = position(services, strategy, symbol)
+    # Both were decided while trading was ACTIVE; the halt comes before the bridge sends them.
+    late_entry = an_order(desk, quantity=5)
+    exit_order = an_order(desk, quantity=5, side=Side.SELL, purpose=OrderPurpose.EXIT)
+    mats(stack, "risk", "set", "HALTED", "--strategy", strategy, "--reason", "test")
+    try:
+        services.publisher.publish(encode(to_message(late_entry)), timeout=10)
+        services.publisher.publish(encode(to_message(exit_order)), timeout=10)
+        refused = order_in(services, late_entry.id, OrderState.REJECTED)
+        held = until(
+            lambda: (r := services.execution_store.order(exit_order.id)) and r.held_reason and r,
+            what="the exit held",
+        )
+        # Marker: a later poll of the bridge ran while it was held, and still nothing went out.
+        until(
+            lambda: (
+                (job := mats(stack, "bridge", "status")["jobs"]["poll"])["last_ok"]
+                and job["last_ok"] > held.updated_at.isoformat()
+            ),
+            what="a bridge poll after the hold",
+        )
+        assert venue_orders(stack, late_entry.id) == []
+        assert venue_orders(stack, exit_order.id) == []
+        assert refused.reason == "TRADING_HALTED: trading is HALTED"
+        shown = mats(stack, "orders", "show", exit_order.id)
+        assert shown["held_reason"].startswith("TRADING_HALTED")
+    finally:
+        mats(stack, "risk", "set", "ACTIVE", "--strategy", strategy, "--reason", "test")
+
+    filled = order_in(services, exit_order.id, OrderState.FILLED)
+    assert len(venue_orders(stack, exit_order.id)) == 1
+    assert filled.held_reason is None
+    assert position(services, strategy, symbol) == before - 5
+    alerts = mats(stack, "alerts", "list", "--limit", "100")
+    assert f"{exit_order.id}_EXIT_HELD" in [a["alert_id"] for a in alerts]
+
+
 def test_a_trade_made_outside_mats_is_booked_to_discretionary_by_reconciliation(
     stack: Stack, services: Any, desk: dict[str, Any]
 ) -> None:
