@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from mats.codec import parse_datetime
 from mats.contracts import encode, to_message
 from mats.domain.execution.states import OrderState
 from mats.domain.market import AssetClass
@@ -280,8 +281,8 @@ def test_a_halt_between_decision_and_send_stops_both_and_the_held_exit_goes_when
         # Marker: a later poll of the bridge ran while it was held, and still nothing went out.
         until(
             lambda: (
-                (job := mats(stack, "bridge", "status")["jobs"]["poll"])["last_ok"]
-                and job["last_ok"] > held.updated_at.isoformat()
+                (ran := mats(stack, "bridge", "status")["jobs"]["poll"]["last_ok"])
+                and parse_datetime(ran, "last_ok") > held.updated_at
             ),
             what="a bridge poll after the hold",
         )
