@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +23,7 @@ from tests.builders import tradingview_alert
 from tests.conftest import Stack, http_post, unique
 from tests.fakes import FakePublisher
 from tests.integration.conftest import Receiver
-from tests.integration.trading import mats, telegram_messages, until
+from tests.integration.trading import mats, push_message, telegram_messages, until
 
 
 @pytest.fixture
@@ -153,7 +151,7 @@ def test_redeliveries_and_out_of_order_repeats_make_one_decision_and_the_same_or
             EncodedMessage("signals", data, {"replay": "yes"}, f"replay/{unique('k')}"), timeout=5
         )
     for data in (messages[0], messages[0], messages[0]):
-        _push_cloudevent(cerebro_url, "same-message-id-1", data)
+        push_message(cerebro_url, "same-message-id-1", data)
     time.sleep(2)
 
     for signal, before in zip((first, second), decided, strict=True):
@@ -224,9 +222,7 @@ def test_a_signal_that_breaks_the_contract_is_alerted_and_acknowledged(
     stack: Stack, services: Any
 ) -> None:
     message_id = unique("junk")
-    status = _push_cloudevent(
-        stack.info["function_urls"]["cerebro"], message_id, b'{"schema": "nope"}'
-    )
+    status = push_message(stack.info["function_urls"]["cerebro"], message_id, b'{"schema": "nope"}')
 
     alerts = services.alerts.list(limit=50)
     assert status == 200
@@ -280,29 +276,3 @@ def _a_signal_message(services: Any, desk: dict[str, Any]) -> bytes:
         previous=Position(PositionSide.FLAT, Decimal(0)),
     )
     return encode(to_message(signal)).data
-
-
-def _push_cloudevent(url: str, message_id: str, data: bytes) -> int:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = {
-        "message": {
-            "data": base64.b64encode(data).decode(),
-            "messageId": message_id,
-            "publishTime": now,
-            "attributes": {},
-        },
-        "subscription": "projects/mats-local/subscriptions/test-push",
-    }
-    headers = {
-        "Content-Type": "application/json",
-        "ce-id": message_id,
-        "ce-specversion": "1.0",
-        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-        "ce-source": "//pubsub.googleapis.com/projects/mats-local/topics/signals",
-        "ce-time": now,
-    }
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers=headers, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return int(response.status)

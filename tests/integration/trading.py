@@ -3,11 +3,14 @@ the Telegram capture server and waiting for states."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from mats.domain.execution.records import OrderRecord
@@ -68,3 +71,34 @@ def order_in(services: Any, order_id: str, *states: OrderState, timeout: float =
 def venue_orders(stack: Stack, reference: str) -> list[dict[str, Any]]:
     state = control(stack, "/state", method="GET")
     return [o for o in state["orders"] if o["order_ref"] == reference]
+
+
+def push_message(url: str, message_id: str, data: bytes, topic: str = "signals") -> int:
+    """Deliver one Pub/Sub message the way a push subscription does (a CloudEvent), return the
+    answer's status: redeliveries, repeats and reorderings on demand."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    body = {
+        "message": {
+            "data": base64.b64encode(data).decode(),
+            "messageId": message_id,
+            "publishTime": now,
+            "attributes": {},
+        },
+        "subscription": "projects/mats-local/subscriptions/test-push",
+    }
+    headers = {
+        "Content-Type": "application/json",
+        "ce-id": message_id,
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-source": f"//pubsub.googleapis.com/projects/mats-local/topics/{topic}",
+        "ce-time": now,
+    }
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
