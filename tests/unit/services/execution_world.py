@@ -152,6 +152,7 @@ class NoInstruments:
 class World:
     bridge: Bridge
     submission: OrderSubmission
+    booking: FillBooking
     accounts_out: AccountPublisher
     venues: VenueWatch
     venue: FakeVenue
@@ -221,6 +222,7 @@ def a_world(*, native_brackets: bool = False) -> World:
     return World(
         bridge,
         submission,
+        booking,
         accounts_out,
         venues,
         venue,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -298,3 +299,20 @@ def test_a_cancel_open_instruction_cancels_the_strategys_working_orders_in_the_s
     assert world.store.orders[an_order().id].state is OrderState.CANCELLED
     assert record.state.ended
     assert world.venue.cancelled == [an_order().id]
+
+
+def test_venue_fills_reported_three_times_in_any_order_are_booked_once_each() -> None:
+    world = a_world()
+    world.venue.script = ["rest"]
+    record = world.submission.handle_order(an_order(quantity=Decimal(9)))
+    for quantity in ("2", "3", "4"):
+        world.venue.fill(record.order_id, Decimal(quantity))
+    fills = list(world.venue.orders[record.order_id].fills)
+    reports = [f for f in fills for _ in range(3)]
+    random.Random(7).shuffle(reports)  # noqa: S311 - a test's order, not a secret
+
+    booked = [world.booking.book(an_order(quantity=Decimal(9)), f, "IB") for f in reports]
+
+    assert booked.count(True) == 3
+    assert world.position() == Decimal(9)
+    assert sorted(f.quantity for f in world.published_fills()) == [2, 3, 4]
