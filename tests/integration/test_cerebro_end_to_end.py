@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mats.contracts import EncodedMessage, decode, encode, to_message
+from mats.contracts import EncodedMessage, decode, decode_as, encode, to_message
 from mats.domain.market import AssetClass
 from mats.domain.risk import RiskState
 from mats.domain.signals.signal import Signal
@@ -146,20 +146,24 @@ def test_redeliveries_and_out_of_order_repeats_make_one_decision_and_the_same_or
     messages = [services.signal_store.get(s["signal_id"]).message.encode() for s in (first, second)]
     cerebro_url = stack.info["function_urls"]["cerebro"]
 
+    key = f"replay/{unique('k')}"
     for data in [messages[1], messages[0], messages[1], messages[0], messages[1], messages[0]]:
         services.publisher.publish(
-            EncodedMessage("signals", data, {"replay": "yes"}, f"replay/{unique('k')}"), timeout=5
+            EncodedMessage("signals", data, {"replay": "yes"}, key), timeout=5
         )
     for data in (messages[0], messages[0], messages[0]):
         push_message(cerebro_url, "same-message-id-1", data)
-    time.sleep(2)
+    # A new signal on the same ordering key reaches Cerebro only after the replays before it.
+    marker = _a_signal_message(services, desk)
+    services.publisher.publish(EncodedMessage("signals", marker, {}, key), timeout=5)
+    wait_for_decision(services, decode_as(marker, Signal).id)
 
     for signal, before in zip((first, second), decided, strict=True):
         after = services.decision_store.get(signal["signal_id"])
         assert after.decision == before.decision
         assert after.messages == before.messages
     decisions = services.decision_store.list(strategy_id=desk["strategy_id"], limit=20)
-    assert len(decisions) == 2
+    assert len(decisions) == 3  # The two, and the marker.
     deliveries = order_receiver.wait_for(f"{first['signal_id']}_ORD")
     assert len(deliveries) == 1
 
