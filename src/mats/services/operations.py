@@ -176,9 +176,10 @@ class OperationsService:
         return quote
 
     def set_fx_rate(self, pair: str, rate: Decimal) -> FxRate:
+        """Record ``rate`` units of QUOTE per BASE for ``pair``, written ``BASE/QUOTE``."""
         base, quote = parse_pair(pair)
-        if rate <= 0:
-            raise ValidationError("rate", "must be above zero")
+        if not rate.is_finite() or rate <= 0:
+            raise ValidationError("rate", "must be a number above zero")
         fx = FxRate(base, quote, rate, self._clock.now(), source="cli")
         self._market.put_fx_rate(fx)
         return fx
