@@ -423,7 +423,9 @@ class Services:
 
     @cached_property
     def strategies(self) -> StrategyService:
-        return StrategyService(self.strategy_store, self.sender_store, self.clock)
+        return StrategyService(
+            self.strategy_store, self.sender_store, self.trading_state, self.clock
+        )
 
     @cached_property
     def execution_store(self) -> FirestoreExecutionStore:

@@ -34,6 +34,15 @@ def desk(services: Any) -> dict[str, Any]:
         unique("Cerebro E2E"), rate_limit_per_minute=6000
     )
     strategy_id, account, symbol = unique("brain"), unique("ACCT"), unique("SYM").upper()
+    operations = services.operations
+    operations.set_account(
+        account,
+        broker="IB",
+        base_currency="USD",
+        equity=Decimal(100_000),
+        cash=Decimal(100_000),
+        margin_used=Decimal(0),
+    )
     services.strategies.create(
         strategy_id,
         StrategyChanges(
@@ -43,15 +52,6 @@ def desk(services: Any) -> dict[str, Any]:
             account=account,
             sender_ids=(issued.sender.sender_id,),
         ),
-    )
-    operations = services.operations
-    operations.set_account(
-        account,
-        broker="IB",
-        base_currency="USD",
-        equity=Decimal(100_000),
-        cash=Decimal(100_000),
-        margin_used=Decimal(0),
     )
     operations.set_instrument(
         symbol,

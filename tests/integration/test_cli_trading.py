@@ -21,6 +21,20 @@ def setup(stack: Stack) -> dict[str, Any]:
     sender_id = sender["sender"]["sender_id"]
     mats_json(
         stack,
+        "accounts",
+        "set",
+        account,
+        "--broker",
+        "IB",
+        "--currency",
+        "USD",
+        "--equity",
+        "100000",
+        "--cash",
+        "100000",
+    )
+    mats_json(
+        stack,
         "strategies",
         "create",
         strategy_id,

@@ -21,6 +21,7 @@ from mats.domain.market import (
     validate_instrument,
 )
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
+from mats.domain.strategies import validate_account_name
 from mats.errors import ValidationError
 from mats.ports import (
     AccountStore,
@@ -65,6 +66,7 @@ class OperationsService:
         margin_available: Decimal | None = None,
     ) -> AccountState:
         """Record an account snapshot (the bridge will publish these from the broker)."""
+        validate_account_name(account)
         validate_currency(base_currency.upper(), "currency")
         for name, value in (("equity", equity), ("margin_used", margin_used)):
             if value < 0:
