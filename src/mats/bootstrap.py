@@ -406,7 +406,11 @@ class Services:
     @cached_property
     def backtests(self) -> BacktestService:
         return BacktestService(
-            self.portfolio, self.publisher, self.clock, self.settings.backtest_dir
+            self.portfolio,
+            self.strategies,
+            self.publisher,
+            self.clock,
+            self.settings.backtest_dir,
         )
 
     @cached_property

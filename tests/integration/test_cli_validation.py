@@ -5,11 +5,15 @@ changes nothing."""
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import Stack, unique
 from tests.integration.test_cli import mats, mats_json
+from tests.integration.test_optimizer_end_to_end import register, write_backtest
 
 
 def create_args(strategy_id: str, account: str, *extra: str) -> tuple[str, ...]:
@@ -139,3 +143,122 @@ def test_accounts_set_refuses_a_name_no_strategy_could_use(stack: Stack) -> None
     assert result.returncode == 1
     assert "account: use letters, digits" in result.stderr
     assert name not in [a["account"] for a in mats_json(stack, "accounts", "list")]
+
+
+# --- backtests for registered strategies only --------------------------------------------------
+
+
+def test_backtests_ingest_skips_an_unregistered_strategy_and_stores_nothing_for_it(
+    stack: Stack, services: Any, tmp_path: Path
+) -> None:
+    known, stranger = unique("known"), unique("stranger")
+    register(services, known)
+    write_backtest(tmp_path, known, 0.001, 1)
+    write_backtest(tmp_path, stranger, 0.001, 2)
+
+    result = mats(stack, "backtests", "ingest", "--data-dir", str(tmp_path))
+    shown = mats(stack, "backtests", "show", stranger)
+
+    assert result.returncode == 1
+    assert (
+        f"SKIPPED {stranger}: strategy '{stranger}' is not registered; register with "
+        "`mats strategies create`, or ingest with --register --account ACCOUNT"
+    ) in result.stdout
+    assert f"{stranger}: skipped: strategy '{stranger}' is not registered" in result.stderr
+    assert shown.returncode == 1
+    assert mats_json(stack, "backtests", "show", known)["strategy_id"] == known
+    assert mats(stack, "strategies", "show", stranger).returncode == 1
+
+
+def test_backtests_ingest_naming_an_unregistered_strategy_changes_nothing(
+    stack: Stack, services: Any, tmp_path: Path
+) -> None:
+    known, stranger = unique("known"), unique("stranger")
+    register(services, known)
+    write_backtest(tmp_path, known, 0.001, 1)
+    write_backtest(tmp_path, stranger, 0.001, 2)
+    named = ("--strategy", known, "--strategy", stranger)
+
+    result = mats(stack, "backtests", "ingest", "--data-dir", str(tmp_path), *named, "--json")
+
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "error": f"strategy: strategy '{stranger}' is not registered; register with "
+        "`mats strategies create`, or ingest with --register --account ACCOUNT",
+        "field": "strategy",
+    }
+    assert mats(stack, "backtests", "show", known).returncode == 1
+
+
+def test_backtests_ingest_register_registers_strategies_that_cannot_trade(
+    stack: Stack, tmp_path: Path
+) -> None:
+    newcomer = unique("newcomer")
+    write_backtest(tmp_path, newcomer, 0.001, 3)
+
+    ingest = ("backtests", "ingest", "--data-dir", str(tmp_path))
+    result = mats(stack, *ingest, "--register", "--account", "IBKR_Main")
+    strategy = mats_json(stack, "strategies", "show", newcomer)
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"REGISTERED {newcomer}: INACTIVE, PAPER on IBKR_Main, not optimised; activate it with "
+        "`mats strategies update`"
+    ) in result.stdout
+    assert (strategy["status"], strategy["trading_mode"], strategy["account"]) == (
+        "INACTIVE",
+        "PAPER",
+        "IBKR_Main",
+    )
+    assert strategy["include_in_optimization"] is False
+    assert strategy["sender_ids"] == []
+    assert mats_json(stack, "backtests", "show", newcomer)["strategy_id"] == newcomer
+
+
+@pytest.mark.parametrize(
+    ("flags", "code", "message"),
+    [
+        (("--register",), 2, "--register and --account go together"),
+        (("--account", "IBKR_Main"), 2, "--register and --account go together"),
+        (("--register", "--account", "NoSuchAccount"), 1, "unknown account 'NoSuchAccount'"),
+    ],
+)
+def test_backtests_ingest_register_needs_a_known_account(
+    stack: Stack, tmp_path: Path, flags: tuple[str, ...], code: int, message: str
+) -> None:
+    newcomer = unique("newcomer")
+    write_backtest(tmp_path, newcomer, 0.001, 3)
+
+    result = mats(stack, "backtests", "ingest", "--data-dir", str(tmp_path), *flags)
+
+    assert result.returncode == code
+    assert message in result.stderr
+    assert mats(stack, "strategies", "show", newcomer).returncode == 1
+    assert mats(stack, "backtests", "show", newcomer).returncode == 1
+
+
+def test_backtests_sync_skips_unregistered_strategies_and_refuses_to_queue_one_by_name(
+    stack: Stack, services: Any
+) -> None:
+    directory = stack.state_dir / "backtests"
+    directory.mkdir(exist_ok=True)
+    known, stranger = unique("synced"), unique("stranger")
+    register(services, known)
+    write_backtest(directory, known, 0.001, 4)
+    write_backtest(directory, stranger, 0.001, 5)
+
+    refused = mats(stack, "backtests", "sync", "--strategy", stranger)
+    queued = mats_json(stack, "backtests", "sync")
+    job = queued
+    deadline = time.monotonic() + 30
+    while job["status"] in ("QUEUED", "RUNNING") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = mats_json(stack, "backtests", "job", queued["job_id"])
+
+    assert refused.returncode == 1
+    assert f"strategy '{stranger}' is not registered" in refused.stderr
+    assert "a sync loads registered strategies only" in refused.stderr
+    assert job["status"] == "COMPLETED", job
+    assert job["results"][known] == "stored"
+    assert job["results"][stranger].startswith(f"skipped: strategy '{stranger}' is not registered")
+    assert mats(stack, "backtests", "show", stranger).returncode == 1
