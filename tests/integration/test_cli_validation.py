@@ -262,3 +262,37 @@ def test_backtests_sync_skips_unregistered_strategies_and_refuses_to_queue_one_b
     assert job["results"][known] == "stored"
     assert job["results"][stranger].startswith(f"skipped: strategy '{stranger}' is not registered")
     assert mats(stack, "backtests", "show", stranger).returncode == 1
+
+
+# --- FX pairs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("GBPJPY", "'GBPJPY' must be written BASE/QUOTE, e.g. EUR/USD or USDT/USD"),
+        ("GBP/JPX", "'JPX' is not a currency code: use an ISO 4217 code"),
+        ("GBP/GBP", "GBP/GBP prices a currency in itself"),
+    ],
+)
+def test_fx_set_needs_base_slash_quote_in_currency_codes(
+    stack: Stack, services: Any, pair: str, message: str
+) -> None:
+    text = mats(stack, "fx", "set", pair, "150")
+    as_json = mats(stack, "fx", "set", pair, "150", "--json")
+
+    assert text.returncode == as_json.returncode == 1
+    assert text.stderr.startswith(f"error: pair: {message}")
+    assert json.loads(as_json.stdout)["field"] == "pair"
+    for stored in ("GBPJPY", "GBPJPX", "GBPGBP"):
+        assert services.trading_state.fx_rates.get(stored) is None
+
+
+def test_fx_set_accepts_a_crypto_settlement_asset(stack: Stack) -> None:
+    rate = mats_json(stack, "fx", "set", "usdt/usd", "0.9998")
+
+    assert (rate["base_currency"], rate["quote_currency"], rate["rate"]) == (
+        "USDT",
+        "USD",
+        "0.9998",
+    )
