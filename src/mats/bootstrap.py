@@ -378,7 +378,13 @@ class Services:
 
     @cached_property
     def allocations(self) -> AllocationService:
-        return AllocationService(self.portfolio, self.strategy_store, self.clock)
+        return AllocationService(
+            self.portfolio,
+            self.strategy_store,
+            positions=self.trading_state,
+            orders=self.execution_store,
+            clock=self.clock,
+        )
 
     @cached_property
     def cerebro(self) -> CerebroService:

@@ -61,7 +61,10 @@ def desk(services: Any) -> dict[str, Any]:
         lot_size=Decimal(1),
         margin_rate=Decimal("0.5"),
     )
-    services.allocations.set_custom({strategy_id: Decimal(20)}, approved_by="test")
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    services.allocations.set_custom(
+        {strategy_id: Decimal(20)}, approved_by="test", allow_close=True
+    )
     return {"sender": issued, "strategy_id": strategy_id, "account": account, "symbol": symbol}
 
 

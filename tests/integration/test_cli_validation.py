@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -296,3 +297,91 @@ def test_fx_set_accepts_a_crypto_settlement_asset(stack: Stack) -> None:
         "USD",
         "0.9998",
     )
+
+
+# --- allocations never silently drop a strategy that still trades ----------------------------
+
+
+@pytest.fixture
+def held(stack: Stack) -> dict[str, str]:
+    """A strategy at 10% of the ACTIVE allocation that holds 600 MSFT, and one more strategy."""
+    account, held_id, other_id = unique("HOLD"), unique("holder"), unique("other")
+    record_account(stack, account)
+    for strategy_id in (held_id, other_id):
+        mats_json(stack, *create_args(strategy_id, account))
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    mats_json(stack, "allocations", "set", f"{held_id}=10", "--allow-close")
+    mats_json(stack, "positions", "set", account, held_id, "MSFT", "600")
+    return {"account": account, "held": held_id, "other": other_id}
+
+
+@pytest.mark.parametrize("held_percent", [None, "0"])
+def test_allocations_set_refuses_to_drop_a_strategy_that_holds_a_position(
+    stack: Stack, held: dict[str, str], held_percent: str | None
+) -> None:
+    before = mats_json(stack, "allocations", "current")
+    kept = () if held_percent is None else (f"{held['held']}={held_percent}",)
+
+    text = mats(stack, "allocations", "set", f"{held['other']}=20", *kept)
+    as_json = mats(stack, "allocations", "set", f"{held['other']}=20", *kept, "--json")
+
+    assert text.returncode == as_json.returncode == 1
+    assert text.stderr.startswith("error: allocations: would drop to 0% while still trading: ")
+    assert f"{held['held']} (was 10%; holds long 600 MSFT on {held['account']})" in text.stderr
+    assert "pass --allow-close to drop" in text.stderr
+    assert json.loads(as_json.stdout)["field"] == "allocations"
+    assert mats_json(stack, "allocations", "current") == before
+
+
+def test_allocations_set_with_allow_close_drops_it_and_says_so(
+    stack: Stack, held: dict[str, str]
+) -> None:
+    text = mats(stack, "allocations", "set", f"{held['other']}=20", "--allow-close")
+    current = mats_json(stack, "allocations", "current")
+
+    assert text.returncode == 0, text.stderr
+    assert (
+        f"Dropped to 0% while still trading: {held['held']} (was 10%; holds long 600 MSFT on "
+        f"{held['account']})"
+    ) in text.stdout
+    assert current["allocations"] == {held["other"]: "20"}
+    assert mats_json(stack, "positions", "list", "--strategy", held["held"])[0]["quantity"] == "600"
+
+
+def test_allocations_approve_of_a_recommendation_that_drops_a_held_strategy_needs_allow_close(
+    stack: Stack, services: Any, held: dict[str, str]
+) -> None:
+    proposal = services.allocations.propose(
+        {held["other"]: Decimal(20)}, run_id="OPT_TEST", metrics={}
+    )
+
+    refused = mats(stack, "allocations", "approve", proposal.allocation_id)
+    pending = mats_json(stack, "allocations", "show", proposal.allocation_id)
+    approved = mats_json(stack, "allocations", "approve", proposal.allocation_id, "--allow-close")
+
+    assert refused.returncode == 1
+    assert f"{held['held']} (was 10%; holds long 600 MSFT" in refused.stderr
+    assert pending["status"] == "PENDING_APPROVAL"
+    assert approved["allocation"]["status"] == "ACTIVE"
+    assert [d["strategy_id"] for d in approved["dropped"]] == [held["held"]]
+    assert approved["dropped"][0]["positions"] == [
+        {"account": held["account"], "symbol": "MSFT", "quantity": "600"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("assignments", "message"),
+    [
+        (("x =10", "x=20"), "name each strategy once"),
+        (("=10",), "use STRATEGY=PERCENT"),
+        (("x",), "use STRATEGY=PERCENT"),
+        (("x=NaN",), "use STRATEGY=PERCENT"),
+    ],
+)
+def test_allocations_set_refuses_assignments_it_cannot_read(
+    stack: Stack, assignments: tuple[str, ...], message: str
+) -> None:
+    result = mats(stack, "allocations", "set", *assignments)
+
+    assert result.returncode == 2
+    assert message in result.stderr

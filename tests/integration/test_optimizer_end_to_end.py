@@ -148,7 +148,8 @@ def test_nightly_run_recommends_and_an_approval_drives_cerebro(
         "leverage_ratio",
     }
 
-    approved = mats_json(stack, "allocations", "approve", run["allocation_id"])
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    approved = mats_json(stack, "allocations", "approve", run["allocation_id"], "--allow-close")
     current = mats_json(stack, "allocations", "current")
     history = mats_json(stack, "allocations", "history", "--limit", "50")
 
@@ -177,6 +178,7 @@ def test_reject_and_custom_edit_through_the_cli(stack: Stack, desk: dict[str, An
         f"{second}=5",
         "--based-on",
         run["allocation_id"],
+        "--allow-close",
     )
 
     assert rejected["status"] == "REJECTED"

@@ -25,6 +25,7 @@ from tests.fakes import (
     FakeClock,
     FakePublisher,
     InMemoryAccountStore,
+    InMemoryExecutionStore,
     InMemoryPortfolio,
     InMemorySenderStore,
     InMemoryStrategyStore,
@@ -38,10 +39,17 @@ class World:
         self.strategies = InMemoryStrategyStore()
         self.publisher = FakePublisher()
         self.accounts = InMemoryAccountStore("IBKR_Futures", "IBKR_Main")
+        self.execution = InMemoryExecutionStore()
         self.registry = StrategyService(
             self.strategies, InMemorySenderStore(), self.accounts, self.clock
         )
-        self.allocations = AllocationService(self.store, self.strategies, self.clock)
+        self.allocations = AllocationService(
+            self.store,
+            self.strategies,
+            positions=self.execution,
+            orders=self.execution,
+            clock=self.clock,
+        )
         self.backtests = BacktestService(
             self.store, self.registry, self.publisher, self.clock, data_dir
         )
