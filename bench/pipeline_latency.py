@@ -185,6 +185,24 @@ STRATEGIES = {"bench-paper": TradingMode.PAPER, "bench-ib": TradingMode.LIVE}
 
 def prepare_desk(services: Any, sender_id: str, ib_control_url: str) -> None:
     """A PAPER and a LIVE strategy on the IB-mapped account, ES and an allocation."""
+    # Equity for one ES contract per 10% allocation, at the simulated broker (which the bridge
+    # reports every 30 s) and in the store now, before any strategy names the account.
+    request = urllib.request.Request(  # noqa: S310 - the stack's loopback simulator.
+        f"{ib_control_url}/accounts",
+        data=json.dumps({DEMO_IB_ACCOUNTS["IBKR_Main"]: {"NetLiquidation": 5_000_000}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+        pass
+    services.operations.set_account(
+        "IBKR_Main",
+        broker="IB",
+        base_currency="USD",
+        equity=Decimal(5_000_000),
+        cash=Decimal(5_000_000),
+        margin_used=Decimal(0),
+    )
     for strategy_id, mode in STRATEGIES.items():
         services.strategies.create(
             strategy_id,
@@ -206,24 +224,6 @@ def prepare_desk(services: Any, sender_id: str, ib_control_url: str) -> None:
         margin_per_unit=Decimal(13_000),
     )
     services.allocations.set_custom(dict.fromkeys(STRATEGIES, Decimal(10)), approved_by="bench")
-    # Equity for one ES contract per 10% allocation, at the simulated broker (which the bridge
-    # reports every 30 s) and in the store now.
-    request = urllib.request.Request(  # noqa: S310 - the stack's loopback simulator.
-        f"{ib_control_url}/accounts",
-        data=json.dumps({DEMO_IB_ACCOUNTS["IBKR_Main"]: {"NetLiquidation": 5_000_000}}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
-        pass
-    services.operations.set_account(
-        "IBKR_Main",
-        broker="IB",
-        base_currency="USD",
-        equity=Decimal(5_000_000),
-        cash=Decimal(5_000_000),
-        margin_used=Decimal(0),
-    )
 
 
 def summarise(

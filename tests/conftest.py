@@ -81,12 +81,32 @@ def stop_stack(stack: Stack) -> int:
     return stack.process.wait(timeout=60)
 
 
+# The simulated IB Gateway's accounts, which the bridge records as soon as it connects.
+BRIDGE_ACCOUNTS = ("IBKR_Futures", "IBKR_Main")
+
+
+def wait_for_accounts(names: tuple[str, ...], timeout: float = 60) -> None:
+    """Wait until the stack knows these accounts: strategies may only name known ones."""
+    from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
+
+    services = bootstrap()
+    try:
+        deadline = time.monotonic() + timeout
+        while not set(names) <= {a.account for a in services.operations.list_accounts()}:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the bridge did not record {names} within {timeout} s")
+            time.sleep(0.2)
+    finally:
+        services.close()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = start_stack(tmp_path_factory.mktemp("stack"), "--no-demo")
     saved = {name: os.environ.get(name) for name in running.env()}
     os.environ.update(running.env())
     try:
+        wait_for_accounts(BRIDGE_ACCOUNTS)
         yield running
     finally:
         stop_stack(running)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mats.contracts import EncodedMessage
-from mats.domain.accounting import StrategyPosition
+from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import Alert
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.cerebro.context import DecisionInputs
@@ -33,6 +33,7 @@ from mats.ports import (
     WebhookContext,
 )
 from mats.services.alerts import AlertService, AlertSettings
+from tests.builders import an_account
 
 
 class FakeClock:
@@ -236,6 +237,21 @@ class InMemoryDecisionStore:
 
     def get(self, signal_id: str) -> StoredDecision | None:
         return self.decisions.get(signal_id)
+
+
+class InMemoryAccountStore:
+    """Account snapshots by name; ``names`` start known, each with the builder's defaults."""
+
+    def __init__(self, *names: str) -> None:
+        self.accounts: dict[str, AccountState] = {}
+        for name in names:
+            self.put_account(an_account(account=name))
+
+    def put_account(self, account: AccountState) -> None:
+        self.accounts[account.account] = account
+
+    def list_accounts(self) -> Sequence[AccountState]:
+        return [self.accounts[name] for name in sorted(self.accounts)]
 
 
 class InMemoryAlertStore:

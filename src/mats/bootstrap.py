@@ -406,7 +406,13 @@ class Services:
 
     @cached_property
     def allocations(self) -> AllocationService:
-        return AllocationService(self.portfolio, self.strategy_store, self.clock)
+        return AllocationService(
+            self.portfolio,
+            self.strategy_store,
+            positions=self.trading_state,
+            orders=self.execution_store,
+            clock=self.clock,
+        )
 
     @cached_property
     def cerebro(self) -> CerebroService:
@@ -433,7 +439,11 @@ class Services:
     @cached_property
     def backtests(self) -> BacktestService:
         return BacktestService(
-            self.portfolio, self.publisher, self.clock, self.settings.backtest_dir
+            self.portfolio,
+            self.strategies,
+            self.publisher,
+            self.clock,
+            self.settings.backtest_dir,
         )
 
     @cached_property
@@ -450,7 +460,9 @@ class Services:
 
     @cached_property
     def strategies(self) -> StrategyService:
-        return StrategyService(self.strategy_store, self.sender_store, self.clock)
+        return StrategyService(
+            self.strategy_store, self.sender_store, self.trading_state, self.clock
+        )
 
     @cached_property
     def execution_store(self) -> FirestoreExecutionStore:

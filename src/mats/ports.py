@@ -180,6 +180,12 @@ class PositionStore(Protocol):
     ) -> Sequence[StrategyPosition]: ...
 
 
+class WorkingOrderStore(Protocol):
+    def active_orders(self) -> Sequence[OrderRecord]:
+        """Orders not yet ended (they may still fill), and exits waiting for a retry."""
+        ...
+
+
 class MarketDataStore(Protocol):
     def put_instrument(self, instrument: Instrument) -> None: ...
 

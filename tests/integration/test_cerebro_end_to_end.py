@@ -33,6 +33,15 @@ def desk(services: Any) -> dict[str, Any]:
         unique("Cerebro E2E"), rate_limit_per_minute=6000
     )
     strategy_id, account, symbol = unique("brain"), unique("ACCT"), unique("SYM").upper()
+    operations = services.operations
+    operations.set_account(
+        account,
+        broker="IB",
+        base_currency="USD",
+        equity=Decimal(100_000),
+        cash=Decimal(100_000),
+        margin_used=Decimal(0),
+    )
     services.strategies.create(
         strategy_id,
         StrategyChanges(
@@ -43,15 +52,6 @@ def desk(services: Any) -> dict[str, Any]:
             sender_ids=(issued.sender.sender_id,),
         ),
     )
-    operations = services.operations
-    operations.set_account(
-        account,
-        broker="IB",
-        base_currency="USD",
-        equity=Decimal(100_000),
-        cash=Decimal(100_000),
-        margin_used=Decimal(0),
-    )
     operations.set_instrument(
         symbol,
         asset_class=AssetClass.STOCK,
@@ -60,7 +60,10 @@ def desk(services: Any) -> dict[str, Any]:
         lot_size=Decimal(1),
         margin_rate=Decimal("0.5"),
     )
-    services.allocations.set_custom({strategy_id: Decimal(20)}, approved_by="test")
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    services.allocations.set_custom(
+        {strategy_id: Decimal(20)}, approved_by="test", allow_close=True
+    )
     return {"sender": issued, "strategy_id": strategy_id, "account": account, "symbol": symbol}
 
 

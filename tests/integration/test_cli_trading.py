@@ -21,6 +21,20 @@ def setup(stack: Stack) -> dict[str, Any]:
     sender_id = sender["sender"]["sender_id"]
     mats_json(
         stack,
+        "accounts",
+        "set",
+        account,
+        "--broker",
+        "IB",
+        "--currency",
+        "USD",
+        "--equity",
+        "100000",
+        "--cash",
+        "100000",
+    )
+    mats_json(
+        stack,
         "strategies",
         "create",
         strategy_id,
@@ -191,7 +205,10 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
     # The bridge quotes MSFT from the simulated IB Gateway: let it agree with the signal's price.
     set_gateway_price(stack, "MSFT", 400)
     mats_json(stack, "quotes", "set", "MSFT", "--last", "400")
-    activated = mats_json(stack, "allocations", "set", f"{strategy_id}=10", "--notes", "cli test")
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    activated = mats_json(
+        stack, "allocations", "set", f"{strategy_id}=10", "--notes", "cli test", "--allow-close"
+    )
     shown = mats_json(stack, "allocations", "current")
     history = mats_json(stack, "allocations", "history", "--limit", "3")
     sender = setup["sender"]

@@ -70,7 +70,10 @@ def desk(stack: Stack, services: Any) -> dict[str, Any]:
         margin_rate=Decimal("0.25"),
     )
     control(stack, "/prices", {symbol: 50})
-    services.allocations.set_custom({live: Decimal(10), paper: Decimal(10)}, approved_by="test")
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    services.allocations.set_custom(
+        {live: Decimal(10), paper: Decimal(10)}, approved_by="test", allow_close=True
+    )
     return {"sender": issued, "live": live, "paper": paper, "symbol": symbol}
 
 

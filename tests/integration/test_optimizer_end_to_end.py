@@ -58,6 +58,19 @@ def desk(stack: Stack, services: Any, tmp_path_factory: pytest.TempPathFactory) 
     return {"ids": ids, "dir": directory}
 
 
+def register(services: Any, strategy_id: str) -> None:
+    """Register a strategy that cannot trade: backtests are kept for registered ones only."""
+    services.strategies.create(
+        strategy_id,
+        StrategyChanges(
+            name=strategy_id,
+            status=StrategyStatus.INACTIVE,
+            trading_mode=TradingMode.PAPER,
+            account="IBKR_Main",
+        ),
+    )
+
+
 def post_optimizer(stack: Stack, route: str, body: dict[str, Any]) -> tuple[int, Any]:
     status, _, answer = http_post(
         f"{stack.info['function_urls']['optimizer']}{route}",
@@ -68,9 +81,11 @@ def post_optimizer(stack: Stack, route: str, body: dict[str, Any]) -> tuple[int,
 
 
 def test_ingest_reports_bad_files_by_line_and_stores_only_good_ones(
-    stack: Stack, tmp_path: Path
+    stack: Stack, services: Any, tmp_path: Path
 ) -> None:
     good, bad = unique("good"), unique("bad")
+    for strategy_id in (good, bad):
+        register(services, strategy_id)
     write_backtest(tmp_path, good, 0.001, 7)
     (tmp_path / f"{bad}.csv").write_text("date,return\n2025-01-02,0.01\n2025-01-03,NaN\n")
 
@@ -88,10 +103,11 @@ def test_ingest_reports_bad_files_by_line_and_stores_only_good_ones(
     assert shown["statistics"]["expected_alpha_per_trade"] is not None
 
 
-def test_the_sync_job_runs_in_the_background_with_progress(stack: Stack) -> None:
+def test_the_sync_job_runs_in_the_background_with_progress(stack: Stack, services: Any) -> None:
     directory = Path(stack.info["function_urls"] and stack.state_dir / "backtests")
     directory.mkdir(exist_ok=True)
     strategy_id = unique("synced")
+    register(services, strategy_id)
     write_backtest(directory, strategy_id, 0.001, 11)
 
     queued = mats_json(stack, "backtests", "sync", "--strategy", strategy_id)
@@ -132,7 +148,8 @@ def test_nightly_run_recommends_and_an_approval_drives_cerebro(
         "leverage_ratio",
     }
 
-    approved = mats_json(stack, "allocations", "approve", run["allocation_id"])
+    # The session's stack is shared: earlier tests' strategies may still hold positions.
+    approved = mats_json(stack, "allocations", "approve", run["allocation_id"], "--allow-close")
     current = mats_json(stack, "allocations", "current")
     history = mats_json(stack, "allocations", "history", "--limit", "50")
 
@@ -161,6 +178,7 @@ def test_reject_and_custom_edit_through_the_cli(stack: Stack, desk: dict[str, An
         f"{second}=5",
         "--based-on",
         run["allocation_id"],
+        "--allow-close",
     )
 
     assert rejected["status"] == "REJECTED"

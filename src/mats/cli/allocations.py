@@ -51,16 +51,28 @@ def recommendation(app: CliContext) -> None:
     )
 
 
+ALLOW_CLOSE = click.option(
+    "--allow-close",
+    is_flag=True,
+    help="Take to 0% strategies that still hold a position or have working orders.",
+)
+
+
 @allocations.command()
 @click.argument("allocation_id")
+@ALLOW_CLOSE
 @json_option
 @pass_cli
-def approve(app: CliContext, allocation_id: str) -> None:
-    """Make a PENDING_APPROVAL allocation ACTIVE (the previous one is archived)."""
-    emit(
-        _activated(app.services.allocations.approve(allocation_id, approved_by="cli")),
-        _render_activated,
+def approve(app: CliContext, allocation_id: str, allow_close: bool) -> None:
+    """Make a PENDING_APPROVAL allocation ACTIVE (the previous one is archived).
+
+    Refused if it takes to 0% a strategy that still holds a position or has working orders,
+    unless --allow-close is given.
+    """
+    activated = app.services.allocations.approve(
+        allocation_id, approved_by="cli", allow_close=allow_close
     )
+    emit(_activated(activated), _render_activated)
 
 
 @allocations.command()
@@ -81,17 +93,27 @@ def reject(app: CliContext, allocation_id: str, reason: str | None) -> None:
 @click.argument("assignments", nargs=-1, required=True, metavar="STRATEGY=PERCENT...")
 @click.option("--based-on", metavar="ALLOCATION_ID", help="The allocation this edits (recorded).")
 @click.option("--notes", help="Why this allocation.")
+@ALLOW_CLOSE
 @json_option
 @pass_cli
 def set_allocation(
-    app: CliContext, assignments: tuple[str, ...], based_on: str | None, notes: str | None
+    app: CliContext,
+    assignments: tuple[str, ...],
+    based_on: str | None,
+    notes: str | None,
+    allow_close: bool,
 ) -> None:
     """Edit and approve: make STRATEGY=PERCENT ... the ACTIVE allocation now.
 
-    Strategies left out get 0%. Each strategy at most 50%, all together at most 200%.
+    Strategies left out get 0%. Each strategy at most 50%, all together at most 200%. Taking
+    to 0% a strategy that still holds a position or has working orders needs --allow-close.
     """
     activated = app.services.allocations.set_custom(
-        _parse(assignments), approved_by="cli", notes=notes, based_on=based_on
+        _parse(assignments),
+        approved_by="cli",
+        notes=notes,
+        based_on=based_on,
+        allow_close=allow_close,
     )
     emit(_activated(activated), _render_activated)
 
@@ -119,26 +141,34 @@ def history(app: CliContext, limit: int, before: str | None) -> None:
 def _parse(assignments: tuple[str, ...]) -> dict[str, Decimal]:
     parsed: dict[str, Decimal] = {}
     for assignment in assignments:
-        strategy_id, _, percent = assignment.partition("=")
+        strategy_id, equals, percent = (part.strip() for part in assignment.partition("="))
         try:
-            value = Decimal(percent.strip().rstrip("%"))
+            value = Decimal(percent.rstrip("%"))
         except InvalidOperation:
-            raise click.BadParameter(
-                f"{assignment!r}: use STRATEGY=PERCENT, e.g. trend-es=25"
-            ) from None
-        if not strategy_id or strategy_id in parsed:
+            value = None
+        if not strategy_id or not equals or value is None or not value.is_finite():
+            raise click.BadParameter(f"{assignment!r}: use STRATEGY=PERCENT, e.g. trend-es=25")
+        if strategy_id in parsed:
             raise click.BadParameter(f"{assignment!r}: name each strategy once")
-        parsed[strategy_id.strip()] = value
+        parsed[strategy_id] = value
     return parsed
 
 
 def _activated(activated: Activated) -> dict[str, Any]:
-    return {"allocation": activated.allocation, "archived": activated.archived}
+    return {
+        "allocation": activated.allocation,
+        "archived": activated.archived,
+        "dropped": activated.dropped,
+    }
 
 
 def _render_activated(data: dict[str, Any]) -> str:
-    archived = data["archived"]
-    return render(data["allocation"]) + (f"\nArchived: {', '.join(archived)}" if archived else "")
+    archived, dropped = data["archived"], data["dropped"]
+    lines = [render(data["allocation"])]
+    if archived:
+        lines.append(f"Archived: {', '.join(archived)}")
+    lines += [f"Dropped to 0% while still trading: {d.describe()}" for d in dropped]
+    return "\n".join(lines)
 
 
 def render(allocation: Allocation) -> str:

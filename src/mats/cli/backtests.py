@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, exit_if_failed, json_option, table, wants_json
 from mats.domain.backtests import BacktestSummary
+
+if TYPE_CHECKING:
+    from mats.services.backtests import IngestReport
 
 
 @click.group()
@@ -28,32 +31,61 @@ def backtests() -> None:
 @click.option(
     "--strategy", "strategy_ids", multiple=True, metavar="ID", help="Only these (repeatable)."
 )
+@click.option(
+    "--register",
+    is_flag=True,
+    help="Register unregistered ones first: INACTIVE, PAPER, not optimised (needs --account).",
+)
+@click.option("--account", metavar="ACCOUNT", help="The known account --register puts them on.")
 @json_option
 @pass_cli
-def ingest(app: CliContext, data_dir: Path, strategy_ids: tuple[str, ...]) -> None:
-    """Parse, score and store backtests; a bad file stores nothing for its strategy.
+def ingest(
+    app: CliContext,
+    data_dir: Path,
+    strategy_ids: tuple[str, ...],
+    register: bool,
+    account: str | None,
+) -> None:
+    """Parse, score and store registered strategies' backtests; a bad file stores nothing for
+    its strategy, a file of an unregistered strategy is skipped (unless --register).
 
     CSV format: a header, then `date` (YYYY-MM-DD, increasing) and either `return` (daily, 0.01 =
     1%) or `equity`; optional `trades` per day. metadata.csv: strategy_id,margin_per_unit,currency
     [,unit_cost].
     """
+    if register != (account is not None):
+        raise click.UsageError("--register and --account go together: --register --account A")
 
     def progress(strategy_id: str, outcome: str, done: int, total: int) -> None:
         if not wants_json():
             click.echo(f"[{done}/{total}] {strategy_id}: {outcome}", err=True)
 
     report = app.services.backtests.ingest_directory(
-        data_dir, strategy_ids=strategy_ids, progress=progress
+        data_dir, strategy_ids=strategy_ids, progress=progress, register_account=account
     )
     emit(
-        {"stored": list(report.stored), "failed": report.failed},
-        lambda _: (
-            _summaries_table(list(report.stored))
-            + "".join(f"\nFAILED {name}: {why}" for name, why in report.failed.items())
-        ),
+        {
+            "stored": list(report.stored),
+            "failed": report.failed,
+            "skipped": report.skipped,
+            "registered": list(report.registered),
+        },
+        lambda _: _render_report(report),
     )
-    if report.failed:
+    if report.failed or report.skipped:
         sys.exit(1)
+
+
+def _render_report(report: IngestReport) -> str:
+    lines = [_summaries_table(list(report.stored))]
+    lines += [
+        f"REGISTERED {s.strategy_id}: {s.status.value}, {s.trading_mode.value} on {s.account}, "
+        "not optimised; activate it with `mats strategies update`"
+        for s in report.registered
+    ]
+    lines += [f"FAILED {name}: {why}" for name, why in report.failed.items()]
+    lines += [f"SKIPPED {strategy}: {why}" for strategy, why in report.skipped.items()]
+    return "\n".join(lines)
 
 
 @backtests.command("list")

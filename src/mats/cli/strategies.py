@@ -27,7 +27,11 @@ def strategy_options(*, creating: bool) -> Callable[[Callable[..., Any]], Callab
             "--status", type=STATUS, required=creating, help="ACTIVE, INACTIVE or TESTING."
         ),
         click.option("--mode", type=MODE, required=creating, help="LIVE or PAPER."),
-        click.option("--account", required=creating, help="Broker account, e.g. IBKR_Main."),
+        click.option(
+            "--account",
+            required=creating,
+            help="A known account (`mats accounts list`), e.g. IBKR_Main.",
+        ),
         click.option(
             "--include-in-optimization/--exclude-from-optimization",
             "include_in_optimization",

@@ -253,7 +253,10 @@ def fx() -> None:
 @json_option
 @pass_cli
 def set_fx(app: CliContext, pair: str, rate: Decimal) -> None:
-    """Set PAIR (e.g. EURUSD: USD per EUR) to RATE."""
+    """Set PAIR, written BASE/QUOTE (EUR/USD: USD per EUR), to RATE.
+
+    Currencies are ISO 4217 codes or the crypto assets BNB, BTC, ETH, USDC and USDT.
+    """
     fx_rate = app.services.operations.set_fx_rate(pair, rate)
     emit(fx_rate, lambda r: f"{r.pair} = {r.rate}")
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,13 +28,13 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
+from mats.domain.currencies import is_currency_code
 from mats.domain.optimizer.cvar import historical_cvar
 from mats.domain.optimizer.metrics import max_drawdown, sharpe_ratio
 from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
 from mats.errors import ValidationError
 
 VALUE_COLUMNS = ("return", "equity")
-CURRENCY_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
 METADATA_COLUMNS = ("strategy_id", "margin_per_unit", "currency")
 
 
@@ -172,8 +171,10 @@ def parse_strategy_metadata(text: str, source: str) -> Mapping[str, StrategyMeta
         if strategy_id in found:
             raise BacktestFileError(source, line, f"{strategy_id} is listed twice")
         margin = _decimal(margin_text, source, line)
-        if not CURRENCY_PATTERN.match(currency):
-            raise BacktestFileError(source, line, f"currency must be like USD; got {currency!r}")
+        if not is_currency_code(currency):
+            raise BacktestFileError(
+                source, line, f"currency must be a code such as USD or USDT; got {currency!r}"
+            )
         unit_cost = _decimal(rest[0], source, line) if rest and rest[0] else None
         found[strategy_id] = StrategyMetadata(strategy_id, margin, currency, unit_cost)
     return found

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from mats.domain.currencies import CRYPTO_ASSETS, is_currency_code
 from mats.domain.trading import Side
 from mats.errors import ValidationError
 
@@ -78,25 +78,33 @@ def validate_instrument(instrument: Instrument) -> Instrument:
     return instrument
 
 
-CURRENCY_PATTERN = re.compile(r"^[A-Z0-9]{3,6}$")
-
-
 def validate_currency(code: str, field: str) -> str:
-    """Accept ISO codes (USD) and crypto settlement assets (USDT): 3-6 capitals or digits."""
-    if not CURRENCY_PATTERN.match(code):
-        raise ValidationError(field, f"{code!r} is not a currency code such as USD or USDT")
+    """Accept an ISO 4217 code (USD) or a crypto settlement asset (USDT); see ``currencies``."""
+    if not is_currency_code(code):
+        raise ValidationError(
+            field,
+            f"{code!r} is not a currency code: use an ISO 4217 code such as USD, EUR or JPY, "
+            f"or one of {', '.join(sorted(CRYPTO_ASSETS))}",
+        )
     return code
 
 
 def parse_pair(pair: str) -> tuple[str, str]:
-    """Split ``EUR/USD`` (or ``EURUSD``) into base and quote currency."""
+    """Split ``EUR/USD`` into base and quote currency; any other spelling is refused.
+
+    The slash is required: ``USDTUSD`` could be USDT/USD or USD/TUSD.
+    """
     text = pair.strip().upper()
-    base, slash, quote = text.partition("/")
-    if not slash and len(text) == 6:
-        base, quote = text[:3], text[3:]
-    if not base or not quote:
-        raise ValidationError("pair", "write it as BASE/QUOTE, e.g. EUR/USD or USDT/USD")
-    return validate_currency(base, "pair"), validate_currency(quote, "pair")
+    base, slash, quote = (part.strip() for part in text.partition("/"))
+    if not slash or not base or not quote:
+        raise ValidationError(
+            "pair", f"{pair!r} must be written BASE/QUOTE, e.g. EUR/USD or USDT/USD"
+        )
+    validate_currency(base, "pair")
+    validate_currency(quote, "pair")
+    if base == quote:
+        raise ValidationError("pair", f"{base}/{quote} prices a currency in itself")
+    return base, quote
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from mats.domain.accounting import StrategyPosition
+from mats.domain.execution.records import OrderRecord
+from mats.domain.trading import OrderAction
 from mats.errors import ValidationError
 
 # Each strategy at most 50% of equity, all together at most 200% (2x leverage).
@@ -66,6 +70,89 @@ def validate_allocations(allocations: dict[str, Decimal]) -> dict[str, Decimal]:
             "allocations", f"total {total}% is above the {MAX_TOTAL_PERCENT}% cap"
         )
     return allocations
+
+
+@dataclass(frozen=True)
+class OpenPosition:
+    account: str
+    symbol: str
+    quantity: Decimal
+
+    def describe(self) -> str:
+        side = "long" if self.quantity > 0 else "short"
+        return f"{side} {abs(self.quantity)} {self.symbol} on {self.account}"
+
+
+@dataclass(frozen=True)
+class WorkingOrder:
+    order_id: str
+    state: str
+    side: str
+    remaining: Decimal
+    symbol: str
+
+    def describe(self) -> str:
+        return f"{self.order_id} {self.state} {self.side} {self.remaining} {self.symbol}"
+
+
+@dataclass(frozen=True)
+class DroppedStrategy:
+    """A strategy an allocation takes to 0% while it still holds a position or has working
+    orders: from then on Cerebro refuses its entries (NO_ALLOCATION), while its exits and its
+    working orders go on."""
+
+    strategy_id: str
+    percent: Decimal
+    positions: tuple[OpenPosition, ...] = ()
+    working_orders: tuple[WorkingOrder, ...] = ()
+
+    def describe(self) -> str:
+        parts = [f"was {self.percent}%"]
+        if self.positions:
+            parts.append("holds " + ", ".join(p.describe() for p in self.positions))
+        if self.working_orders:
+            count = len(self.working_orders)
+            listed = ", ".join(o.describe() for o in self.working_orders)
+            parts.append(f"{count} working order{'s' if count > 1 else ''}: {listed}")
+        return f"{self.strategy_id} ({'; '.join(parts)})"
+
+
+def dropped_while_trading(
+    current: Mapping[str, Decimal],
+    proposed: Mapping[str, Decimal],
+    positions: Sequence[StrategyPosition],
+    orders: Sequence[OrderRecord],
+) -> tuple[DroppedStrategy, ...]:
+    """Return the strategies ``proposed`` takes to 0% from ``current`` that still trade.
+
+    A strategy still trades while the ledger holds a position of it, or while an order it
+    placed has not ended (it can still fill). One already at 0% is not dropped by this change.
+    """
+    dropped = []
+    for strategy_id, percent in sorted(current.items()):
+        if percent <= 0 or proposed.get(strategy_id, Decimal(0)) > 0:
+            continue
+        held = tuple(
+            OpenPosition(p.account, p.symbol, p.quantity)
+            for p in positions
+            if p.strategy_id == strategy_id and p.quantity != 0
+        )
+        working = tuple(
+            WorkingOrder(
+                r.order_id,
+                r.state.value,
+                r.order.side.value if r.order.side else "-",
+                r.remaining,
+                r.order.symbol,
+            )
+            for r in orders
+            if r.order.strategy_id == strategy_id
+            and r.order.action is OrderAction.PLACE
+            and not r.state.ended
+        )
+        if held or working:
+            dropped.append(DroppedStrategy(strategy_id, percent, held, working))
+    return tuple(dropped)
 
 
 def allocation_id(at: datetime) -> str:

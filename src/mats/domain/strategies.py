@@ -76,6 +76,13 @@ class StrategyFilter:
         return True
 
 
+def validate_account_name(account: str) -> str:
+    """Accept an account name such as IBKR_Main: it is a document id and a routing key."""
+    if not ACCOUNT_PATTERN.match(account):
+        raise ValidationError("account", "use letters, digits, '-' or '_' (e.g. IBKR_Main)")
+    return account
+
+
 def validate_strategy(strategy: Strategy) -> Strategy:
     """Return the strategy unchanged or raise ``ValidationError`` naming the bad field."""
     if not STRATEGY_ID_PATTERN.match(strategy.strategy_id):
@@ -85,8 +92,7 @@ def validate_strategy(strategy: Strategy) -> Strategy:
         )
     if not strategy.name.strip():
         raise ValidationError("name", "must not be empty")
-    if not ACCOUNT_PATTERN.match(strategy.account):
-        raise ValidationError("account", "use letters, digits, '-' or '_' (e.g. IBKR_Main)")
+    validate_account_name(strategy.account)
     limits = strategy.risk_limits
     for name, value in (
         ("max_position_size", limits.max_position_size),

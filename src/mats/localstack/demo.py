@@ -108,9 +108,7 @@ def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
     senders, strategies = services.senders, services.strategies
     operations, allocations = services.operations, services.allocations
     issued = senders.create(DEMO_SENDER_NAME, rate_limit_per_minute=600)
-    for strategy_id, changes in DEMO_STRATEGIES.items():
-        assigned = dataclasses.replace(changes, sender_ids=(issued.sender.sender_id,))
-        strategies.create(strategy_id, assigned)
+    # Accounts first: a strategy may only name an account MATS knows.
     for account, (broker, currency, equity, margin_used) in DEMO_ACCOUNTS.items():
         operations.set_account(
             account,
@@ -120,6 +118,9 @@ def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
             cash=equity,
             margin_used=margin_used,
         )
+    for strategy_id, changes in DEMO_STRATEGIES.items():
+        assigned = dataclasses.replace(changes, sender_ids=(issued.sender.sender_id,))
+        strategies.create(strategy_id, assigned)
     for symbol, spec in DEMO_INSTRUMENTS.items():
         asset_class, currency, tick, lot, multiplier, minimum, rate, per_unit, exchange = spec
         operations.set_instrument(

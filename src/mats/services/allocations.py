@@ -8,7 +8,7 @@ entry names the ACTIVE allocation. Statuses on the allocation documents follow i
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,23 +16,39 @@ from mats.domain.portfolio import (
     Activation,
     Allocation,
     AllocationStatus,
+    DroppedStrategy,
     allocation_id,
+    dropped_while_trading,
     validate_allocations,
 )
 from mats.errors import ConflictError, NotFoundError, ValidationError
-from mats.ports import Clock, PortfolioStore, StrategyStore
+from mats.ports import Clock, PortfolioStore, PositionStore, StrategyStore, WorkingOrderStore
 
 
 @dataclass(frozen=True)
 class Activated:
+    """The allocation made ACTIVE, the ones it archived, and the strategies it took to 0%
+    while they still traded (only ever non-empty when the caller allowed it)."""
+
     allocation: Allocation
     archived: tuple[str, ...]
+    dropped: tuple[DroppedStrategy, ...] = ()
 
 
 class AllocationService:
-    def __init__(self, store: PortfolioStore, strategies: StrategyStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: PortfolioStore,
+        strategies: StrategyStore,
+        *,
+        positions: PositionStore,
+        orders: WorkingOrderStore,
+        clock: Clock,
+    ) -> None:
         self._store = store
         self._strategies = strategies
+        self._positions = positions
+        self._orders = orders
         self._clock = clock
 
     def current(self) -> Allocation | None:
@@ -78,8 +94,13 @@ class AllocationService:
             )
         )
 
-    def approve(self, allocation_id: str, *, approved_by: str) -> Activated:
-        """Make a recommendation ACTIVE; the previous ACTIVE one is archived in the same step."""
+    def approve(
+        self, allocation_id: str, *, approved_by: str, allow_close: bool = False
+    ) -> Activated:
+        """Make a recommendation ACTIVE; the previous ACTIVE one is archived in the same step.
+
+        Refused when it takes to 0% a strategy that still trades, unless ``allow_close``.
+        """
         allocation = self.get(allocation_id)
         current = self._store.head()
         if current is not None and current.allocation_id == allocation_id:
@@ -90,7 +111,8 @@ class AllocationService:
                 "PENDING_APPROVAL one can be approved (edit it into a new one instead)"
             )
         validate_allocations(allocation.allocations)
-        return self._activate(allocation, approved_by)
+        dropped = self._dropped(allocation.allocations, allow_close=allow_close)
+        return self._activate(allocation, approved_by, dropped)
 
     def reject(self, allocation_id: str, *, rejected_by: str, reason: str | None) -> Allocation:
         allocation = self.get(allocation_id)
@@ -115,8 +137,13 @@ class AllocationService:
         approved_by: str,
         notes: str | None = None,
         based_on: str | None = None,
+        allow_close: bool = False,
     ) -> Activated:
-        """Edit and approve: store these percentages as a new allocation and make it ACTIVE."""
+        """Edit and approve: store these percentages as a new allocation and make it ACTIVE.
+
+        Strategies left out get 0%; refused when that drops one that still trades, unless
+        ``allow_close``.
+        """
         if not percents:
             raise ValidationError("allocations", "give at least one STRATEGY=PERCENT")
         for strategy_id in percents:
@@ -125,6 +152,7 @@ class AllocationService:
         if based_on is not None:
             self.get(based_on)
         validate_allocations(percents)
+        dropped = self._dropped(percents, allow_close=allow_close)
         now = self._clock.now()
         allocation = self._create(
             Allocation(
@@ -137,7 +165,36 @@ class AllocationService:
                 based_on=based_on,
             )
         )
-        return self._activate(allocation, approved_by)
+        return self._activate(allocation, approved_by, dropped)
+
+    def _dropped(
+        self, percents: Mapping[str, Decimal], *, allow_close: bool
+    ) -> tuple[DroppedStrategy, ...]:
+        """The strategies ``percents`` take to 0% from the ACTIVE allocation while they still
+        hold a position or have working orders; refused unless ``allow_close``."""
+        head = self._store.head()
+        current = head.allocations if head else {}
+        leaving = sorted(s for s, p in current.items() if p > 0 and not percents.get(s))
+        if not leaving:
+            return ()
+        positions = [
+            position
+            for strategy_id in leaving
+            for position in self._positions.list_positions(account=None, strategy_id=strategy_id)
+        ]
+        orders = [r for r in self._orders.active_orders() if r.order.strategy_id in leaving]
+        dropped = dropped_while_trading(current, percents, positions, orders)
+        # 0% stops a strategy's entries but leaves its position and working orders to its exit
+        # signals alone: the operator must see that and say so.
+        if dropped and not allow_close:
+            them = "them" if len(dropped) > 1 else "it"
+            raise ValidationError(
+                "allocations",
+                "would drop to 0% while still trading: "
+                + "; ".join(d.describe() for d in dropped)
+                + f". Keep a percent for {them}, or pass --allow-close to drop {them} anyway",
+            )
+        return dropped
 
     def _create(self, allocation: Allocation) -> Allocation:
         """Store a new allocation under ``ALLOC_{YYYYMMDD}_{HHMMSS}``, suffixed if that is taken."""
@@ -153,7 +210,9 @@ class AllocationService:
             return candidate
         raise ConflictError(f"no free allocation id after {base}; retry")
 
-    def _activate(self, allocation: Allocation, approved_by: str) -> Activated:
+    def _activate(
+        self, allocation: Allocation, approved_by: str, dropped: tuple[DroppedStrategy, ...]
+    ) -> Activated:
         now = self._clock.now()
         head = self._store.head()
         self._store.append_activation(
@@ -176,4 +235,4 @@ class AllocationService:
             if old.allocation_id != allocation.allocation_id
         ]
         self._store.put_allocations([active, *previous])
-        return Activated(active, tuple(old.allocation_id for old in previous))
+        return Activated(active, tuple(old.allocation_id for old in previous), dropped)

@@ -25,33 +25,47 @@ from mats.domain.backtests import (
     parse_strategy_metadata,
 )
 from mats.domain.optimization import BacktestJob, JobStatus
+from mats.domain.strategies import Strategy, StrategyFilter, StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.errors import NotFoundError, ValidationError
 from mats.ports import Clock, PortfolioStore, Publisher
+from mats.services.registry import StrategyChanges, StrategyService
 
 log = logging.getLogger(__name__)
 
 METADATA_FILE = "metadata.csv"
-# Called after each strategy with its id, "stored" or "failed: <why>", and done / total.
+# Called after each strategy with its id, "stored", "failed: <why>" or "skipped: <why>", and
+# done / total.
 Progress = Callable[[str, str, int, int], None]
+# What ``--register`` makes of a strategy it meets first in a backtest file: one that cannot
+# trade (INACTIVE refuses its signals, PAPER never reaches a broker, and the optimiser leaves
+# it out) until an operator activates it with ``mats strategies update``.
+REGISTERED_STATUS = StrategyStatus.INACTIVE
+REGISTERED_MODE = TradingMode.PAPER
 
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What an ingestion stored, and each file it could not use with the reason."""
+    """What an ingestion stored and registered, each file it could not use, and each strategy
+    it skipped because it is not registered, with the reasons."""
 
     stored: tuple[BacktestSummary, ...] = ()
     failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    registered: tuple[Strategy, ...] = ()
 
 
 class BacktestService:
     def __init__(
         self,
         store: PortfolioStore,
+        registry: StrategyService,
         publisher: Publisher,
         clock: Clock,
         data_dir: Path | None = None,
     ) -> None:
         self._store = store
+        self._registry = registry
         self._publisher = publisher
         self._clock = clock
         self._data_dir = data_dir
@@ -62,30 +76,51 @@ class BacktestService:
         *,
         strategy_ids: Sequence[str] = (),
         progress: Progress | None = None,
+        register_account: str | None = None,
     ) -> IngestReport:
-        """Parse, score and store every (or each named) strategy's CSV in ``data_dir``."""
+        """Parse, score and store every (or each named) registered strategy's CSV in ``data_dir``.
+
+        Backtests are kept for registered strategies only: a file of any other strategy is
+        skipped with the reason or, given ``register_account`` (a known account), its strategy
+        is registered first as INACTIVE and PAPER on that account. Named strategies and the
+        account are checked before anything is stored.
+        """
+        if register_account is not None:
+            self._registry.require_known_account(register_account)
+        registered = self._registered_ids()
+        if register_account is None:
+            _require_registered(strategy_ids, registered, REGISTER_HINT)
         files = _strategy_files(data_dir, strategy_ids)
         metadata = _metadata(data_dir)
         stored: list[BacktestSummary] = []
+        new: list[Strategy] = []
         failed: dict[str, str] = {}
+        skipped: dict[str, str] = {}
         for done, (strategy_id, path) in enumerate(files.items(), start=1):
             name = path.name if path is not None else f"{strategy_id}.csv"
             try:
                 if path is None:
                     raise BacktestFileError(name, 0, f"no such file in {data_dir}")
                 series = parse_backtest_csv(_read(path), name)
-            except BacktestFileError as error:
+                if strategy_id not in registered and register_account is not None:
+                    new.append(self._register(strategy_id, register_account))
+                    registered.add(strategy_id)
+            except ValidationError as error:
                 failed[name] = str(error)
                 outcome = f"failed: {error}"
             else:
-                now = self._clock.now()
-                record = build_record(strategy_id, series, metadata.get(strategy_id), now)
-                self._store.put_backtest(record)
-                stored.append(record.summary)
-                outcome = "stored"
+                if strategy_id in registered:
+                    now = self._clock.now()
+                    record = build_record(strategy_id, series, metadata.get(strategy_id), now)
+                    self._store.put_backtest(record)
+                    stored.append(record.summary)
+                    outcome = "stored"
+                else:
+                    skipped[strategy_id] = f"{_not_registered([strategy_id])}; {REGISTER_HINT}"
+                    outcome = f"skipped: {skipped[strategy_id]}"
             if progress is not None:
                 progress(strategy_id, outcome, done, len(files))
-        return IngestReport(tuple(stored), failed)
+        return IngestReport(tuple(stored), failed, skipped, tuple(new))
 
     def list(self) -> Sequence[BacktestSummary]:
         return self._store.backtest_summaries()
@@ -97,7 +132,11 @@ class BacktestService:
         return summary
 
     def start_sync(self, strategy_ids: Sequence[str], *, requested_by: str) -> BacktestJob:
-        """Queue a background reload from the configured data directory; return the job."""
+        """Queue a background reload from the configured data directory; return the job.
+
+        Named strategies must be registered; the job skips any other file it finds.
+        """
+        _require_registered(strategy_ids, self._registered_ids(), SYNC_HINT)
         now = self._clock.now()
         job = BacktestJob(
             job_id=f"SYNC_{now:%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:6]}",
@@ -143,6 +182,22 @@ class BacktestService:
             return self._finish(job, error=str(error))
         return self._finish(job, error="; ".join(report.failed.values()) or None)
 
+    def _registered_ids(self) -> set[str]:
+        return {strategy.strategy_id for strategy in self._registry.list(StrategyFilter())}
+
+    def _register(self, strategy_id: str, account: str) -> Strategy:
+        return self._registry.create(
+            strategy_id,
+            StrategyChanges(
+                name=strategy_id,
+                status=REGISTERED_STATUS,
+                trading_mode=REGISTERED_MODE,
+                account=account,
+                include_in_optimization=False,
+                notes=f"Registered by backtest ingestion on {self._clock.now():%Y-%m-%d}.",
+            ),
+        )
+
     def _finish(self, job: BacktestJob, *, error: str | None) -> BacktestJob:
         status = JobStatus.FAILED if error else JobStatus.COMPLETED
         done = dataclasses.replace(job, status=status, error=error, finished_at=self._clock.now())
@@ -159,6 +214,24 @@ def parse_hypothetical(paths: Sequence[Path]) -> Mapping[str, BacktestSeries]:
             raise ValidationError("strategy_csv", f"{path.stem} is given twice")
         series[path.stem] = parse_backtest_csv(_read(path), path.name)
     return series
+
+
+REGISTER_HINT = (
+    "register with `mats strategies create`, or ingest with --register --account ACCOUNT"
+)
+SYNC_HINT = "register with `mats strategies create` first (a sync loads registered strategies only)"
+
+
+def _not_registered(strategy_ids: Sequence[str]) -> str:
+    if len(strategy_ids) == 1:
+        return f"strategy {strategy_ids[0]!r} is not registered"
+    return f"strategies {', '.join(map(repr, strategy_ids))} are not registered"
+
+
+def _require_registered(strategy_ids: Sequence[str], registered: set[str], hint: str) -> None:
+    missing = [strategy_id for strategy_id in strategy_ids if strategy_id not in registered]
+    if missing:
+        raise ValidationError("strategy", f"{_not_registered(missing)}; {hint}")
 
 
 def _strategy_files(data_dir: Path, strategy_ids: Sequence[str]) -> dict[str, Path | None]:

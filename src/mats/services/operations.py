@@ -20,6 +20,7 @@ from mats.domain.market import (
     validate_instrument,
 )
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
+from mats.domain.strategies import validate_account_name
 from mats.errors import ValidationError
 from mats.ports import (
     AccountStore,
@@ -61,6 +62,7 @@ class OperationsService:
         margin_available: Decimal | None = None,
     ) -> AccountState:
         """Record an account snapshot (the bridge will publish these from the broker)."""
+        validate_account_name(account)
         validate_currency(base_currency.upper(), "currency")
         for name, value in (("equity", equity), ("margin_used", margin_used)):
             if value < 0:
@@ -172,9 +174,10 @@ class OperationsService:
         return quote
 
     def set_fx_rate(self, pair: str, rate: Decimal) -> FxRate:
+        """Record ``rate`` units of QUOTE per BASE for ``pair``, written ``BASE/QUOTE``."""
         base, quote = parse_pair(pair)
-        if rate <= 0:
-            raise ValidationError("rate", "must be above zero")
+        if not rate.is_finite() or rate <= 0:
+            raise ValidationError("rate", "must be a number above zero")
         fx = FxRate(base, quote, rate, self._clock.now(), source="cli")
         self._market.put_fx_rate(fx)
         return fx

@@ -24,11 +24,12 @@ from mats.domain.strategies import (
     Strategy,
     StrategyFilter,
     StrategyStatus,
+    validate_account_name,
     validate_strategy,
 )
 from mats.domain.trading import TradingMode
 from mats.errors import NotFoundError, ValidationError
-from mats.ports import Clock, SenderStore, StrategyStore
+from mats.ports import AccountStore, Clock, SenderStore, StrategyStore
 
 
 @dataclass(frozen=True)
@@ -150,13 +151,16 @@ CLEARABLE = frozenset(
 
 
 class StrategyService:
-    def __init__(self, store: StrategyStore, senders: SenderStore, clock: Clock) -> None:
+    def __init__(
+        self, store: StrategyStore, senders: SenderStore, accounts: AccountStore, clock: Clock
+    ) -> None:
         self._store = store
         self._senders = senders
+        self._accounts = accounts
         self._clock = clock
 
     def create(self, strategy_id: str, changes: StrategyChanges) -> Strategy:
-        """Register a strategy; name, status, trading mode and account are required."""
+        """Register a strategy; name, status, trading mode and a known account are required."""
         now = self._clock.now()
         for required in ("name", "status", "trading_mode", "account"):
             if getattr(changes, required) is None:
@@ -171,14 +175,36 @@ class StrategyService:
             updated_at=now,
         )
         strategy = validate_strategy(self._apply(blank, changes))
+        self.require_known_account(strategy.account)
         self._store.create(strategy)
         return strategy
 
     def update(self, strategy_id: str, changes: StrategyChanges) -> Strategy:
         """Change a strategy; takes effect for the next signal."""
+        if changes == StrategyChanges():
+            raise ValidationError("changes", "nothing to change: give at least one field")
         strategy = validate_strategy(self._apply(self.get(strategy_id), changes))
+        if changes.account is not None:
+            self.require_known_account(strategy.account)
         self._store.save(strategy)
         return strategy
+
+    def require_known_account(self, account: str) -> str:
+        """Refuse an account that neither the bridge reported nor ``mats accounts set`` recorded.
+
+        Cerebro rejects every signal of a strategy whose account it cannot find, and a typo here
+        would otherwise only surface as ACCOUNT_UNKNOWN on the first live signal.
+        """
+        validate_account_name(account)
+        known = sorted(state.account for state in self._accounts.list_accounts())
+        if account in known:
+            return account
+        listed = f"known accounts: {', '.join(known)}" if known else "no account is known yet"
+        raise ValidationError(
+            "account",
+            f"unknown account {account!r}; {listed} "
+            "(the bridge records the accounts it trades; record another with `mats accounts set`)",
+        )
 
     def get(self, strategy_id: str) -> Strategy:
         strategy = self._store.get(strategy_id)
@@ -193,6 +219,9 @@ class StrategyService:
         unknown = changes.cleared - CLEARABLE
         if unknown:
             raise ValidationError(sorted(unknown)[0], "cannot be cleared")
+        contradicted = sorted(c for c in changes.cleared if getattr(changes, c) is not None)
+        if contradicted:
+            raise ValidationError(contradicted[0], "is both given and cleared; do one or the other")
         for sender_id in changes.sender_ids or ():
             if self._senders.get(sender_id) is None:
                 raise ValidationError("sender", f"sender {sender_id!r} does not exist")

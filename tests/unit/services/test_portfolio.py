@@ -20,8 +20,17 @@ from mats.errors import ConflictError, ValidationError
 from mats.services.allocations import AllocationService
 from mats.services.backtests import BacktestService, parse_hypothetical
 from mats.services.optimizer import OptimizerService, SandboxRequest
+from mats.services.registry import StrategyService
 from tests.builders import a_strategy
-from tests.fakes import FakeClock, FakePublisher, InMemoryPortfolio, InMemoryStrategyStore
+from tests.fakes import (
+    FakeClock,
+    FakePublisher,
+    InMemoryAccountStore,
+    InMemoryExecutionStore,
+    InMemoryPortfolio,
+    InMemorySenderStore,
+    InMemoryStrategyStore,
+)
 
 
 class World:
@@ -30,8 +39,21 @@ class World:
         self.store = InMemoryPortfolio()
         self.strategies = InMemoryStrategyStore()
         self.publisher = FakePublisher()
-        self.allocations = AllocationService(self.store, self.strategies, self.clock)
-        self.backtests = BacktestService(self.store, self.publisher, self.clock, data_dir)
+        self.accounts = InMemoryAccountStore("IBKR_Futures", "IBKR_Main")
+        self.execution = InMemoryExecutionStore()
+        self.registry = StrategyService(
+            self.strategies, InMemorySenderStore(), self.accounts, self.clock
+        )
+        self.allocations = AllocationService(
+            self.store,
+            self.strategies,
+            positions=self.execution,
+            orders=self.execution,
+            clock=self.clock,
+        )
+        self.backtests = BacktestService(
+            self.store, self.registry, self.publisher, self.clock, data_dir
+        )
         self.optimizer = OptimizerService(self.store, self.strategies, self.allocations, self.clock)
         self.data_dir = data_dir
 
@@ -167,6 +189,8 @@ def test_history_pages_backwards(world: World) -> None:
 
 
 def test_ingest_scores_each_file_and_stores_nothing_for_a_bad_one(world: World) -> None:
+    world.strategy("good")
+    world.strategy("bad")
     write_backtest(world.data_dir, "good", 0.001, 1)
     (world.data_dir / "bad.csv").write_text("date,return\n2025-01-02,0.01\n2025-01-02,0.02\n")
     progress: list[tuple[str, str]] = []
@@ -183,6 +207,8 @@ def test_ingest_scores_each_file_and_stores_nothing_for_a_bad_one(world: World) 
 
 
 def test_a_sync_job_is_queued_published_and_run_with_progress(world: World) -> None:
+    world.strategy("alpha")
+    world.strategy("missing")
     write_backtest(world.data_dir, "alpha", 0.001, 1)
 
     job = world.backtests.start_sync(["alpha", "missing"], requested_by="admin")

@@ -8,7 +8,13 @@ from mats.domain.strategies import StrategyFilter, StrategyStatus
 from mats.domain.trading import TradingMode
 from mats.errors import ConflictError, NotFoundError, ValidationError
 from mats.services.registry import SenderService, StrategyChanges, StrategyService
-from tests.fakes import FakeClock, InMemorySenderStore, InMemoryStrategyStore
+from tests.builders import an_account
+from tests.fakes import (
+    FakeClock,
+    InMemoryAccountStore,
+    InMemorySenderStore,
+    InMemoryStrategyStore,
+)
 
 
 @pytest.fixture
@@ -27,8 +33,15 @@ def senders(sender_store: InMemorySenderStore, clock: FakeClock) -> SenderServic
 
 
 @pytest.fixture
-def strategies(sender_store: InMemorySenderStore, clock: FakeClock) -> StrategyService:
-    return StrategyService(InMemoryStrategyStore(), sender_store, clock)
+def accounts() -> InMemoryAccountStore:
+    return InMemoryAccountStore("IBKR_Futures", "IBKR_Main")
+
+
+@pytest.fixture
+def strategies(
+    sender_store: InMemorySenderStore, accounts: InMemoryAccountStore, clock: FakeClock
+) -> StrategyService:
+    return StrategyService(InMemoryStrategyStore(), sender_store, accounts, clock)
 
 
 def test_create_sender_stores_only_the_hash_of_its_secret(
@@ -173,3 +186,82 @@ def test_list_filters_by_status_account_and_text(strategies: StrategyService) ->
     assert ids(StrategyFilter(status=StrategyStatus.TESTING)) == ["btc-breakout"]
     assert ids(StrategyFilter(account="IBKR_Futures")) == ["trend-es"]
     assert ids(StrategyFilter(search="breakout")) == ["btc-breakout"]
+
+
+def test_create_on_an_unknown_account_is_refused_naming_the_known_ones(
+    strategies: StrategyService,
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        strategies.create("trend-es", create_changes(account="NoSuchAccount"))
+
+    assert raised.value.field == "account"
+    assert "unknown account 'NoSuchAccount'" in raised.value.message
+    assert "known accounts: IBKR_Futures, IBKR_Main" in raised.value.message
+    assert strategies.list(StrategyFilter()) == []
+
+
+def test_create_with_no_account_known_yet_says_how_to_record_one() -> None:
+    service = StrategyService(
+        InMemoryStrategyStore(), InMemorySenderStore(), InMemoryAccountStore(), FakeClock()
+    )
+
+    with pytest.raises(ValidationError, match="no account is known yet") as raised:
+        service.create("trend-es", create_changes())
+
+    assert "mats accounts set" in raised.value.message
+
+
+def test_an_account_recorded_later_becomes_usable(
+    strategies: StrategyService, accounts: InMemoryAccountStore
+) -> None:
+    accounts.put_account(an_account(account="Binance_Main", base_currency="USDT"))
+
+    strategy = strategies.create("btc-breakout", create_changes(account="Binance_Main"))
+
+    assert strategy.account == "Binance_Main"
+
+
+def test_update_to_an_unknown_account_is_refused_and_changes_nothing(
+    strategies: StrategyService,
+) -> None:
+    before = strategies.create("trend-es", create_changes())
+
+    with pytest.raises(ValidationError) as raised:
+        strategies.update("trend-es", StrategyChanges(account="NoSuchAccount", notes="moved"))
+
+    assert raised.value.field == "account"
+    assert strategies.get("trend-es") == before
+
+
+def test_update_without_an_account_keeps_checking_nothing_about_it(
+    strategies: StrategyService, accounts: InMemoryAccountStore
+) -> None:
+    strategies.create("trend-es", create_changes())
+    accounts.accounts.clear()
+
+    updated = strategies.update("trend-es", StrategyChanges(notes="still fine"))
+
+    assert updated.notes == "still fine"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        (StrategyChanges(), "changes"),
+        (
+            StrategyChanges(max_daily_loss=Decimal(5), cleared=frozenset({"max_daily_loss"})),
+            "max_daily_loss",
+        ),
+        (StrategyChanges(notes="x", cleared=frozenset({"notes"})), "notes"),
+    ],
+)
+def test_an_update_that_says_nothing_or_contradicts_itself_is_refused(
+    strategies: StrategyService, changes: StrategyChanges, field: str
+) -> None:
+    before = strategies.create("trend-es", create_changes(max_daily_loss=Decimal(100)))
+
+    with pytest.raises(ValidationError) as raised:
+        strategies.update("trend-es", changes)
+
+    assert raised.value.field == field
+    assert strategies.get("trend-es") == before
