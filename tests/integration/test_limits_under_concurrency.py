@@ -125,7 +125,7 @@ def test_eight_entries_at_once_stay_within_the_allocation_and_the_money_cap(
     by_cap = new_strategy(services, sender, max_position_size=Decimal(1_000))
     symbol = new_symbol(stack, services)
     services.allocations.set_custom(
-        {by_allocation: Decimal(2), by_cap: Decimal(2)}, approved_by="test"
+        {by_allocation: Decimal(2), by_cap: Decimal(2)}, approved_by="test", allow_close=True
     )
     equity = account(services).equity
     allowed = (equity * Decimal("0.02") / PRICE).to_integral_value(rounding="ROUND_FLOOR")
@@ -161,7 +161,9 @@ def test_entries_at_once_on_one_account_never_take_its_margin_past_the_limit(
     # Four strategies at 50% each would take 200% of equity at 25% margin: 50% margin use.
     strategies = [new_strategy(services, sender) for _ in range(4)]
     symbol = new_symbol(stack, services)
-    services.allocations.set_custom(dict.fromkeys(strategies, Decimal(50)), approved_by="test")
+    services.allocations.set_custom(
+        dict.fromkeys(strategies, Decimal(50)), approved_by="test", allow_close=True
+    )
 
     signal_ids = post_entries(stack, sender, [(s, symbol) for s in strategies], 2)
     last_change = max(record.updated_at for record in settle(services, signal_ids))

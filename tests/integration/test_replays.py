@@ -67,7 +67,9 @@ def test_signals_delivered_three_times_in_any_order_are_decided_once_each(
                 account=account,
             ),
         )
-    services.allocations.set_custom(dict.fromkeys(strategies, Decimal(10)), approved_by="test")
+    services.allocations.set_custom(
+        dict.fromkeys(strategies, Decimal(10)), approved_by="test", allow_close=True
+    )
     signals = [
         Signal(
             id=f"{strategy_id}_{n}",
