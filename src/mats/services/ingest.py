@@ -18,7 +18,7 @@ from mats.contracts import ContractError, EncodedMessage, decode_as, encode, to_
 from mats.domain.ratelimit import RateLimiter
 from mats.domain.senders import Sender, reject_unknown_sender
 from mats.domain.signals import Alert, parse_alert, strategy_id_of
-from mats.domain.signals.fields import load_payload
+from mats.domain.signals.payload import load_payload
 from mats.domain.signals.records import (
     OutboxState,
     RejectionReason,
