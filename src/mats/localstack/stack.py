@@ -165,6 +165,8 @@ def _start(
         "FIRESTORE_EMULATOR_HOST": firestore_host,
         "PUBSUB_EMULATOR_HOST": pubsub_host,
         "MATS_BACKTEST_DIR": str(backtest_dir),
+        # Senders' signing keys live here, outside Firestore, as Secret Manager keeps them.
+        "MATS_SECRETS_DIR": str(state_dir / "secrets"),
     }
     os.environ.update(cloud_env)
     print("Starting the MATS local stack...", file=out, flush=True)
@@ -227,6 +229,7 @@ def _start(
         "child_pids": {child.name: child.process.pid for child in children if child.process},
         "started_at": datetime.now(UTC).isoformat(),
         "logs_dir": str(logs),
+        "secrets_dir": cloud_env["MATS_SECRETS_DIR"],
         "demo_sender_id": demo.sender.sender_id if demo else None,
     }
     if demo is not None:
