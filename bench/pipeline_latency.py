@@ -268,6 +268,7 @@ def main() -> None:
         GOOGLE_CLOUD_PROJECT=info["project_id"],
         FIRESTORE_EMULATOR_HOST=info["firestore_emulator_host"],
         PUBSUB_EMULATOR_HOST=info["pubsub_emulator_host"],
+        MATS_SECRETS_DIR=info["secrets_dir"],
     )
     floor_port = free_port()
     floor = start_floor(floor_port)

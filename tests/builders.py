@@ -12,7 +12,7 @@ from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.market import AssetClass, FxRate, Instrument
 from mats.domain.orders import Order
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
-from mats.domain.senders import Sender, hash_secret
+from mats.domain.senders import Sender, signing_key, verifier_of
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import RiskLimits, Strategy, StrategyStatus
 from mats.domain.trading import (
@@ -35,7 +35,7 @@ def a_sender(sender_id: str = "alpha-1a2b3c", **overrides: Any) -> Sender:
     fields: dict[str, Any] = {
         "sender_id": sender_id,
         "name": "Alpha Signals",
-        "secret_hash": hash_secret(SECRET),
+        "secret_verifier": verifier_of(signing_key(SECRET)),
         "created_at": CREATED,
         "updated_at": CREATED,
     }

@@ -53,6 +53,7 @@ class Stack:
             "GOOGLE_CLOUD_PROJECT": self.info["project_id"],
             "FIRESTORE_EMULATOR_HOST": self.info["firestore_emulator_host"],
             "PUBSUB_EMULATOR_HOST": self.info["pubsub_emulator_host"],
+            "MATS_SECRETS_DIR": self.info["secrets_dir"],
         }
 
 

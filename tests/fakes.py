@@ -20,7 +20,7 @@ from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.orders import Fill
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, strategy_scope
-from mats.domain.senders import Sender
+from mats.domain.senders import LegacySender, Sender, normalized_name
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
@@ -61,22 +61,56 @@ class FakePublisher:
 
 
 class InMemorySenderStore:
+    """Senders and their name claims; ``legacy`` holds documents still keeping signing keys."""
+
     def __init__(self) -> None:
         self.senders: dict[str, Sender] = {}
+        self.names: dict[str, str] = {}
+        self.legacy: dict[str, LegacySender] = {}
+        self._lock = threading.Lock()
 
     def get(self, sender_id: str) -> Sender | None:
         return self.senders.get(sender_id)
 
-    def create(self, sender: Sender) -> None:
-        if sender.sender_id in self.senders:
-            raise ConflictError(sender.sender_id)
-        self.senders[sender.sender_id] = sender
+    def create(self, sender: Sender) -> str | None:
+        with self._lock:
+            if sender.sender_id in self.senders:
+                raise ConflictError(sender.sender_id)
+            holder = self.names.setdefault(normalized_name(sender.name), sender.sender_id)
+            if holder != sender.sender_id:
+                return holder
+            self.senders[sender.sender_id] = sender
+            return None
+
+    def claim_name(self, sender: Sender) -> str:
+        with self._lock:
+            return self.names.setdefault(normalized_name(sender.name), sender.sender_id)
 
     def save(self, sender: Sender) -> None:
         self.senders[sender.sender_id] = sender
+        self.legacy.pop(sender.sender_id, None)
 
     def list(self) -> Sequence[Sender]:
         return sorted(self.senders.values(), key=lambda sender: sender.sender_id)
+
+    def legacy_senders(self) -> Sequence[LegacySender]:
+        return list(self.legacy.values())
+
+
+class InMemorySecretStore:
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+        self.reads: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        self.reads.append(name)
+        return self.secrets.get(name)
+
+    def put(self, name: str, value: str) -> None:
+        self.secrets[name] = value
+
+    def delete(self, name: str) -> None:
+        self.secrets.pop(name, None)
 
 
 class InMemoryStrategyStore:

@@ -28,8 +28,10 @@ from cloudevents.http import CloudEvent
 from mats.bootstrap import instance_services
 from mats.codec import parse_datetime
 from mats.errors import ValidationError
+from mats.logs import install_redaction
 from mats.services.cerebro import PubSubEvent
 
+install_redaction()  # Before the framework serves (or logs) a single request.
 log = logging.getLogger("mats.functions.cerebro")
 
 

@@ -10,11 +10,17 @@ Routes:
 - ``?strategy=ID`` names the strategy when the body does not.
 - ``GET /healthz``: liveness.
 
-Answers (JSON): 202 accepted with ``signal_id``; 200 for a repeat of an alert already received,
-with the original ``signal_id``; 400/422 naming the bad field; 401 for any authentication
-failure (unknown sender, wrong secret, address not allowed: all look alike); 413 for a body over
-the size limit; 429 with ``Retry-After``; 503 when the store is unavailable (nothing was kept, the
-sender may retry).
+Answers (JSON, always, even for paths and methods that do not exist): 202 accepted with
+``signal_id``; 200 for a repeat of an alert already received, with the original ``signal_id``;
+400/422 naming the bad field (hostile bodies included: the limits are in
+``mats.domain.signals.payload``); 401 for any authentication failure (unknown sender, wrong secret,
+address not allowed: all look alike); 413 for a body over the size limit; 415 for a content
+type that cannot hold a JSON alert; 429 with ``Retry-After``; 503 when the store is unavailable
+(nothing was kept, the sender may retry); 500 only for a fault of our own, logged without the
+request.
+
+Logs never hold a path secret, a signature or a body secret: the redaction is installed before
+the first request is served (``mats.logs``).
 
 Side effects: ``signals/{signal_id}`` and ``signal_keys/{business_key}`` in Firestore, then one
 ``mats.signal.v1`` message on ``signals``. Google never retries HTTP functions, and TradingView
@@ -25,16 +31,26 @@ a failed publish leaves it PENDING for ``mats signals publish-pending``.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 import flask
 import functions_framework
+from werkzeug.exceptions import HTTPException
 
 from mats.bootstrap import instance_services
 from mats.errors import TemporaryError
+from mats.logs import install_redaction
 from mats.services.ingest import IngestResult, Outcome, WebhookRequest
 
+install_redaction()  # At import, before the framework serves (or logs) a single request.
 log = logging.getLogger("mats.functions.ingest")
+# TradingView posts JSON messages as application/json and any other message as text/plain;
+# curl -d and many HTTP libraries label a body form-encoded unless told otherwise. The body is
+# parsed as JSON whatever its label; other types (multipart, XML, binary) are refused up front.
+_CONTENT_TYPES = frozenset(
+    {"application/json", "text/plain", "application/x-www-form-urlencoded", ""}
+)
 
 _STATUS = {
     Outcome.ACCEPTED: 202,
@@ -48,7 +64,31 @@ _STATUS = {
 
 @functions_framework.http
 def ingest(request: flask.Request) -> flask.typing.ResponseReturnValue:
-    """Route one HTTP request."""
+    """Route one HTTP request; answer JSON whatever happens."""
+    try:
+        return _route(request)
+    except Exception as error:
+        # The last resort. Neither the message nor the request is logged: either may hold the
+        # sender's secret; the type and the place are enough to find the fault.
+        frames = traceback.extract_tb(error.__traceback__)
+        log.error(
+            "ingest failed unexpectedly",
+            extra={
+                "error_type": type(error).__name__,
+                "where": [f"{frame.filename}:{frame.lineno} {frame.name}" for frame in frames],
+            },
+        )
+        return _error(500, "error", "internal error; retry, and tell the operators if it repeats")
+
+
+@functions_framework.errorhandler(HTTPException)
+def _framework_error(error: HTTPException) -> flask.typing.ResponseReturnValue:
+    """Answer the framework's own refusals (e.g. ``/favicon.ico``) in JSON as well."""
+    kind = error.name.lower().replace(" ", "_")  # "Not Found" -> "not_found", as _route says.
+    return _error(error.code or 400, kind, error.description or error.name)
+
+
+def _route(request: flask.Request) -> flask.typing.ResponseReturnValue:
     parts = [part for part in request.path.split("/") if part]
     if parts == ["healthz"]:
         return {"status": "ok"}, 200
@@ -56,6 +96,9 @@ def ingest(request: flask.Request) -> flask.typing.ResponseReturnValue:
         return _error(404, "not_found", "unknown path; post alerts to /webhook/{sender_id}")
     if request.method != "POST":
         return _error(405, "method_not_allowed", "alerts must be sent with POST")
+    unsupported = _unsupported_content_type(request)
+    if unsupported is not None:
+        return _error(415, "invalid", unsupported, field="Content-Type")
     app = instance_services()
     body = _read_body(request, app.settings.max_body_bytes)
     if body is None:
@@ -77,6 +120,14 @@ def ingest(request: flask.Request) -> flask.typing.ResponseReturnValue:
     return _answer(result)
 
 
+def _unsupported_content_type(request: flask.Request) -> str | None:
+    mimetype = request.mimetype
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if (mimetype in _CONTENT_TYPES or mimetype.endswith("+json")) and charset == "utf-8":
+        return None
+    return "send the alert as JSON with Content-Type: application/json (UTF-8)"
+
+
 def _read_body(request: flask.Request, limit: int) -> bytes | None:
     if request.content_length is not None and request.content_length > limit:
         return None
@@ -95,7 +146,7 @@ def _client_ip(request: flask.Request, trusted_hops: int) -> str | None:
 
 def _answer(result: IngestResult) -> tuple[dict[str, Any], int, dict[str, str]]:
     status = _STATUS[result.outcome]
-    if result.outcome is Outcome.INVALID and result.field == "body":
+    if result.outcome is Outcome.INVALID and result.field in ("body", "X-Signature"):
         status = 400
     body: dict[str, Any] = {"status": result.outcome.value}
     if result.signal_id is not None:

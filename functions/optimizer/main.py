@@ -34,8 +34,10 @@ from mats.codec import from_primitive, to_primitive
 from mats.contracts import BacktestJobV1, ContractError, decode
 from mats.domain.backtests import BacktestSeries, validate_series
 from mats.errors import MatsError, TemporaryError, ValidationError
+from mats.logs import install_redaction
 from mats.services.optimizer import SandboxRequest
 
+install_redaction()  # Before the framework serves (or logs) a single request.
 log = logging.getLogger("mats.functions.optimizer")
 
 

@@ -32,6 +32,7 @@ from mats.ports import (
     DecisionStore,
     PortfolioStore,
     Publisher,
+    SecretStore,
     SenderStore,
     SignalStore,
     StrategyStore,
@@ -105,6 +106,7 @@ class Settings:
     max_body_bytes: int = 32_768
     trusted_proxy_hops: int = 0
     backtest_dir: Path | None = None
+    secrets_dir: Path | None = None
     oidc: OidcSettings | None = None
     bridge: BridgeConfig = field(default_factory=BridgeConfig)
     notifications: NotificationConfig = field(default_factory=NotificationConfig)
@@ -133,6 +135,7 @@ class Settings:
             max_body_bytes=_int(env, "MATS_MAX_BODY_BYTES", cls.max_body_bytes),
             trusted_proxy_hops=_int(env, "MATS_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
             backtest_dir=Path(env["MATS_BACKTEST_DIR"]) if env.get("MATS_BACKTEST_DIR") else None,
+            secrets_dir=Path(env["MATS_SECRETS_DIR"]) if env.get("MATS_SECRETS_DIR") else None,
             oidc=_oidc_settings(env),
             bridge=_bridge_config(env),
             notifications=_notification_config(env),
@@ -340,11 +343,13 @@ class Services:
         clock: Clock | None = None,
         publisher: Publisher | None = None,
         firestore_client: Any = None,
+        secret_store: SecretStore | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self._publisher = publisher
         self._firestore_client = firestore_client
+        self._secret_store = secret_store
 
     def close(self) -> None:
         """Close the Firestore client this instance created, if it created one."""
@@ -367,6 +372,17 @@ class Services:
         from mats.adapters.pubsub import PubSubPublisher
 
         return PubSubPublisher(self.settings.project_id)
+
+    @cached_property
+    def secret_store(self) -> SecretStore:
+        """Senders' signing keys: files under ``MATS_SECRETS_DIR`` (Secret Manager: issue 14)."""
+        if self._secret_store is not None:
+            return self._secret_store
+        from mats.adapters.secrets import FileSecretStore, UnconfiguredSecretStore
+
+        if self.settings.secrets_dir is None:
+            return UnconfiguredSecretStore()
+        return FileSecretStore(self.settings.secrets_dir)
 
     @cached_property
     def sender_store(self) -> SenderStore:
@@ -452,11 +468,17 @@ class Services:
 
     @cached_property
     def ingest(self) -> IngestService:
-        return IngestService(self.signal_store, self.publisher, self.clock, self.settings.ingest)
+        return IngestService(
+            self.signal_store,
+            self.secret_store,
+            self.publisher,
+            self.clock,
+            settings=self.settings.ingest,
+        )
 
     @cached_property
     def senders(self) -> SenderService:
-        return SenderService(self.sender_store, self.clock)
+        return SenderService(self.sender_store, self.secret_store, self.clock)
 
     @cached_property
     def strategies(self) -> StrategyService:

@@ -19,7 +19,7 @@ from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.orders import Fill, Order
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import RiskSetting
-from mats.domain.senders import Sender
+from mats.domain.senders import LegacySender, Sender
 from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
@@ -42,13 +42,42 @@ class Publisher(Protocol):
 class SenderStore(Protocol):
     def get(self, sender_id: str) -> Sender | None: ...
 
-    def create(self, sender: Sender) -> None:
-        """Store a new sender; raise ``ConflictError`` if the id exists."""
+    def create(self, sender: Sender) -> str | None:
+        """Store a new sender and claim its normalised name, unless another sender holds it.
+
+        Return ``None`` when stored, or the id of the sender holding the name (nothing is
+        stored). Of concurrent creates with one name exactly one stores. Raise
+        ``ConflictError`` if the id exists.
+        """
+        ...
+
+    def claim_name(self, sender: Sender) -> str:
+        """Claim a stored sender's name if nobody holds it; return the id of its holder."""
         ...
 
     def save(self, sender: Sender) -> None: ...
 
     def list(self) -> Sequence[Sender]: ...
+
+    def legacy_senders(self) -> Sequence[LegacySender]:
+        """Senders whose stored document still holds signing keys (written before verifiers)."""
+        ...
+
+
+class SecretStore(Protocol):
+    """Secret material (senders' signing keys), kept apart from the database."""
+
+    def get(self, name: str) -> str | None:
+        """Return the secret's value, or ``None`` if there is none."""
+        ...
+
+    def put(self, name: str, value: str) -> None:
+        """Store a secret, replacing any earlier value."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Remove a secret; removing one that is absent is not an error."""
+        ...
 
 
 class StrategyStore(Protocol):

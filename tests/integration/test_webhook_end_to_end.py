@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mats.domain.senders import hash_secret, sign_body
+from mats.domain.senders import sign_body, signing_key
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import TradingMode
 from mats.services.registry import IssuedSecret, StrategyChanges
@@ -201,7 +201,7 @@ def test_body_secret_and_signature_authenticate(
     url = f"{stack.ingest_url}/webhook/{sender.sender.sender_id}"
     in_body = json.dumps(now_alert(strategy_id, secret=sender.secret)).encode()
     signed = json.dumps(now_alert(strategy_id, time="2026-11-20T05:00:00Z")).encode()
-    signature = "sha256=" + sign_body(hash_secret(sender.secret), signed)
+    signature = "sha256=" + sign_body(signing_key(sender.secret), signed)
 
     body_status, _, body_answer = http_post(url, in_body)
     signed_status, _, _ = http_post(url, signed, {"X-Signature": signature})
@@ -313,3 +313,91 @@ def test_raw_message_data_is_the_standard_signal(
     assert delivery["decoded"]["order_type"] == "LMT"
     assert delivery["decoded"]["limit_price"] == "187.5"
     assert delivery["decoded"]["stop_loss"] == {"percent": "2", "price": None}
+
+
+def stack_logs(stack: Stack) -> str:
+    """Every log file the stack's processes wrote so far."""
+    return "\n".join(
+        path.read_text(errors="replace")
+        for path in sorted((stack.state_dir / "logs").glob("*.log"))
+    )
+
+
+def deeply_nested(strategy_id: str, depth: int) -> bytes:
+    return (
+        b'{"strategy_id": "'
+        + strategy_id.encode()
+        + b'", "extra": '
+        + b"[" * depth
+        + b"1"
+        + b"]" * depth
+        + b"}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("hostile", "field"),
+    [
+        ("nesting 1,200 levels deep", "body"),
+        ("an integer of 5,000 digits", "contracts"),
+        ("a lone surrogate in a stored field", "exchange"),
+    ],
+)
+def test_hostile_bodies_get_a_json_4xx_store_nothing_and_log_no_secret(
+    stack: Stack, services: Any, sender: IssuedSecret, hostile: str, field: str
+) -> None:
+    strategy_id = make_strategy(services, sender, StrategyStatus.ACTIVE)
+    data = {
+        "nesting 1,200 levels deep": deeply_nested(strategy_id, 1200),
+        "an integer of 5,000 digits": json.dumps(now_alert(strategy_id, contracts="X"))
+        .replace('"X"', "9" * 5000)
+        .encode(),
+        "a lone surrogate in a stored field": json.dumps(
+            now_alert(strategy_id, exchange="\ud83dx")
+        ).encode(),
+    }[hostile]
+
+    status, headers, answer = http_post(webhook(stack, sender), data)
+
+    assert 400 <= status < 500, (status, answer)
+    assert headers["Content-Type"] == "application/json"
+    assert answer["status"] == "invalid"
+    assert answer["field"].split(".")[0] == field
+    assert (
+        services.signal_store.list(strategy_id=strategy_id, sender_id=None, status=None, limit=5)
+        == []
+    )
+    assert sender.secret not in stack_logs(stack)
+
+
+def test_a_valid_signature_authenticates_whatever_secret_the_body_holds(
+    stack: Stack, services: Any, sender: IssuedSecret
+) -> None:
+    strategy_id = make_strategy(services, sender, StrategyStatus.ACTIVE)
+    url = f"{stack.ingest_url}/webhook/{sender.sender.sender_id}"
+    signed = json.dumps(now_alert(strategy_id, secret="not-the-secret")).encode()
+    signature = "sha256=" + sign_body(signing_key(sender.secret), signed)
+
+    status, _, answer = http_post(url, signed, {"X-Signature": signature})
+
+    assert (status, answer["status"]) == (202, "accepted")
+    assert "not-the-secret" not in services.signal_store.get(answer["signal_id"]).raw_payload
+
+
+def test_what_firestore_stores_cannot_authenticate_or_sign(
+    stack: Stack, services: Any, sender: IssuedSecret
+) -> None:
+    strategy_id = make_strategy(services, sender, StrategyStatus.ACTIVE)
+    sender_id = sender.sender.sender_id
+    document = services.firestore.collection("senders").document(sender_id).get().to_dict()
+    stored = [value for value in document.values() if isinstance(value, str) and len(value) >= 32]
+    url = f"{stack.ingest_url}/webhook/{sender_id}"
+    answers = []
+
+    for n, value in enumerate(stored):
+        alert = json.dumps(now_alert(strategy_id, time=f"2026-11-20T07:{n:02d}:00Z")).encode()
+        answers.append(http_post(url, alert, {"X-Signature": "sha256=" + sign_body(value, alert)}))
+        answers.append(http_post(f"{url}/{value}", alert))
+
+    assert stored, document
+    assert [status for status, _, _ in answers] == [401] * len(answers)

@@ -3,11 +3,17 @@ from datetime import timedelta
 import pytest
 
 from mats.domain.senders import (
+    UNKNOWN_KEY_NAME,
     SenderStatus,
-    hash_secret,
     new_sender_id,
     normalize_allowlist,
+    normalized_name,
+    parse_signature,
+    reject_unknown_signature,
     sign_body,
+    signing_key,
+    signing_key_name,
+    verifier_of,
 )
 from mats.errors import ValidationError
 from tests.builders import CREATED, SECRET, a_sender
@@ -27,8 +33,8 @@ def test_disabled_sender_never_matches() -> None:
 
 def test_previous_secret_works_only_during_the_grace_period() -> None:
     sender = a_sender(
-        secret_hash=hash_secret("new-secret"),
-        previous_secret_hash=hash_secret(SECRET),
+        secret_verifier=verifier_of(signing_key("new-secret")),
+        previous_secret_verifier=verifier_of(signing_key(SECRET)),
         previous_secret_valid_until=CREATED + timedelta(hours=1),
     )
 
@@ -37,15 +43,70 @@ def test_previous_secret_works_only_during_the_grace_period() -> None:
     assert not sender.secret_matches(SECRET, CREATED + timedelta(hours=1))
 
 
-def test_signature_is_hmac_of_the_raw_body_keyed_with_the_secret_hash() -> None:
+KEYS = (signing_key(SECRET), None)
+
+
+def test_signature_is_hmac_of_the_raw_body_keyed_with_the_sha256_of_the_secret() -> None:
     sender = a_sender()
     body = b'{"ticker":"AAPL"}'
-    signature = sign_body(hash_secret(SECRET), body)
+    signature = sign_body(signing_key(SECRET), body)
 
-    assert sender.signature_matches(body, f"sha256={signature}", CREATED)
-    assert sender.signature_matches(body, signature.upper(), CREATED)
-    assert not sender.signature_matches(body + b" ", f"sha256={signature}", CREATED)
-    assert not sender.signature_matches(body, "sha256=", CREATED)
+    assert sender.signature_matches(body, parse_signature(f"sha256={signature}"), CREATED, KEYS)
+    assert sender.signature_matches(body, parse_signature(signature.upper()), CREATED, KEYS)
+    assert not sender.signature_matches(body + b" ", signature, CREATED, KEYS)
+
+
+@pytest.mark.parametrize("header", ["", "sha256=", "sha256=abc", "md5=" + "0" * 64, "0" * 65])
+def test_a_malformed_signature_header_is_named(header: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        parse_signature(header)
+
+    assert raised.value.field == "X-Signature"
+
+
+def test_firestore_keeps_a_verifier_that_can_neither_sign_nor_stand_in_for_the_secret() -> None:
+    sender = a_sender()
+    body = b'{"ticker":"AAPL"}'
+    stored = sender.secret_verifier
+
+    assert stored not in (SECRET, signing_key(SECRET))
+    assert not sender.secret_matches(stored, CREATED)
+    assert not sender.signature_matches(body, sign_body(stored, body), CREATED, KEYS)
+    assert not sender.signature_matches(body, sign_body(stored, body), CREATED, (stored, None))
+
+
+def test_a_key_the_verifier_does_not_name_is_not_used() -> None:
+    sender = a_sender()
+    body = b"{}"
+    other = signing_key("someone-else")
+
+    assert not sender.signature_matches(body, sign_body(other, body), CREATED, (other, None))
+    assert not sender.signature_matches(body, sign_body(other, body), CREATED, (None, None))
+
+
+def test_signing_keys_are_named_per_sender_and_key_and_the_previous_only_in_grace() -> None:
+    sender = a_sender(
+        secret_verifier=verifier_of(signing_key("new-secret")),
+        previous_secret_verifier=verifier_of(signing_key(SECRET)),
+        previous_secret_valid_until=CREATED + timedelta(hours=1),
+    )
+
+    current, previous = sender.key_names(CREATED)
+    assert current == signing_key_name(sender.sender_id, sender.secret_verifier)
+    assert previous == signing_key_name(sender.sender_id, verifier_of(signing_key(SECRET)))
+    assert sender.key_names(CREATED + timedelta(hours=1))[1] == UNKNOWN_KEY_NAME
+    assert sender.signature_matches(
+        b"{}", sign_body(signing_key(SECRET), b"{}"), CREATED, (None, signing_key(SECRET))
+    )
+
+
+def test_an_unknown_senders_signature_never_matches() -> None:
+    assert not reject_unknown_signature(b"{}", sign_body(signing_key(SECRET), b"{}"))
+
+
+def test_names_are_the_same_whatever_their_case_and_spacing() -> None:
+    assert normalized_name("  Alpha   SIGNALS ") == normalized_name("alpha signals")
+    assert normalized_name("Alpha Signals") != normalized_name("Alpha Signals 2")
 
 
 @pytest.mark.parametrize(

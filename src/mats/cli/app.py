@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,8 +31,11 @@ class CliContext:
 
     @cached_property
     def services(self) -> Services:
-        self.target  # noqa: B018 - resolving the target points the clients at it.
-        return bootstrap()
+        target = self.target  # Resolving the target points the clients at it.
+        env = dict(os.environ)
+        if target.stack is not None and target.stack.get("secrets_dir"):
+            env["MATS_SECRETS_DIR"] = target.stack["secrets_dir"]
+        return bootstrap(env)
 
 
 class MatsGroup(click.Group):

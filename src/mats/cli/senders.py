@@ -45,7 +45,7 @@ def senders() -> None:
 def create(
     app: CliContext, name: str, ip_allow: tuple[str, ...], max_lag: int | None, rate_limit: int
 ) -> None:
-    """Register a sender and print its secret and webhook URL, once."""
+    """Register a sender and print its secret and webhook URL, once; names must be unique."""
     issued = app.services.senders.create(
         name, ip_allowlist=ip_allow, max_lag_seconds=max_lag, rate_limit_per_minute=rate_limit
     )
@@ -109,6 +109,21 @@ def update(
     emit(public_sender(sender), _render_sender)
 
 
+@senders.command()
+@json_option
+@pass_cli
+def migrate(app: CliContext) -> None:
+    """Move signing keys out of sender documents written before verifiers, and claim names.
+
+    Safe to run any number of times; a second run changes nothing.
+    """
+    result = app.services.senders.migrate()
+    emit(
+        {"keys_moved": result.keys_moved, "shared_names": result.shared_names},
+        _render_migration,
+    )
+
+
 @senders.command("list")
 @json_option
 @pass_cli
@@ -159,6 +174,22 @@ def _render_issued(data: dict[str, Any]) -> str:
         ]
     else:
         lines.append("Set --ingest-url (or MATS_INGEST_URL) to print the webhook URL.")
+    return "\n".join(lines)
+
+
+def _render_migration(data: dict[str, Any]) -> str:
+    moved = data["keys_moved"]
+    lines = [
+        f"Moved the signing keys of {len(moved)} sender(s) to the secret store: {', '.join(moved)}."
+        if moved
+        else "No signing keys left in Firestore to move.",
+        "Every sender's name is claimed.",
+    ]
+    for name, (holder, *others) in data["shared_names"].items():
+        lines.append(
+            f"Name {name!r} belongs to {holder}; also used by {', '.join(others)} "
+            "(they keep working; new senders cannot take the name)."
+        )
     return "\n".join(lines)
 
 

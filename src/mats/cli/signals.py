@@ -16,7 +16,7 @@ from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
 from mats.codec import to_primitive
 from mats.contracts import decode
-from mats.domain.senders import hash_secret, sign_body
+from mats.domain.senders import sign_body, signing_key
 from mats.domain.signals.records import SignalRecord, SignalStatus
 from mats.errors import MatsError
 
@@ -174,7 +174,7 @@ def _post(
         body = {**body, "secret": secret}
     data = json.dumps(body).encode()
     if auth == "signature":
-        headers["X-Signature"] = "sha256=" + sign_body(hash_secret(secret), data)
+        headers["X-Signature"] = "sha256=" + sign_body(signing_key(secret), data)
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310

@@ -1,9 +1,15 @@
 """Signal senders: who may post webhooks, and how each request proves it.
 
-Only the SHA-256 of a sender's secret is stored. A request authenticates with the secret itself
-(in the URL path or a body field, because TradingView cannot set headers) or with an
-``X-Signature: sha256=<hex>`` header holding HMAC-SHA256 of the raw body keyed with that same
-SHA-256 hex digest, which a sender computes from its secret. Every comparison is constant-time.
+A sender holds one secret. It authenticates a request with the secret itself (in the URL path or
+a body field, because TradingView cannot set headers) or with an ``X-Signature: sha256=<hex>``
+header: HMAC-SHA256 of the raw body keyed with the *signing key*, the SHA-256 hex digest of the
+secret, which the sender computes itself.
+
+Nothing stored in Firestore is enough to authenticate or sign. Firestore keeps the *verifier*,
+SHA-256 of the signing key: a presented secret is checked by hashing it twice, and the verifier
+cannot be run backwards into a key. The signing key, which checking a signature needs, is secret
+material kept in the secret store under :func:`signing_key_name`. Every comparison is
+constant-time, and checks for unknown senders do the same work as checks that fail.
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ from enum import StrEnum
 
 from mats.errors import ValidationError
 
-SENDER_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+SENDER_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
 DEFAULT_RATE_LIMIT_PER_MINUTE = 60
-# Compared against when the sender is unknown, so that case costs the same as a wrong secret.
-_UNKNOWN_SENDER_HASH = hashlib.sha256(b"mats-unknown-sender").hexdigest()
+SIGNATURE_PATTERN = re.compile(r"(?:(?i:sha256)=)?([0-9a-fA-F]{64})")
+# Stands in for a key or verifier that does not exist, so that case costs the same as a wrong one.
+_ABSENT = hashlib.sha256(b"mats-unknown-sender").hexdigest()
+# Never stored: an unknown sender's signature check reads it, as a known sender's reads its keys.
+UNKNOWN_KEY_NAME = "sender-unknown-signing-key"
 
 
 class SenderStatus(StrEnum):
@@ -34,28 +43,38 @@ class SenderStatus(StrEnum):
 class Sender:
     sender_id: str
     name: str
-    secret_hash: str
+    secret_verifier: str
     created_at: datetime
     updated_at: datetime
     status: SenderStatus = SenderStatus.ACTIVE
     ip_allowlist: tuple[str, ...] = ()
     max_lag_seconds: int | None = None
     rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE
-    previous_secret_hash: str | None = None
+    previous_secret_verifier: str | None = None
     previous_secret_valid_until: datetime | None = None
 
     def secret_matches(self, presented: str, now: datetime) -> bool:
         """Check a presented secret against the current and (during a grace period) previous one."""
-        presented_hash = hash_secret(presented)
-        current = hmac.compare_digest(presented_hash, self.secret_hash)
-        previous = hmac.compare_digest(presented_hash, self._previous_hash(now))
+        presented_verifier = verifier_of(signing_key(presented))
+        current = hmac.compare_digest(presented_verifier, self.secret_verifier)
+        previous = hmac.compare_digest(presented_verifier, self._previous_verifier(now))
         return self.status is SenderStatus.ACTIVE and (current or previous)
 
-    def signature_matches(self, body: bytes, signature: str, now: datetime) -> bool:
-        """Check an ``X-Signature`` header (``sha256=<hex>`` or bare hex) over the raw body."""
-        presented = signature.strip().removeprefix("sha256=").lower()
-        current = hmac.compare_digest(presented, sign_body(self.secret_hash, body))
-        previous = hmac.compare_digest(presented, sign_body(self._previous_hash(now), body))
+    def key_names(self, now: datetime) -> tuple[str, str]:
+        """Name the secret-store entries of the current and (in a grace period) previous key."""
+        previous = self._previous_verifier(now)
+        return (
+            signing_key_name(self.sender_id, self.secret_verifier),
+            UNKNOWN_KEY_NAME if previous == _ABSENT else signing_key_name(self.sender_id, previous),
+        )
+
+    def signature_matches(
+        self, body: bytes, signature: str, now: datetime, keys: tuple[str | None, str | None]
+    ) -> bool:
+        """Check a parsed signature against the keys the secret store holds for ``key_names``."""
+        current_key, previous_key = keys
+        current = _signed_with(body, signature, current_key, self.secret_verifier)
+        previous = _signed_with(body, signature, previous_key, self._previous_verifier(now))
         return self.status is SenderStatus.ACTIVE and (current or previous)
 
     def ip_allowed(self, client_ip: str | None) -> bool:
@@ -69,11 +88,20 @@ class Sender:
             return False
         return any(address in ipaddress.ip_network(cidr) for cidr in self.ip_allowlist)
 
-    def _previous_hash(self, now: datetime) -> str:
+    def _previous_verifier(self, now: datetime) -> str:
         valid_until = self.previous_secret_valid_until
-        if self.previous_secret_hash and valid_until is not None and now < valid_until:
-            return self.previous_secret_hash
-        return _UNKNOWN_SENDER_HASH
+        if self.previous_secret_verifier and valid_until is not None and now < valid_until:
+            return self.previous_secret_verifier
+        return _ABSENT
+
+
+@dataclass(frozen=True)
+class LegacySender:
+    """A sender document written before verifiers existed: it still holds its signing keys."""
+
+    sender_id: str
+    signing_key: str
+    previous_signing_key: str | None = None
 
 
 def new_secret() -> str:
@@ -81,24 +109,66 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+def signing_key(secret: str) -> str:
+    """Return the HMAC key a sender signs with: the SHA-256 hex digest of its secret."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def sign_body(secret_hash: str, body: bytes) -> str:
-    """Return the hex HMAC-SHA256 of ``body`` keyed with the secret's SHA-256 hex digest."""
-    return hmac.new(secret_hash.encode(), body, hashlib.sha256).hexdigest()
+def verifier_of(key: str) -> str:
+    """Return the one-way verifier kept in Firestore: the SHA-256 hex digest of a signing key."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
-def reject_unknown_sender(presented: str) -> bool:
-    """Spend the same work as a real check and fail, so unknown senders look like bad secrets."""
-    hmac.compare_digest(hash_secret(presented), _UNKNOWN_SENDER_HASH)
+def sign_body(key: str, body: bytes) -> str:
+    """Return the hex HMAC-SHA256 of ``body`` keyed with a signing key."""
+    return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signing_key_name(sender_id: str, verifier: str) -> str:
+    """Name a signing key in the secret store; a new key (rotation) gets a new name."""
+    return f"sender-{sender_id}-signing-key-{verifier[:16]}"
+
+
+def parse_signature(header: str) -> str:
+    """Return the hex digest of an ``X-Signature`` header (``sha256=<hex>`` or bare hex)."""
+    found = SIGNATURE_PATTERN.fullmatch(header.strip())
+    if found is None:
+        raise ValidationError(
+            "X-Signature", "must be sha256= followed by the 64 hex digits of the HMAC-SHA256"
+        )
+    return found.group(1).lower()
+
+
+def reject_unknown_secret(presented: str) -> bool:
+    """Spend the work of a real secret check and fail, so unknown senders look like bad secrets."""
+    presented_verifier = verifier_of(signing_key(presented))
+    hmac.compare_digest(presented_verifier, _ABSENT)
+    hmac.compare_digest(presented_verifier, _ABSENT)
     return False
+
+
+def reject_unknown_signature(body: bytes, signature: str) -> bool:
+    """Spend the work of a real signature check and fail."""
+    _signed_with(body, signature, None, _ABSENT)
+    _signed_with(body, signature, None, _ABSENT)
+    return False
+
+
+def _signed_with(body: bytes, signature: str, key: str | None, verifier: str) -> bool:
+    # The key must be the one Firestore's verifier names; a missing key is checked as a wrong one.
+    usable = hmac.compare_digest(verifier_of(key or _ABSENT), verifier) and key is not None
+    expected = sign_body(key if usable and key is not None else _ABSENT, body)
+    return hmac.compare_digest(signature, expected) and usable
 
 
 def new_sender_id(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:40].strip("-") or "sender"
     return f"{slug}-{secrets.token_hex(3)}"
+
+
+def normalized_name(name: str) -> str:
+    """Return the form two names share when they are the same name: case and spacing ignored."""
+    return " ".join(name.casefold().split())
 
 
 def normalize_allowlist(cidrs: tuple[str, ...]) -> tuple[str, ...]:

@@ -170,6 +170,8 @@ def _start(
         "MATS_TELEGRAM_API_URL": telegram_url,
         "MATS_TELEGRAM_BOT_TOKEN": "local-capture",
         "MATS_TELEGRAM_CHAT_ID": "mats-local",
+        # Senders' signing keys live here, outside Firestore, as Secret Manager keeps them.
+        "MATS_SECRETS_DIR": str(state_dir / "secrets"),
     }
     os.environ.update(cloud_env)
     print("Starting the MATS local stack...", file=out, flush=True)
@@ -228,6 +230,7 @@ def _start(
         "child_pids": {child.name: child.process.pid for child in children if child.process},
         "started_at": datetime.now(UTC).isoformat(),
         "logs_dir": str(logs),
+        "secrets_dir": cloud_env["MATS_SECRETS_DIR"],
         "demo_sender_id": demo.sender.sender_id if demo else None,
     }
     if demo is not None:

@@ -16,9 +16,16 @@ from typing import Any
 
 from mats.contracts import ContractError, EncodedMessage, decode_as, encode, to_message
 from mats.domain.ratelimit import RateLimiter
-from mats.domain.senders import Sender, reject_unknown_sender
+from mats.domain.senders import (
+    SENDER_ID_PATTERN,
+    UNKNOWN_KEY_NAME,
+    Sender,
+    parse_signature,
+    reject_unknown_secret,
+    reject_unknown_signature,
+)
 from mats.domain.signals import Alert, parse_alert, strategy_id_of
-from mats.domain.signals.fields import load_payload
+from mats.domain.signals.payload import load_payload
 from mats.domain.signals.records import (
     OutboxState,
     RejectionReason,
@@ -32,7 +39,7 @@ from mats.domain.signals.records import (
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyStatus
 from mats.errors import TemporaryError, ValidationError
-from mats.ports import Clock, Duplicate, Publisher, SignalStore
+from mats.ports import Clock, Duplicate, Publisher, SecretStore, SignalStore, WebhookContext
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +95,15 @@ class IngestService:
     def __init__(
         self,
         store: SignalStore,
+        secrets: SecretStore,
         publisher: Publisher,
         clock: Clock,
+        *,
         settings: IngestSettings | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
+        self._secrets = secrets
         self._publisher = publisher
         self._clock = clock
         self._settings = settings or IngestSettings()
@@ -103,11 +113,18 @@ class IngestService:
         """Handle one webhook request end to end."""
         now = self._clock.now()
         try:
+            signature = (
+                parse_signature(request.signature) if request.signature is not None else None
+            )
+        except ValidationError as error:
+            # A malformed header says nothing about any sender, so it is named, not hidden.
+            return IngestResult(Outcome.INVALID, field=error.field, detail=error.message)
+        try:
             payload: Mapping[str, Any] | None = load_payload(request.body)
             body_error = None
         except ValidationError as error:
             payload, body_error = None, error
-        authenticated = self._authenticate(request, payload, now)
+        authenticated = self._authenticate(request, signature, payload, now)
         if isinstance(authenticated, IngestResult):
             return authenticated
         sender, strategy = authenticated
@@ -117,6 +134,7 @@ class IngestService:
         if wait is not None:
             log.warning("webhook rate limited", extra={"sender_id": sender.sender_id})
             return IngestResult(Outcome.RATE_LIMITED, retry_after_seconds=wait)
+        body_secret = _secret_from_body(payload)
         try:
             if payload is None:
                 raise body_error or ValidationError("body", "is not valid JSON")
@@ -128,8 +146,8 @@ class IngestService:
                 "webhook rejected as invalid",
                 extra={
                     "sender_id": sender.sender_id,
-                    "field": error.field,
-                    "detail": error.message,
+                    "field": _redact(error.field, request.path_secret, body_secret),
+                    "detail": _redact(error.message, request.path_secret, body_secret),
                 },
             )
             return IngestResult(Outcome.INVALID, field=error.field, detail=error.message)
@@ -139,7 +157,7 @@ class IngestService:
             strategy=strategy,
             alert=alert,
             now=now,
-            body_secret=_secret_from_body(payload),
+            body_secret=body_secret,
         )
 
     def publish_pending(self, *, min_age_seconds: float = 30, limit: int = 100) -> int:
@@ -168,33 +186,60 @@ class IngestService:
         return self._publish(record, message)
 
     def _authenticate(
-        self, request: WebhookRequest, payload: Mapping[str, Any] | None, now: datetime
+        self,
+        request: WebhookRequest,
+        signature: str | None,
+        payload: Mapping[str, Any] | None,
+        now: datetime,
     ) -> tuple[Sender, Strategy | None] | IngestResult:
         sender_id = request.sender_id or _text(payload, "sender_id")
-        secret = request.path_secret or _secret_from_body(payload)
-        if not sender_id or not (secret or request.signature):
+        # A signature, when present, is what authenticates: a body secret never overrides it.
+        secret = None if signature else request.path_secret or _secret_from_body(payload)
+        if not sender_id or not (secret or signature):
             return self._unauthorized(request, now, "missing sender id or credentials")
-        context = self._store.webhook_context(sender_id, _strategy_guess(payload, request))
+        context = (
+            self._store.webhook_context(sender_id, _strategy_guess(payload, request))
+            if SENDER_ID_PATTERN.fullmatch(sender_id)
+            else WebhookContext(None, None)
+        )
         sender = context.sender
-        if sender is None:
-            reject_unknown_sender(secret or request.signature or "")
-            return self._unauthorized(request, now, "unknown sender", sender_id)
-        if secret:
-            verified = sender.secret_matches(secret, now)
+        if signature is not None:
+            verified = self._signature_matches(sender, request.body, signature, now)
+        elif sender is None:
+            verified = reject_unknown_secret(secret or "")
         else:
-            verified = sender.signature_matches(request.body, request.signature or "", now)
+            verified = sender.secret_matches(secret or "", now)
+        if sender is None:
+            return self._unauthorized(request, now, "unknown sender", sender_id)
         if not verified:
             return self._unauthorized(request, now, "bad secret or signature", sender_id)
         if not sender.ip_allowed(request.client_ip):
             return self._unauthorized(request, now, "source address not allowed", sender_id)
         return sender, context.strategy
 
+    def _signature_matches(
+        self, sender: Sender | None, body: bytes, signature: str, now: datetime
+    ) -> bool:
+        # An unknown sender reads the secret store too, so both cases cost the same.
+        names = sender.key_names(now) if sender else (UNKNOWN_KEY_NAME, UNKNOWN_KEY_NAME)
+        current, previous = (self._secrets.get(name) for name in names)
+        if sender is None:
+            return reject_unknown_signature(body, signature)
+        if current is None:
+            log.error(
+                "sender's signing key is not in the secret store; run `mats senders migrate`",
+                extra={"sender_id": sender.sender_id},
+            )
+        return sender.signature_matches(body, signature, now, (current, previous))
+
     def _unauthorized(
         self, request: WebhookRequest, now: datetime, reason: str, sender_id: str | None = None
     ) -> IngestResult:
+        # Only a well-formed id is logged: one that forgot its id may have put its secret there.
+        shown = sender_id if sender_id and SENDER_ID_PATTERN.fullmatch(sender_id) else None
         log.warning(
             "webhook authentication failed",
-            extra={"reason": reason, "sender_id": sender_id, "client_ip": request.client_ip},
+            extra={"reason": reason, "sender_id": shown, "client_ip": request.client_ip},
         )
         per_minute = self._settings.auth_failures_per_minute
         wait = self._limiter.acquire(f"auth-failure:{request.client_ip}", per_minute, now)
@@ -230,7 +275,8 @@ class IngestService:
             now,
             None if has_natural_identity(alert) else window,
         )
-        raw_payload = _redact(request.body, request.path_secret, body_secret)
+        # The body was checked to be UTF-8 when it was parsed.
+        raw_payload = _redact(request.body.decode(), request.path_secret, body_secret)
         encoded: dict[str, EncodedMessage] = {}
 
         def build(signal_id: str) -> SignalRecord:
@@ -418,16 +464,13 @@ def _secret_from_body(payload: Mapping[str, Any] | None) -> str | None:
 
 def _strategy_guess(payload: Mapping[str, Any] | None, request: WebhookRequest) -> str | None:
     """Name the strategy early so it is fetched with the sender; full validation comes later."""
-    if payload is None:
-        return request.strategy_hint
     try:
-        return strategy_id_of(payload, request.strategy_hint)
+        return strategy_id_of(payload or {}, request.strategy_hint)
     except ValidationError:
         return None
 
 
-def _redact(body: bytes, *secrets: str | None) -> str:
-    text = body.decode("utf-8", errors="replace")
+def _redact(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)

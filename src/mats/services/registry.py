@@ -13,11 +13,13 @@ from mats.domain.senders import (
     DEFAULT_RATE_LIMIT_PER_MINUTE,
     Sender,
     SenderStatus,
-    hash_secret,
     new_secret,
     new_sender_id,
     normalize_allowlist,
+    signing_key,
+    signing_key_name,
     validate_sender_settings,
+    verifier_of,
 )
 from mats.domain.strategies import (
     RiskLimits,
@@ -28,8 +30,8 @@ from mats.domain.strategies import (
     validate_strategy,
 )
 from mats.domain.trading import TradingMode
-from mats.errors import NotFoundError, ValidationError
-from mats.ports import AccountStore, Clock, SenderStore, StrategyStore
+from mats.errors import ConflictError, NotFoundError, ValidationError
+from mats.ports import AccountStore, Clock, SecretStore, SenderStore, StrategyStore
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,18 @@ class IssuedSecret:
     secret: str
 
 
+@dataclass(frozen=True)
+class SenderMigration:
+    """What ``migrate`` did: whose keys moved to the secret store, which names are shared."""
+
+    keys_moved: tuple[str, ...]
+    shared_names: dict[str, tuple[str, ...]]  # name -> its holder, then the others using it
+
+
 class SenderService:
-    def __init__(self, store: SenderStore, clock: Clock) -> None:
+    def __init__(self, store: SenderStore, secrets: SecretStore, clock: Clock) -> None:
         self._store = store
+        self._secrets = secrets
         self._clock = clock
 
     def create(
@@ -53,23 +64,34 @@ class SenderService:
         max_lag_seconds: int | None = None,
         rate_limit_per_minute: int = DEFAULT_RATE_LIMIT_PER_MINUTE,
     ) -> IssuedSecret:
-        """Register a sender and issue its first secret."""
+        """Register a sender under a name no other sender has, and issue its first secret."""
         if not name.strip():
             raise ValidationError("name", "must not be empty")
         validate_sender_settings(max_lag_seconds, rate_limit_per_minute)
         now = self._clock.now()
+        sender_id = new_sender_id(name)
         secret = new_secret()
         sender = Sender(
-            sender_id=new_sender_id(name),
+            sender_id=sender_id,
             name=name.strip(),
-            secret_hash=hash_secret(secret),
+            secret_verifier=self._keep_key(sender_id, signing_key(secret)),
             created_at=now,
             updated_at=now,
             ip_allowlist=normalize_allowlist(ip_allowlist),
             max_lag_seconds=max_lag_seconds,
             rate_limit_per_minute=rate_limit_per_minute,
         )
-        self._store.create(sender)
+        try:
+            holder = self._store.create(sender)
+        except Exception:
+            self._drop_key(sender_id, sender.secret_verifier)
+            raise
+        if holder is not None:
+            self._drop_key(sender_id, sender.secret_verifier)
+            raise ConflictError(
+                f"a sender named {sender.name!r} already exists: {holder} "
+                "(names are compared ignoring case and spacing)"
+            )
         return IssuedSecret(sender, secret)
 
     def rotate(self, sender_id: str, *, grace_seconds: int = 0) -> IssuedSecret:
@@ -81,15 +103,43 @@ class SenderService:
         secret = new_secret()
         rotated = dataclasses.replace(
             sender,
-            secret_hash=hash_secret(secret),
-            previous_secret_hash=sender.secret_hash if grace_seconds else None,
+            secret_verifier=self._keep_key(sender_id, signing_key(secret)),
+            previous_secret_verifier=sender.secret_verifier if grace_seconds else None,
             previous_secret_valid_until=now + timedelta(seconds=grace_seconds)
             if grace_seconds
             else None,
             updated_at=now,
         )
         self._store.save(rotated)
+        # Keys no verifier names any more are removed: without grace that includes the old one.
+        kept = {rotated.secret_verifier, rotated.previous_secret_verifier}
+        for verifier in {sender.secret_verifier, sender.previous_secret_verifier} - kept:
+            if verifier is not None:
+                self._drop_key(sender_id, verifier)
         return IssuedSecret(rotated, secret)
+
+    def migrate(self) -> SenderMigration:
+        """Bring senders stored by earlier versions up to date; running it again changes nothing.
+
+        Signing keys still held in Firestore move to the secret store (Firestore keeps only their
+        verifiers), and every sender's name is claimed, oldest sender first. Names that several
+        senders already share are reported; those senders keep working.
+        """
+        moved = []
+        for legacy in self._store.legacy_senders():
+            for key in (legacy.signing_key, legacy.previous_signing_key):
+                if key is not None:
+                    self._keep_key(legacy.sender_id, key)
+            # The store reads the old document shape; saving writes the new one without keys.
+            self._store.save(self.get(legacy.sender_id))
+            moved.append(legacy.sender_id)
+        shared: dict[str, tuple[str, ...]] = {}
+        for sender in sorted(self._store.list(), key=lambda each: each.created_at):
+            holder = self._store.claim_name(sender)
+            if holder != sender.sender_id:
+                others = shared.get(sender.name, (holder,))
+                shared[sender.name] = (*others, sender.sender_id)
+        return SenderMigration(tuple(moved), shared)
 
     def update(
         self,
@@ -125,6 +175,15 @@ class SenderService:
 
     def list(self) -> Sequence[Sender]:
         return self._store.list()
+
+    def _keep_key(self, sender_id: str, key: str) -> str:
+        """Put a signing key in the secret store before anything names it; return its verifier."""
+        verifier = verifier_of(key)
+        self._secrets.put(signing_key_name(sender_id, verifier), key)
+        return verifier
+
+    def _drop_key(self, sender_id: str, verifier: str) -> None:
+        self._secrets.delete(signing_key_name(sender_id, verifier))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from mats.contracts import decode
-from mats.domain.senders import SenderStatus, hash_secret, sign_body
+from mats.domain.senders import UNKNOWN_KEY_NAME, SenderStatus, sign_body, signing_key
 from mats.domain.signals.records import OutboxState, RejectionReason, SignalStatus
 from mats.domain.strategies import StrategyStatus
 from mats.services.ingest import Outcome, WebhookRequest
@@ -75,7 +75,7 @@ def test_sender_id_and_secret_may_both_come_in_the_body(world: IngestWorld) -> N
 
 def test_hmac_signature_authenticates_the_raw_body(world: IngestWorld) -> None:
     payload = body(fresh_alert(world))
-    good = "sha256=" + sign_body(hash_secret(SECRET), payload)
+    good = "sha256=" + sign_body(signing_key(SECRET), payload)
 
     accepted = world.service.receive(WebhookRequest(body=payload, sender_id=SENDER, signature=good))
     tampered = world.service.receive(
@@ -334,3 +334,144 @@ def test_repeated_authentication_failures_from_one_address_are_rate_limited(
 
     assert outcomes[:120] == [Outcome.UNAUTHORIZED] * 120
     assert outcomes[120] is Outcome.RATE_LIMITED
+
+
+@pytest.mark.parametrize(
+    ("signature", "path_secret", "body_secret", "outcome"),
+    [
+        ("valid", None, None, Outcome.ACCEPTED),
+        ("valid", None, "wrong", Outcome.ACCEPTED),
+        ("valid", None, SECRET, Outcome.ACCEPTED),
+        ("valid", "wrong", None, Outcome.ACCEPTED),
+        ("invalid", None, SECRET, Outcome.UNAUTHORIZED),
+        ("invalid", SECRET, None, Outcome.UNAUTHORIZED),
+        (None, None, SECRET, Outcome.ACCEPTED),
+        (None, None, "wrong", Outcome.UNAUTHORIZED),
+        (None, SECRET, "wrong", Outcome.ACCEPTED),
+    ],
+)
+def test_a_present_signature_is_what_authenticates_whatever_else_the_request_holds(
+    world: IngestWorld,
+    signature: str | None,
+    path_secret: str | None,
+    body_secret: str | None,
+    outcome: Outcome,
+) -> None:
+    extra = {"secret": body_secret} if body_secret else {}
+    payload = body(fresh_alert(world, **extra))
+    key = signing_key(SECRET) if signature == "valid" else signing_key("wrong")
+    header = "sha256=" + sign_body(key, payload) if signature else None
+
+    result = world.service.receive(
+        WebhookRequest(body=payload, sender_id=SENDER, path_secret=path_secret, signature=header)
+    )
+
+    assert result.outcome is outcome
+    if outcome is Outcome.ACCEPTED:
+        raw = world.signals.get(result.signal_id).raw_payload
+        assert SECRET not in raw
+        assert "wrong" not in raw
+
+
+def test_a_request_signed_with_the_stored_verifier_is_refused(world: IngestWorld) -> None:
+    payload = body(fresh_alert(world))
+    verifier = world.senders.get(SENDER).secret_verifier
+
+    forged = world.service.receive(
+        WebhookRequest(
+            body=payload, sender_id=SENDER, signature="sha256=" + sign_body(verifier, payload)
+        )
+    )
+    as_secret = post(world, fresh_alert(world), path_secret=verifier)
+
+    assert forged.outcome is Outcome.UNAUTHORIZED
+    assert as_secret.outcome is Outcome.UNAUTHORIZED
+
+
+def test_without_its_key_in_the_secret_store_a_sender_cannot_sign_but_its_secret_works(
+    world: IngestWorld,
+) -> None:
+    world.secrets.secrets.clear()
+    payload = body(fresh_alert(world))
+    good = "sha256=" + sign_body(signing_key(SECRET), payload)
+
+    signed_result = world.service.receive(
+        WebhookRequest(body=payload, sender_id=SENDER, signature=good)
+    )
+    secret_result = post(world, fresh_alert(world))
+
+    assert signed_result.outcome is Outcome.UNAUTHORIZED
+    assert secret_result.outcome is Outcome.ACCEPTED
+
+
+def test_an_unknown_sender_reads_the_secret_store_as_a_known_one_does(world: IngestWorld) -> None:
+    payload = body(fresh_alert(world))
+    header = "sha256=" + sign_body(signing_key(SECRET), payload)
+
+    world.service.receive(WebhookRequest(body=payload, sender_id="nobody-000000", signature=header))
+    unknown_reads = list(world.secrets.reads)
+    world.secrets.reads.clear()
+    world.service.receive(WebhookRequest(body=payload, sender_id=SENDER, signature=header))
+
+    assert unknown_reads == [UNKNOWN_KEY_NAME, UNKNOWN_KEY_NAME]
+    assert len(world.secrets.reads) == 2
+
+
+@pytest.mark.parametrize("header", ["", "sha256=", "sha256=" + "0" * 63, "x" * 8000])
+def test_a_malformed_signature_header_is_invalid_and_stores_nothing(
+    world: IngestWorld, header: str
+) -> None:
+    result = world.service.receive(
+        WebhookRequest(body=body(fresh_alert(world)), sender_id=SENDER, signature=header)
+    )
+
+    assert (result.outcome, result.field) == (Outcome.INVALID, "X-Signature")
+    assert world.signals.signals == {}
+
+
+# Added to an otherwise valid alert, so each is refused for itself alone.
+HOSTILE_MEMBERS = {
+    "nested 1,200 deep": (b'"extra": ' + b"[" * 1200 + b"]" * 1200, "body"),
+    "5,000-digit integer": (b'"contracts": ' + b"9" * 5000, "contracts"),
+    "lone surrogate": (b'"exchange": "\\ud83dx"', "exchange"),
+    "duplicate key": (b'"ticker": "NQ1!"', "ticker"),
+    "NUL character": (b'"comment": "a\\u0000b"', "comment"),
+    "500+ values": (b'"extra": [' + b"1," * 600 + b"1]", "body"),
+    "long string": (b'"note": "' + b"x" * 2000 + b'"', "note"),
+    "long key": (b'"' + b"k" * 100 + b'": 1', "'" + "k" * 32 + "'"),
+    "tiny exponent": (b'"contracts": "1e-999999999"', "contracts"),
+    "unicode digits as epoch": (b'"timenow": "\xc2\xb2"', "timenow"),
+}
+HOSTILE_BODIES = {
+    "byte order mark": b"\xef\xbb\xbf{}",
+    "bad UTF-8": b'{"ticker": "\xff"}',
+    "not an object": b"[1, 2]",
+    "a bare number": b"1" * 5000,
+}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_MEMBERS)
+def test_hostile_members_are_invalid_naming_the_field_and_store_nothing(
+    world: IngestWorld, hostile: str
+) -> None:
+    member, field = HOSTILE_MEMBERS[hostile]
+    raw = body(fresh_alert(world))[:-1] + b", " + member + b"}"
+
+    result = post_raw(world, raw)
+
+    assert (result.outcome, result.field) == (Outcome.INVALID, field), result
+    assert result.detail
+    assert world.signals.signals == {}
+    assert world.publisher.messages == []
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_BODIES)
+def test_hostile_bodies_are_invalid_and_store_nothing(world: IngestWorld, hostile: str) -> None:
+    result = post_raw(world, HOSTILE_BODIES[hostile])
+
+    assert (result.outcome, result.field) == (Outcome.INVALID, "body"), result
+    assert world.signals.signals == {}
+
+
+def post_raw(world: IngestWorld, raw: bytes) -> object:
+    return world.service.receive(WebhookRequest(body=raw, sender_id=SENDER, path_secret=SECRET))

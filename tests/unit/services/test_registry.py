@@ -1,17 +1,25 @@
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
-from mats.domain.senders import SenderStatus, hash_secret
+from mats.domain.senders import (
+    LegacySender,
+    SenderStatus,
+    signing_key,
+    signing_key_name,
+    verifier_of,
+)
 from mats.domain.strategies import StrategyFilter, StrategyStatus
 from mats.domain.trading import TradingMode
 from mats.errors import ConflictError, NotFoundError, ValidationError
 from mats.services.registry import SenderService, StrategyChanges, StrategyService
-from tests.builders import an_account
+from tests.builders import a_sender, an_account
 from tests.fakes import (
     FakeClock,
     InMemoryAccountStore,
+    InMemorySecretStore,
     InMemorySenderStore,
     InMemoryStrategyStore,
 )
@@ -28,8 +36,15 @@ def sender_store() -> InMemorySenderStore:
 
 
 @pytest.fixture
-def senders(sender_store: InMemorySenderStore, clock: FakeClock) -> SenderService:
-    return SenderService(sender_store, clock)
+def secrets() -> InMemorySecretStore:
+    return InMemorySecretStore()
+
+
+@pytest.fixture
+def senders(
+    sender_store: InMemorySenderStore, secrets: InMemorySecretStore, clock: FakeClock
+) -> SenderService:
+    return SenderService(sender_store, secrets, clock)
 
 
 @pytest.fixture
@@ -44,15 +59,18 @@ def strategies(
     return StrategyService(InMemoryStrategyStore(), sender_store, accounts, clock)
 
 
-def test_create_sender_stores_only_the_hash_of_its_secret(
-    senders: SenderService, sender_store: InMemorySenderStore
+def test_create_sender_stores_a_verifier_and_keeps_the_signing_key_in_the_secret_store(
+    senders: SenderService, sender_store: InMemorySenderStore, secrets: InMemorySecretStore
 ) -> None:
     issued = senders.create("Alpha Signals", ip_allowlist=("52.89.214.238",), max_lag_seconds=30)
 
     stored = sender_store.get(issued.sender.sender_id)
+    key = signing_key(issued.secret)
     assert len(issued.secret) >= 40
-    assert stored.secret_hash == hash_secret(issued.secret)
+    assert stored.secret_verifier == verifier_of(key)
     assert issued.secret not in repr(stored)
+    assert key not in repr(stored)
+    assert secrets.secrets == {signing_key_name(stored.sender_id, stored.secret_verifier): key}
     assert stored.ip_allowlist == ("52.89.214.238/32",)
     assert stored.max_lag_seconds == 30
 
@@ -87,6 +105,91 @@ def test_rotation_invalidates_the_old_secret_unless_a_grace_period_is_given(
     assert soft.sender.secret_matches(hard.secret, clock.now() + timedelta(minutes=59))
     assert not soft.sender.secret_matches(hard.secret, clock.now() + timedelta(hours=2))
     assert soft.sender.secret_matches(soft.secret, clock.now())
+
+
+def test_rotation_keeps_only_the_keys_a_verifier_still_names(
+    senders: SenderService, secrets: InMemorySecretStore
+) -> None:
+    first = senders.create("Alpha")
+    second = senders.rotate(first.sender.sender_id, grace_seconds=3600)
+    kept_during_grace = set(secrets.secrets.values())
+    third = senders.rotate(first.sender.sender_id, grace_seconds=3600)
+    after_third = set(secrets.secrets.values())
+    fourth = senders.rotate(first.sender.sender_id)
+
+    assert kept_during_grace == {signing_key(first.secret), signing_key(second.secret)}
+    assert after_third == {signing_key(second.secret), signing_key(third.secret)}
+    assert set(secrets.secrets.values()) == {signing_key(fourth.secret)}
+
+
+def test_a_second_sender_with_an_existing_name_is_refused_naming_the_first(
+    senders: SenderService, sender_store: InMemorySenderStore, secrets: InMemorySecretStore
+) -> None:
+    first = senders.create("Alpha Signals")
+
+    with pytest.raises(ConflictError) as raised:
+        senders.create("  alpha   SIGNALS ")
+
+    assert first.sender.sender_id in str(raised.value)
+    assert [sender.sender_id for sender in sender_store.list()] == [first.sender.sender_id]
+    assert len(secrets.secrets) == 1
+
+
+def test_of_concurrent_creates_with_one_name_exactly_one_wins(
+    senders: SenderService, sender_store: InMemorySenderStore, secrets: InMemorySecretStore
+) -> None:
+    outcomes: list[object] = []
+    start = threading.Barrier(8)
+
+    def create() -> None:
+        start.wait()
+        try:
+            outcomes.append(senders.create("Racing Desk"))
+        except ConflictError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    [winner] = [outcome for outcome in outcomes if not isinstance(outcome, ConflictError)]
+    losers = [outcome for outcome in outcomes if isinstance(outcome, ConflictError)]
+    assert len(losers) == 7
+    assert all(winner.sender.sender_id in str(loser) for loser in losers)  # type: ignore[attr-defined]
+    assert len(sender_store.list()) == 1
+    assert len(secrets.secrets) == 1
+
+
+def test_migration_moves_legacy_keys_out_of_the_store_and_claims_names_once(
+    senders: SenderService,
+    sender_store: InMemorySenderStore,
+    secrets: InMemorySecretStore,
+    clock: FakeClock,
+) -> None:
+    key, old_key = signing_key("current"), signing_key("previous")
+    legacy = a_sender(
+        "legacy-1a2b3c",
+        secret_verifier=verifier_of(key),
+        previous_secret_verifier=verifier_of(old_key),
+        previous_secret_valid_until=clock.now() + timedelta(hours=1),
+    )
+    twin = a_sender("twin-4d5e6f", created_at=legacy.created_at + timedelta(days=1))
+    sender_store.senders.update({legacy.sender_id: legacy, twin.sender_id: twin})
+    sender_store.legacy[legacy.sender_id] = LegacySender(legacy.sender_id, key, old_key)
+
+    first = senders.migrate()
+    again = senders.migrate()
+
+    assert first.keys_moved == (legacy.sender_id,)
+    assert first.shared_names == {"Alpha Signals": (legacy.sender_id, twin.sender_id)}
+    assert sender_store.legacy_senders() == []
+    assert set(secrets.secrets.values()) == {key, old_key}
+    assert again.keys_moved == ()
+    assert again.shared_names == first.shared_names
+    with pytest.raises(ConflictError):
+        senders.create("Alpha Signals")
 
 
 def test_update_sender_changes_only_what_is_given(senders: SenderService) -> None:

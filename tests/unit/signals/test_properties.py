@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mats.domain.signals import parse_alert
-from mats.domain.signals.fields import load_payload
 from mats.domain.signals.intent import expected_side, signed_size
+from mats.domain.signals.payload import load_payload
 from mats.domain.trading import Intent, Position, PositionSide
 from mats.errors import ValidationError
 

@@ -15,6 +15,7 @@ from mats.errors import TemporaryError
 T = TypeVar("T")
 
 SENDERS = "senders"
+SENDER_NAMES = "sender_names"
 STRATEGIES = "strategy_configurations"
 SIGNALS = "signals"
 SIGNAL_KEYS = "signal_keys"

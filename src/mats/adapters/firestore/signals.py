@@ -31,7 +31,7 @@ from mats.adapters.firestore.documents import (
     to_document,
     translated_errors,
 )
-from mats.domain.senders import Sender
+from mats.adapters.firestore.registry import sender_from_document
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.strategies import Strategy
 from mats.errors import TemporaryError
@@ -67,7 +67,7 @@ class FirestoreSignalStore:
         sender = snapshots.get(sender_ref.path)
         strategy = snapshots.get(refs[-1].path) if strategy_id is not None else None
         return WebhookContext(
-            sender=from_document(Sender, sender.to_dict()) if sender and sender.exists else None,
+            sender=sender_from_document(sender.to_dict()) if sender and sender.exists else None,
             strategy=(
                 from_document(Strategy, strategy.to_dict())
                 if strategy and strategy.exists

@@ -30,7 +30,7 @@ def strategy_id_of(payload: Mapping[str, Any], hint: str | None = None) -> str |
     if named is not None and hint is not None and named.strip() != hint:
         raise ValidationError("strategy_id", f"{named!r} contradicts the URL's strategy {hint!r}")
     strategy_id = named.strip() if named is not None else hint
-    if strategy_id is not None and not STRATEGY_ID_PATTERN.match(strategy_id):
+    if strategy_id is not None and not STRATEGY_ID_PATTERN.fullmatch(strategy_id):
         raise ValidationError("strategy_id", f"is not a valid strategy id: {strategy_id!r}")
     return strategy_id
 

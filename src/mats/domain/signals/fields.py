@@ -1,13 +1,13 @@
 """Read typed values out of a webhook payload, naming the field in every error.
 
-TradingView fills placeholders as text, so numbers may arrive as strings; JSON numbers are parsed
-as ``Decimal`` (never float) by :func:`load_payload`. Empty strings count as absent, because an
-unused placeholder such as ``{{strategy.order.comment}}`` renders as ``""``.
+TradingView fills placeholders as text, so numbers may arrive as strings; JSON numbers arrive as
+``Decimal`` or ``int`` (never float) from :func:`mats.domain.signals.payload.load_payload`. Empty
+strings count as absent, because an unused placeholder such as ``{{strategy.order.comment}}``
+renders as ``""``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,30 +23,12 @@ E = TypeVar("E", bound=Enum)
 
 # Quantities and prices beyond this are typos or attacks, never real orders.
 MAX_MAGNITUDE = Decimal("1e15")
+# Finer than this is no venue's tick; it also bounds the digits a number renders to ("1e-999999").
+MAX_DECIMAL_PLACES = 18
 SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/!&-]{0,39}$")
 _PLACEHOLDER = re.compile(r"\{\{.*\}\}")
-
-
-def load_payload(body: bytes) -> dict[str, Any]:
-    """Parse a webhook body into a JSON object with exact decimals."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationError("body", "must be UTF-8 encoded JSON") from None
-    if not text.strip():
-        raise ValidationError("body", "is empty; send the alert as a JSON object")
-    try:
-        payload = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        detail = f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
-        raise ValidationError("body", detail) from None
-    if not isinstance(payload, dict):
-        raise ValidationError("body", "must be a JSON object")
-    return payload
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValidationError("body", f"{name} is not a number")
+# ASCII only: str.isdigit() also accepts characters such as "²" that Decimal() refuses.
+_EPOCH_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 class Fields:
@@ -124,7 +106,7 @@ class Fields:
             return _from_epoch(key, Decimal(value))
         if isinstance(value, str):
             _reject_placeholder(key, value.strip())
-            if value.strip().isdigit():
+            if _EPOCH_DIGITS.fullmatch(value.strip()):
                 return _from_epoch(key, Decimal(value.strip()))
         return parse_datetime(value, key)
 
@@ -163,9 +145,17 @@ def to_decimal(key: str, value: Any) -> Decimal:
         raise ValidationError(key, f"expected a number, got {value!r}") from None
     if not number.is_finite():
         raise ValidationError(key, f"must be a finite number; got {value!r}")
-    if abs(number) >= MAX_MAGNITUDE:
+    # copy_abs() is exact; abs() rounds to the context and overflows on exponents like 1e999999.
+    if number.copy_abs() >= MAX_MAGNITUDE:
         raise ValidationError(key, f"is implausibly large: {value!r}")
-    return number + 0  # Normalise -0 to 0.
+    number += 0  # Normalise -0 to 0, and round to the context's 28 significant digits.
+    if number.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
+        if number != 0:
+            raise ValidationError(
+                key, f"has more than {MAX_DECIMAL_PLACES} decimal places: {value!r}"
+            )
+        number = Decimal(0)
+    return number
 
 
 def validate_symbol(key: str, symbol: str | None) -> str:
@@ -178,10 +168,10 @@ def validate_symbol(key: str, symbol: str | None) -> str:
 
 def _from_epoch(key: str, value: Decimal) -> datetime:
     # TradingView and most senders use epoch milliseconds; anything this large is not seconds.
-    seconds = value / 1000 if value > Decimal("1e11") else value
     try:
+        seconds = value / 1000 if value > Decimal("1e11") else value
         return datetime.fromtimestamp(float(seconds), tz=UTC)
-    except (OverflowError, OSError, ValueError):
+    except (ArithmeticError, OSError, ValueError):  # Decimal's Overflow is an ArithmeticError.
         raise ValidationError(key, f"is not a valid epoch timestamp: {value}") from None
 
 
