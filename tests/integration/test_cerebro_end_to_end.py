@@ -203,22 +203,22 @@ def test_temporary_publish_failure_retries_with_the_same_order_bytes(
 def test_an_approved_allocation_or_a_halt_applies_to_the_very_next_signal(
     stack: Stack, services: Any, desk: dict[str, Any]
 ) -> None:
-    services.allocations.set_custom({desk["strategy_id"]: Decimal(0)}, approved_by="test")
-    unallocated = post_alert(stack, desk, time="2026-11-20T10:00:00Z")
-    services.allocations.set_custom({desk["strategy_id"]: Decimal(5)}, approved_by="test")
-    allocated = post_alert(stack, desk, time="2026-11-20T10:01:00Z")
+    strategy_id = desk["strategy_id"]
+    services.allocations.set_custom({strategy_id: Decimal(0)}, approved_by="test")
+    unallocated = wait_for_decision(
+        services, post_alert(stack, desk, time="2026-11-20T10:00:00Z")["signal_id"]
+    )
+    services.allocations.set_custom({strategy_id: Decimal(5)}, approved_by="test")
+    allocated = wait_for_decision(
+        services, post_alert(stack, desk, time="2026-11-20T10:01:00Z")["signal_id"]
+    )
     services.operations.set_risk(
-        RiskState.HALTED, strategy_id=desk["strategy_id"], reason="test", set_by="test"
+        RiskState.HALTED, strategy_id=strategy_id, reason="test", set_by="test"
     )
     halted = post_alert(stack, desk, time="2026-11-20T10:02:00Z")
 
-    assert (
-        wait_for_decision(services, unallocated["signal_id"]).decision.reasons[0].value
-        == "NO_ALLOCATION"
-    )
-    assert wait_for_decision(services, allocated["signal_id"]).decision.orders[
-        0
-    ].quantity == Decimal(50)
+    assert unallocated.decision.reasons[0].value == "NO_ALLOCATION"
+    assert allocated.decision.orders[0].quantity == Decimal(50)
     assert (
         wait_for_decision(services, halted["signal_id"]).decision.reasons[-1].value
         == "TRADING_HALTED"
