@@ -18,7 +18,9 @@ from tests.integration.ib_gateway.support import (
     start_gateway,
 )
 
-from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
+from mats.adapters.brokers.ib import IbBroker
+from mats.adapters.brokers.ib_session import IbSession, IbSettings
+from mats.adapters.clock import SystemClock
 from mats.domain.execution.states import OrderState
 from mats.domain.orders import Order
 from mats.domain.trading import BracketLeg, OrderType
@@ -50,6 +52,7 @@ def session(gateway: GatewayProcess) -> Iterator[IbSession]:
             min_backoff_seconds=0.2,
             max_backoff_seconds=1.0,
         ),
+        clock=SystemClock(),
         on_connected=lambda: reconciled.append(datetime.now(UTC)),
     )
     running.start()
