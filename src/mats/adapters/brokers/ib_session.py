@@ -94,6 +94,8 @@ class IbSession:
         self._phase: str | None = "not connected yet"
         # The code IB reported its servers lost with (1100, 2110), until it reports them back.
         self._lost_code: int | None = None
+        # IB refused the client id (326) and no connection has succeeded since.
+        self._client_id_taken = False
         self._dropped: asyncio.Event | None = None
         self.connected_since: datetime | None = None
         self.disconnected_since: datetime | None = clock.now()
@@ -103,6 +105,8 @@ class IbSession:
     @property
     def paused(self) -> str | None:
         """Why new orders wait now, or ``None`` (the restart window is ``status``'s to add)."""
+        if self._client_id_taken:
+            return f"client id {self.settings.client_id} is already in use (326)"
         if self._phase is not None:
             return self._phase
         if self._lost_code is not None:
@@ -130,6 +134,8 @@ class IbSession:
                 self.run(shutdown(), timeout=5, action="shutdown")
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
+        if not self._thread.is_alive() and not self._loop.is_closed():
+            self._loop.close()
 
     def run(
         self,
@@ -225,7 +231,8 @@ class IbSession:
                 await self._connect_and_serve()
                 backoff = self.settings.min_backoff_seconds
             except Exception as error:  # The supervisor outlives any one connection's failure.
-                self.last_error = describe(error)
+                if not self._client_id_taken:  # 326 says more than the timeout that follows it.
+                    self.last_error = describe(error)
                 log.warning(
                     "ib connection failed",
                     extra={"error": self.last_error, "backoff": backoff},
@@ -251,7 +258,7 @@ class IbSession:
             clientId=settings.client_id,
             timeout=settings.connect_timeout,
         )
-        self._phase = _RECONCILING
+        self._phase, self._client_id_taken = _RECONCILING, False
         _skip_used_order_ids(ib)
         self.connected_since, self.disconnected_since = self.clock.now(), None
         self._contracts.clear()
@@ -316,7 +323,8 @@ class IbSession:
                 # Not from inside ib_async's callback: it is still reading the message.
                 self._loop.call_soon(self.ib.disconnect)
         elif trouble is Trouble.CLIENT_ID_IN_USE:
-            self.last_error = f"client id {self.settings.client_id} is already in use ({code})"
+            self._client_id_taken = True
+            self.last_error = self.paused
         # Whatever IB says about an order (refused, cancelled, held), the bridge looks again.
         trade = self._trade_by_order_id(request_id)
         if trade is not None:
