@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 from tests.fakes import FakeClock
@@ -11,6 +11,7 @@ from tests.fakes import FakeClock
 from mats.adapters.brokers.ib_session import IbSession, IbSettings, in_restart_window
 
 NIGHT = (time(23, 45), time(0, 15))
+DAY = date(2026, 11, 20)
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def session(clock: FakeClock) -> Iterator[IbSession]:
 def test_the_restart_window_is_a_daily_half_open_interval_that_may_span_midnight(
     window: tuple[time, time] | None, moment: time, inside: bool
 ) -> None:
-    assert in_restart_window(window, datetime.combine(datetime(2026, 11, 20), moment, UTC)) is inside
+    assert in_restart_window(window, datetime.combine(DAY, moment, UTC)) is inside
 
 
 def test_the_restart_window_follows_the_injected_clock(
@@ -72,4 +73,3 @@ def test_a_session_is_disconnected_since_it_was_made_until_it_connects(
     assert not status.connected
     assert status.disconnected_since == made_at
     assert status.details["connected_since"] is None
-

@@ -297,6 +297,8 @@ class IbSession:
             self.ib.disconnect()
 
     def _on_disconnected(self) -> None:
+        if self.ib is not None and self.ib.isConnected():
+            return  # A previous connection's late notice; the current one is up.
         self._mark_disconnected(_DISCONNECTED)
         if self._dropped is not None:
             self._dropped.set()
