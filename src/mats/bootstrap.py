@@ -49,7 +49,7 @@ from mats.services.optimizer import OptimizerService
 from mats.services.registry import SenderService, StrategyService
 
 if TYPE_CHECKING:
-    from mats.adapters.brokers.ib import IbSession
+    from mats.adapters.brokers.ib_session import IbSession
     from mats.adapters.firestore.execution import FirestoreExecutionStore
     from mats.adapters.firestore.trading import FirestoreTradingState
     from mats.ports import Notifier, QuoteFeed
@@ -604,7 +604,8 @@ class Services:
         )
 
     def _interactive_brokers(self, bridge: Callable[[], Bridge]) -> tuple[IbSession, Any]:
-        from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
+        from mats.adapters.brokers.ib import IbBroker
+        from mats.adapters.brokers.ib_session import IbSession, IbSettings
 
         config = self.settings.bridge
         session = IbSession(
@@ -616,6 +617,7 @@ class Services:
                 heartbeat_seconds=config.ib_heartbeat_seconds,
                 restart_window=config.ib_restart_window,
             ),
+            clock=self.clock,
             # The bridge is built after its venues; these run only once it is started.
             on_connected=lambda: bridge().venue_connected("IB"),
             on_order_event=lambda reference: bridge().venue_event(reference),

@@ -2,81 +2,20 @@
 
 from __future__ import annotations
 
-import signal
-import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from tests import builders
-from tests.integration.ib_gateway.support import (
-    ACCOUNT,
-    GatewayProcess,
-    next_client_id,
-    start_gateway,
-)
+from tests.fakes import FakeClock
+from tests.integration.brokers.ib_support import an_order, until
+from tests.integration.ib_gateway.support import ACCOUNT, GatewayProcess
 
-from mats.adapters.brokers.ib import IbBroker, IbSession, IbSettings
+from mats.adapters.brokers.ib import IbBroker
+from mats.adapters.brokers.ib_session import IbSession
 from mats.domain.execution.states import OrderState
-from mats.domain.orders import Order
 from mats.domain.trading import BracketLeg, OrderType
 from mats.domain.venues import OrderRejectedError
 from mats.errors import TemporaryError
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
-    running = start_gateway(tmp_path_factory.mktemp("ib") / "gateway.log", "--account", ACCOUNT)
-    try:
-        yield running
-    finally:
-        running.process.send_signal(signal.SIGTERM)
-        running.process.wait(timeout=10)
-
-
-@pytest.fixture
-def session(gateway: GatewayProcess) -> Iterator[IbSession]:
-    gateway.wait_listening()
-    gateway.post("/reset")
-    gateway.post("/prices", {"AAPL": 190, "ES": 5000})
-    reconciled: list[datetime] = []
-    running = IbSession(
-        IbSettings(
-            port=gateway.port,
-            client_id=next_client_id(),
-            heartbeat_seconds=1.0,
-            min_backoff_seconds=0.2,
-            max_backoff_seconds=1.0,
-        ),
-        on_connected=lambda: reconciled.append(datetime.now(UTC)),
-    )
-    running.start()
-    until(lambda: running.status().accepting_orders)
-    assert reconciled
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
-def an_order(order_id: str, **overrides: Any) -> Order:
-    fields: dict[str, Any] = {
-        "strategy_id": "s",
-        "account": ACCOUNT,
-        "reference_price": Decimal(190),
-        "created_at": datetime.now(UTC),
-    }
-    return builders.an_order(order_id, **{**fields, **overrides})
 
 
 def test_a_market_order_fills_and_is_found_again_by_our_id(session: IbSession) -> None:
@@ -133,6 +72,17 @@ def test_a_rejected_order_raises_with_the_reason(
         IbBroker(session, {ACCOUNT: ACCOUNT}).place(an_order("rej_1_ORD"))
 
 
+def test_an_order_for_a_contract_ib_does_not_know_is_rejected_under_its_own_id(
+    session: IbSession,
+) -> None:
+    broker = IbBroker(session, {ACCOUNT: ACCOUNT})
+
+    with pytest.raises(OrderRejectedError, match="does not know the contract") as refused:
+        broker.place(an_order("unk_1_ORD", symbol="ZZ1!", asset_class="FUTURE", exchange="CME"))
+
+    assert refused.value.order_id == "unk_1_ORD"
+
+
 def test_a_resting_limit_order_can_be_cancelled(session: IbSession) -> None:
     broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     broker.place(an_order("lmt_1_ORD", order_type=OrderType.LIMIT, limit_price=Decimal(150)))
@@ -162,16 +112,19 @@ def test_a_bracket_places_linked_take_profit_and_stop_loss(
     until(lambda: broker.lookup("brk_1_ORD_SL").state is OrderState.CANCELLED)
 
 
-def test_1100_pauses_new_orders_until_1102(session: IbSession, gateway: GatewayProcess) -> None:
+@pytest.mark.parametrize("code", [1100, 2110])
+def test_lost_connectivity_pauses_new_orders_until_1102(
+    session: IbSession, gateway: GatewayProcess, code: int
+) -> None:
     broker = IbBroker(session, {ACCOUNT: ACCOUNT})
-    gateway.post("/errors", {"code": 1100})
+    gateway.post("/errors", {"code": code})
     until(lambda: not session.status().accepting_orders)
 
-    with pytest.raises(TemporaryError, match="1100"):
-        broker.place(an_order("pause_1_ORD"))
+    with pytest.raises(TemporaryError, match=f"IB lost connectivity \\({code}\\)"):
+        broker.place(an_order(f"pause_{code}_ORD"))
     gateway.post("/errors", {"code": 1102})
     until(lambda: session.status().accepting_orders)
-    assert broker.place(an_order("pause_1_ORD")).order_id == "pause_1_ORD"
+    assert broker.place(an_order(f"pause_{code}_ORD")).order_id == f"pause_{code}_ORD"
 
 
 def test_a_gateway_restart_reconnects_and_recovers_the_fill(
@@ -209,12 +162,13 @@ def test_order_ids_a_restarted_gateway_hands_out_again_are_never_reused(
     assert [o["status"] for o in placed] == ["Filled"]
 
 
-def test_account_values_and_positions(session: IbSession) -> None:
+def test_account_values_and_positions(session: IbSession, clock: FakeClock) -> None:
     broker = IbBroker(session, {ACCOUNT: ACCOUNT})
     broker.place(an_order("acct_1_ORD"))
     until(lambda: broker.lookup("acct_1_ORD").state is OrderState.FILLED)
 
     until(lambda: any(p.symbol == "AAPL" for p in broker.account(ACCOUNT).positions))
     account = broker.account(ACCOUNT)
+    assert account.as_of == clock.now()
     assert account.equity > 0
     assert [p.quantity for p in account.positions if p.symbol == "AAPL"] == [Decimal(10)]
