@@ -46,7 +46,8 @@ Control API (HTTP JSON on 127.0.0.1:<control port>)
 * ``POST /prices {"ES": 5000.25, "AAPL": 190}`` → streams ticks, re-matches orders
 * ``POST /fill-mode {"partial_slices": 3}``: fill in 3 executions;
   ``{"hold_remainder": true}``: fill the first slice (of ``partial_slices``, at least 2) and hold
-  the rest; ``{"fill_delay": 0.2}``: wait before matching new orders
+  the rest; ``{"hold": true}``: accept new orders but fill none until ``/fill``;
+  ``{"fill_delay": 0.2}``: wait before matching new orders
 * ``POST /fill {"order_ref": "...", "quantity": 5}`` (or ``"perm_id"``): fill held remainders
 * ``POST /errors {"code": 1100}`` (1101, 1102, 2110 or any code; optional ``message``,
   ``client_id``): sent as error messages to connected clients, sockets stay up

@@ -119,6 +119,8 @@ async def _fill_mode(request: web.Request) -> web.Response:
         settings.partial_slices = slices
     if "hold_remainder" in body:
         settings.hold_remainder = bool(body["hold_remainder"])
+    if "hold" in body:
+        settings.hold_fills = bool(body["hold"])
     if "fill_delay" in body:
         settings.fill_delay = max(_number(body, "fill_delay"), 0.0)
     return web.json_response(settings.to_json())

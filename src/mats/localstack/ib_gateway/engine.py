@@ -391,6 +391,9 @@ class Engine:
             else:
                 order.resting = True
             return
+        if self._settings.hold_fills:
+            order.holding = True  # Working and marketable, but filled only by POST /fill.
+            return
         hold = self._settings.hold_remainder
         count = max(self._settings.partial_slices, 2) if hold else self._settings.partial_slices
         parts = slices(order.remaining, count, order.instrument.size_increment)
