@@ -96,6 +96,10 @@ class Engine:
         """Return every execution of the day, oldest first."""
         return list(self._executions)
 
+    def restore_executions(self, executions: list[Execution]) -> None:
+        """Take back the day's executions a previous run of the gateway kept."""
+        self._executions = list(executions)
+
     def place(self, client_id: int, ticket: OrderTicket) -> None:
         """Handle ``placeOrder``: a new order, or a modification if the id is already working."""
         existing = self._book.get(client_id, ticket.order_id)
