@@ -2,8 +2,9 @@
 // Usage: node firestore_emulator.js PORT [CONTROL_PORT [DATA_DIR]]   (0 picks a free port)
 // With DATA_DIR the documents are kept there (firestore_journal.js) and restored on start.
 // Prints {"ready": true, "port": N, "control_port": M, "documents": D} once listening. On the HTTP
-// control port: GET / answers Ok; GET /stats {"documents": D}; POST /reset clears all data, the
-// kept data included (tests use it between cases).
+// control port: GET / answers Ok; GET /stats {"documents": D}; GET /documents {path: update time
+// in ms} of every kept document; POST /reset clears all data, the kept data included (tests use
+// it between cases).
 "use strict";
 const http = require("node:http");
 const { FirestoreServer } = require("@firestore-emulator/server");
@@ -39,6 +40,9 @@ emulator.server.bindAsync(`127.0.0.1:${requested}`, ServerCredentials.createInse
       json(response, 200, { reset: true });
     } else if (request.url === "/stats") {
       json(response, 200, { documents: journal ? journal.documents.size : null });
+    } else if (request.url === "/documents" && journal) {
+      const updated = [...journal.documents].map(([key, doc]) => [key, doc.metadata.updatedAt.getTime()]);
+      json(response, 200, Object.fromEntries(updated));
     } else {
       response.writeHead(request.url === "/" ? 200 : 404);
       response.end(request.url === "/" ? "Ok" : "");
