@@ -15,7 +15,6 @@ from mats.cli.output import emit, json_option, table
 from mats.errors import MatsError
 from mats.localstack.health import Health, check_processes, supervisor_alive
 from mats.localstack.paths import DEFAULT_PORT_BASE, DEFAULT_STATE_DIR, STACK_FILE, find_state_dir
-from mats.localstack.processes import kill_stack_processes
 
 
 @click.command()
@@ -51,6 +50,8 @@ def down(ctx: click.Context) -> None:
     pid = int(stack["pid"])
     if not supervisor_alive(stack):
         # `mats up` was killed outright: stop what it left and forget it.
+        from mats.localstack.processes import kill_stack_processes  # noqa: PLC0415 - rare path.
+
         left = kill_stack_processes(stack_file.parent)
         stack_file.unlink(missing_ok=True)
         emit(

@@ -28,10 +28,6 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def tcp_ready(port: int) -> Callable[[], bool]:
-    return lambda: port_in_use(port)
-
-
 def http_ready(url: str) -> Callable[[], bool]:
     return lambda: http_answer(url, timeout=1)[0] == 200
 

@@ -202,18 +202,6 @@ def _holds(pid: int, sockets: set[str]) -> bool:
     return False
 
 
-def wait_until_ready(child: Child, ready: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Poll ``ready`` until it holds; fail with the child's log if it dies or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not child.alive():
-            raise RuntimeError(f"{child.name} exited during start-up:\n{child.log_tail()}")
-        if ready():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{child.name} was not ready after {timeout:.0f} s:\n{child.log_tail()}")
-
-
 def python_tool(name: str) -> str:
     """Return the path of a console script installed beside the running interpreter."""
     return str(Path(sys.executable).parent / name)
