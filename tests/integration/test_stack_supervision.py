@@ -105,14 +105,14 @@ def test_a_killed_bridge_comes_back_on_its_port_and_nothing_else_restarts(
 
 def test_the_killed_bridge_leaves_no_gunicorn_worker_behind(own_stack: Stack) -> None:
     group = int(process(own_stack, "bridge")["pid"])
-    workers = [pid for pid in survivors(own_stack) if os.getpgid(pid) == group and pid != group]
+    workers = [pid for pid, pgid in _groups(own_stack).items() if pgid == group and pid != group]
     assert workers, "the bridge runs one gunicorn worker"
 
     kill_and_wait(own_stack, "bridge")
 
     assert not [pid for pid in workers if alive(pid)]
     leaders = {p["pid"] for p in stack_info(own_stack)["processes"].values()}
-    assert {os.getpgid(pid) for pid in survivors(own_stack)} == leaders
+    assert set(_groups(own_stack).values()) == leaders
 
 
 def test_every_process_is_restarted_after_a_crash_and_the_pipeline_still_works(
@@ -253,6 +253,17 @@ def test_a_sigkilled_mats_up_leaves_no_process_and_down_cleans_up_after_it(
     assert not (running.state_dir / "stack.json").exists()
     print(f"mats up SIGKILL: {len(started)} processes started, {len(survivors(running))} left")
     assert left
+
+
+def _groups(stack: Stack) -> dict[int, int]:
+    """Each living process of the stack and its process group."""
+    groups = {}
+    for pid in survivors(stack):
+        try:
+            groups[pid] = os.getpgid(pid)
+        except ProcessLookupError:
+            continue
+    return groups
 
 
 def _all_healthy(stack: Stack) -> dict[str, Any] | None:
