@@ -183,6 +183,18 @@ def test_a_sigkilled_firestore_loses_no_write_it_acknowledged(own_stack: Stack) 
     assert not lost
 
 
+def test_reset_clears_the_kept_documents_too(own_stack: Stack) -> None:
+    control = own_stack.info["firestore_control_url"]
+    reset = urllib.request.Request(control + "/reset", data=b"", method="POST")
+    with urllib.request.urlopen(reset, timeout=10):
+        pass
+
+    kill_and_wait(own_stack, "firestore")
+
+    with urllib.request.urlopen(control + "/stats", timeout=10) as answer:
+        assert json.loads(answer.read()) == {"documents": 0}
+
+
 def test_a_sigkilled_pubsub_service_keeps_unacknowledged_messages_and_the_topology(
     own_stack: Stack,
 ) -> None:
