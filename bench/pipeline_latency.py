@@ -39,7 +39,7 @@ from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import TradingMode
 from mats.localstack.demo import DEMO_IB_ACCOUNTS
-from mats.localstack.processes import free_port, http_ready
+from mats.localstack.probes import free_port, http_ready
 from mats.services.registry import StrategyChanges
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mats.adapters.pubsub import PubSubAdmin
-from mats.localstack.processes import free_port, port_in_use
+from mats.localstack.probes import free_port, port_in_use
 from tests.conftest import BIN, Stack, unique
 
 RECEIVER_DIR = Path(__file__).parent / "receiver"

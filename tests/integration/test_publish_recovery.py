@@ -15,7 +15,7 @@ import pytest
 
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import TradingMode
-from mats.localstack.processes import free_port, http_ready
+from mats.localstack.probes import free_port, http_ready
 from mats.services.registry import StrategyChanges
 from tests.builders import tradingview_alert
 from tests.conftest import BIN, REPO, Stack, http_post, unique

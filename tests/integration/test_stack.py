@@ -8,11 +8,14 @@ import re
 import shlex
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.conftest import BIN, REPO, Stack, start_stack, stop_stack
+from tests.integration.stack_control import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +82,8 @@ def test_the_demo_starts_with_backtests_and_a_recommendation_to_review(demo_stac
     assert left_out == {"btc-breakout", "eth-carry", "gold-swing"}
     assert pending["recommendation"]["run_id"] == run["run_id"]
     assert pending["current"]["approved_by"] == "demo"
-    assert f"optimisation {run['run_id']} COMPLETED" in demo_stack.log.read_text()
+    line = f"optimisation {run['run_id']} COMPLETED"
+    wait_for(lambda: line in demo_stack.log.read_text(), 30, "the run's line")
 
 
 def test_the_printed_curl_example_works_as_shown(demo_stack: Stack) -> None:
@@ -131,6 +135,44 @@ def test_busy_ports_are_reported_clearly(demo_stack: Stack, tmp_path: object) ->
     assert f"port {port} is already in use" in result.stderr
 
 
+def test_status_shows_every_process_with_its_pid_health_and_restarts(demo_stack: Stack) -> None:
+    report = json.loads(cli(demo_stack, "status", "--json").stdout)
+    text = cli(demo_stack, "status").stdout
+
+    processes = report["processes"]
+    assert set(processes) == set(demo_stack.info["child_pids"])
+    assert {p["health"] for p in processes.values()} == {"ok"}
+    assert {p["restarts"] for p in processes.values()} == {0}
+    assert processes["bridge"]["pid"] == demo_stack.info["child_pids"]["bridge"]
+    assert text.splitlines()[1].split() == [
+        "PROCESS",
+        "PID",
+        "STATE",
+        "HEALTH",
+        "RESTARTS",
+        "ENDPOINT",
+    ]
+    assert len(text.splitlines()) == 2 + len(processes)
+
+
+def test_status_says_when_the_bridge_is_up_but_not_taking_orders(demo_stack: Stack) -> None:
+    gateway_errors = demo_stack.info["ib_control_url"] + "/errors"
+    _post_json(gateway_errors, {"code": 1100})
+    try:
+        bridge = wait_for(
+            lambda: (b := _status(demo_stack)["bridge"])["health"] != "ok" and b,
+            30,
+            "the bridge not ready",
+        )
+    finally:
+        _post_json(gateway_errors, {"code": 1102})
+
+    assert bridge["health"].startswith("not ready: IB:")
+    assert "1100" in bridge["health"]
+    assert bridge["healthy"] is False
+    wait_for(lambda: _status(demo_stack)["bridge"]["health"] == "ok", 30, "the bridge ready")
+
+
 def test_sigterm_stops_every_child_and_removes_stack_json(demo_stack: Stack) -> None:
     children = demo_stack.info["child_pids"].values()
 
@@ -151,3 +193,108 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    state_dir = tmp_path_factory.mktemp("kept")
+    first = start_stack(state_dir)
+    sent = cli(
+        first,
+        *("signals", "send", "--strategy", "trend-es", "--ticker", "ES1!", "--action", "buy"),
+        *("--contracts", "1", "--price", "5012.25", "--position", "long"),
+        *("--position-size", "1", "--prev-position", "flat"),
+    )
+    assert sent.returncode == 0, sent.stderr
+    wait_for(lambda: _flow_done(first), 60, "the demo alert filled and its fill published")
+    before = _documents(first)
+    assert cli(first, "down").returncode == 0
+    first.process.wait(30)
+
+    second = start_stack(state_dir)
+    try:
+        _ready(second)
+        after = _documents(second)
+        senders = json.loads(cli(second, "senders", "list", "--json").stdout)
+        output = second.log.read_text()
+    finally:
+        stop_stack(second)
+    fresh = start_stack(state_dir, "--fresh")
+    try:
+        anew = _documents(fresh)
+        fresh_output = fresh.log.read_text()
+    finally:
+        stop_stack(fresh)
+
+    # Only live market data moves: the bridge refreshes accounts and quotes as it reconnects.
+    live = ("accounts", "quotes")
+    kept = {path: at for path, at in before.items() if _collection_of(path) not in live}
+    rewritten = [p for p, at in kept.items() if after.get(p) != at]
+    added = [p for p in after if p not in before and _collection_of(p) not in live]
+    counts = {name: len(_collection(after, name)) for name in sorted(map(_collection_of, after))}
+    print(f"kept over mats down / mats up: {len(after)} documents {counts}")
+    assert set(before) <= set(after)
+    assert rewritten == []
+    assert added == []
+    assert "Kept the data of the last run" in output
+    assert "shown once" not in output
+    assert len(senders) == 1
+    # --fresh: the kept data is gone and the demo is seeded anew, with a new sender.
+    assert _collection(anew, "signals") == []
+    assert _collection(anew, "senders") != _collection(after, "senders")
+    assert "shown once" in fresh_output
+
+
+def _documents(stack: Stack) -> dict[str, int]:
+    """Every document the Firestore emulator keeps, with its last update time."""
+    url = stack.info["firestore_control_url"] + "/documents"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        documents: dict[str, int] = json.loads(answer.read())
+    return documents
+
+
+def _flow_done(stack: Stack) -> bool:
+    """The marker that the bridge is done: every order FILLED and every fill published."""
+    from google.cloud import firestore  # noqa: PLC0415 - pointed at this stack below.
+
+    saved = os.environ.get("FIRESTORE_EMULATOR_HOST")
+    os.environ["FIRESTORE_EMULATOR_HOST"] = stack.info["firestore_emulator_host"]
+    try:
+        client = firestore.Client(project=stack.info["project_id"])
+    finally:
+        if saved is None:
+            os.environ.pop("FIRESTORE_EMULATOR_HOST")
+        else:
+            os.environ["FIRESTORE_EMULATOR_HOST"] = saved
+    orders = [d.to_dict() for d in client.collection("orders").stream()]
+    fills = [d.to_dict() for d in client.collection("fills").stream()]
+    client.close()
+    filled = bool(orders) and all(order["state"] == "FILLED" for order in orders)
+    return filled and bool(fills) and all(fill.get("published") for fill in fills)
+
+
+def _collection_of(path: str) -> str:
+    return path.split("/documents/", 1)[1].split("/", 1)[0]
+
+
+def _collection(documents: dict[str, int], name: str) -> list[str]:
+    return [path for path in documents if _collection_of(path) == name]
+
+
+def _ready(stack: Stack) -> None:
+    """Wait until the bridge has reconnected and reconciled (its /readyz answers 200)."""
+    wait_for(lambda: _status(stack)["bridge"]["health"] == "ok", 60, "the bridge ready")
+
+
+def _status(stack: Stack) -> dict[str, Any]:
+    processes: dict[str, Any] = json.loads(cli(stack, "status", "--json").stdout)["processes"]
+    return processes
+
+
+def _post_json(url: str, body: Any) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass

@@ -110,3 +110,38 @@ def test_api_port_survives_junk_and_foreign_versions(gateway: GatewayProcess) ->
             return ib.isConnected()
 
     assert run(scenario)
+
+
+def test_with_a_data_dir_a_sigkilled_gateway_comes_back_with_its_accounts_and_executions(
+    tmp_path: Path,
+) -> None:
+    data_dir = str(tmp_path / "kept")
+    first = start_gateway(tmp_path / "first.log", "--account", ACCOUNT, "--data-dir", data_dir)
+    first.post("/prices", {"MSFT": 321.5})
+    first.post("/accounts", {ACCOUNT: {"NetLiquidation": 500_000}})
+
+    async def buy() -> None:
+        async with connected(first) as ib:
+            [contract] = await ib.qualifyContractsAsync(Stock("MSFT", "SMART", "USD"))
+            trade = ib.placeOrder(contract, MarketOrder("BUY", 7, orderRef="kept-1"))
+            await reaches(trade, "Filled")
+
+    run(buy)
+    before = first.state()
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(10)
+
+    second = start_gateway(tmp_path / "second.log", "--account", ACCOUNT, "--data-dir", data_dir)
+    try:
+        after = second.state()
+        assert second.get("/")["restored"] is True
+        assert after["accounts"] == before["accounts"]
+        assert after["positions"] == before["positions"]
+        assert [e["exec_id"] for e in after["executions"]] == [
+            e["exec_id"] for e in before["executions"]
+        ]
+        assert after["prices"]["prices"]["MSFT"] == 321.5
+        assert after["orders"] == []  # Working orders are not kept; a filled one is not working.
+    finally:
+        second.process.send_signal(signal.SIGTERM)
+        second.process.wait(10)

@@ -43,10 +43,12 @@ class Service:
         return [json.loads(line) for line in lines if line.startswith("{")]
 
 
-def start_service(log_path: Path, port: int = 0) -> Service:
+def start_service(log_path: Path, port: int = 0, data_dir: Path | None = None) -> Service:
     """Start ``python -m mats.localstack.pubsub`` on a loopback port (0: any free one)."""
     log_file = log_path.open("a")
     command = [sys.executable, "-m", "mats.localstack.pubsub", "--host", "127.0.0.1"]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
     process = subprocess.Popen(
         [*command, "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -82,8 +84,8 @@ def service_control(tmp_path: Path) -> Iterator[Any]:
 
     class Control:
         @staticmethod
-        def start(port: int = 0) -> Service:
-            service = start_service(tmp_path / "service.log", port)
+        def start(port: int = 0, data_dir: Path | None = None) -> Service:
+            service = start_service(tmp_path / "service.log", port, data_dir)
             started.append(service)
             return service
 

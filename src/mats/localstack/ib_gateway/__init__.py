@@ -40,13 +40,15 @@ is only the client's handle.
 
 Control API (HTTP JSON on 127.0.0.1:<control port>)
 ---------------------------------------------------
-* ``GET /`` → ``{"status": "ok", "port": N, "restarting": false}``
+* ``GET /`` → ``{"status": "ok", "port": N, "restarting": false, "restored": false}``
+  (``restored``: started from the state a previous run kept in ``--data-dir``)
 * ``GET /state`` → orders (with status), executions, positions, account values, connected
   clients, prices, settings, next valid id
 * ``POST /prices {"ES": 5000.25, "AAPL": 190}`` → streams ticks, re-matches orders
 * ``POST /fill-mode {"partial_slices": 3}``: fill in 3 executions;
   ``{"hold_remainder": true}``: fill the first slice (of ``partial_slices``, at least 2) and hold
-  the rest; ``{"fill_delay": 0.2}``: wait before matching new orders
+  the rest; ``{"hold": true}``: accept new orders but fill none until ``/fill``;
+  ``{"fill_delay": 0.2}``: wait before matching new orders
 * ``POST /fill {"order_ref": "...", "quantity": 5}`` (or ``"perm_id"``): fill held remainders
 * ``POST /errors {"code": 1100}`` (1101, 1102, 2110 or any code; optional ``message``,
   ``client_id``): sent as error messages to connected clients, sockets stay up
@@ -63,6 +65,10 @@ Control API (HTTP JSON on 127.0.0.1:<control port>)
   "default_price": 100}``
 * ``POST /reset``: forget orders, executions, positions, prices and settings changes (client
   connections stay)
+
+Restarts: with ``--data-dir DIR`` accounts (cash, positions, pinned values), the day's
+executions, prices and settings are kept in ``DIR/gateway.json`` after every change (before a
+fill is reported) and restored at start; working orders are not kept.
 
 Simplifications: one currency (USD); no trading sessions (DAY orders never expire); futures
 cash moves by realised P&L only; ``reqExecutions`` returns every client's executions.

@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from mats.localstack.ib_gateway.control import start_control
 from mats.localstack.ib_gateway.gateway import Gateway, GatewayConfig
@@ -30,6 +31,7 @@ async def _serve(config: GatewayConfig, port: int, control_port: int) -> None:
     runner, bound_control = await start_control(gateway, control_port)
     try:
         ready = {"ready": True, "port": bound, "control_port": bound_control}
+        ready["restored"] = gateway.restored
         sys.stdout.write(json.dumps(ready) + "\n")
         sys.stdout.flush()
         await stop.wait()
@@ -61,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
         "--margin-rate", type=float, default=0.25, help="initial margin as a share of notional"
     )
     parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep accounts, executions and prices here across restarts"
+    )
     return parser
 
 
@@ -79,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         cash=arguments.cash,
         next_valid_id=arguments.next_valid_id,
         settings=settings,
+        data_dir=arguments.data_dir,
     )
     asyncio.run(_serve(config, arguments.port, arguments.control_port))
 

@@ -142,6 +142,10 @@ class Catalog:
         """Return the instrument with this conId if it has been resolved before."""
         return self._by_con_id.get(con_id)
 
+    def remember(self, instrument: Instrument) -> None:
+        """Know an instrument a previous run of the gateway handed out (a kept position's)."""
+        self._by_con_id.setdefault(instrument.con_id, instrument)
+
     def resolve(self, request: ContractFields) -> list[Instrument]:
         """Return every instrument matching the request (several for an open futures query)."""
         if request.con_id and not request.symbol and not request.local_symbol:

@@ -92,7 +92,12 @@ def _gateway(request: web.Request) -> Gateway:
 async def _health(request: web.Request) -> web.Response:
     gateway = _gateway(request)
     return web.json_response(
-        {"status": "ok", "port": gateway.port, "restarting": gateway.restarting}
+        {
+            "status": "ok",
+            "port": gateway.port,
+            "restarting": gateway.restarting,
+            "restored": gateway.restored,
+        }
     )
 
 
@@ -119,8 +124,11 @@ async def _fill_mode(request: web.Request) -> web.Response:
         settings.partial_slices = slices
     if "hold_remainder" in body:
         settings.hold_remainder = bool(body["hold_remainder"])
+    if "hold" in body:
+        settings.hold_fills = bool(body["hold"])
     if "fill_delay" in body:
         settings.fill_delay = max(_number(body, "fill_delay"), 0.0)
+    _gateway(request).changed()
     return web.json_response(settings.to_json())
 
 
@@ -180,6 +188,7 @@ async def _accounts(request: web.Request) -> web.Response:
         }
         gateway.ledger.set_values(str(account), parsed)
         gateway.publish_account(str(account))
+    gateway.changed()
     return web.json_response({code: gateway.ledger.values(code) for code in gateway.ledger.codes})
 
 
@@ -198,6 +207,7 @@ async def _settings(request: web.Request) -> web.Response:
         settings.commission_per_unit_by_sec_type = {
             str(key).upper(): _number(by_type, key) for key in by_type
         }
+    _gateway(request).changed()
     return web.json_response(settings.to_json())
 
 

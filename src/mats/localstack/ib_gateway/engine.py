@@ -96,6 +96,10 @@ class Engine:
         """Return every execution of the day, oldest first."""
         return list(self._executions)
 
+    def restore_executions(self, executions: list[Execution]) -> None:
+        """Take back the day's executions a previous run of the gateway kept."""
+        self._executions = list(executions)
+
     def place(self, client_id: int, ticket: OrderTicket) -> None:
         """Handle ``placeOrder``: a new order, or a modification if the id is already working."""
         existing = self._book.get(client_id, ticket.order_id)
@@ -390,6 +394,9 @@ class Engine:
                 self._cancel(order, by_client=False, reason="Immediate or cancel not filled")
             else:
                 order.resting = True
+            return
+        if self._settings.hold_fills:
+            order.holding = True  # Working and marketable, but filled only by POST /fill.
             return
         hold = self._settings.hold_remainder
         count = max(self._settings.partial_slices, 2) if hold else self._settings.partial_slices

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from mats.localstack.ib_gateway import messages, publish
@@ -34,6 +35,7 @@ from mats.localstack.ib_gateway.order_messages import (
     open_order,
     order_status,
 )
+from mats.localstack.ib_gateway.persistence import GatewayStateFile
 from mats.localstack.ib_gateway.prices import PriceBook
 from mats.localstack.ib_gateway.session import Session
 
@@ -74,6 +76,7 @@ class GatewayConfig:
     cash: float = 1_000_000.0
     next_valid_id: int = 1
     settings: Settings = field(default_factory=Settings)
+    data_dir: Path | None = None  # Where accounts, executions and prices outlive the process.
 
 
 class Gateway:
@@ -103,6 +106,19 @@ class Gateway:
             ),
             next_valid_id=config.next_valid_id,
         )
+        self._kept = (
+            GatewayStateFile(
+                config.data_dir,
+                ledger=self.ledger,
+                engine=self.engine,
+                prices=self.prices,
+                settings=self.settings,
+                catalog=self.catalog,
+            )
+            if config.data_dir is not None
+            else None
+        )
+        self.restored = self._kept.restore() if self._kept is not None else False
         self.clients: dict[int, Session] = {}
         self._sessions: set[Session] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -204,7 +220,14 @@ class Gateway:
             extra={"event": "api_started", "client_id": client_id, "peer": session.peer},
         )
 
+    def changed(self) -> None:
+        """Keep the state that must outlive the process (with a data directory)."""
+        if self._kept is not None:
+            self._kept.save()
+
     def _route(self, event: Event) -> None:
+        if isinstance(event, OrderUpdate) and event.execution is not None:
+            self.changed()  # Kept before any client hears of the fill.
         if isinstance(event, PositionChanged):
             self._publish_position(event)
             return
@@ -276,6 +299,7 @@ class Gateway:
                 if instrument.price_key in changed:
                     self.send_quote(session, req_id, self.prices.price_of(instrument))
         self.engine.prices_changed(changed)
+        self.changed()
         for account in self.ledger.codes:
             con_ids = [
                 holding.instrument.con_id
@@ -351,6 +375,7 @@ class Gateway:
             initial = getattr(self._initial_settings, setting.name)
             setattr(self.settings, setting.name, copy.deepcopy(initial))
         self.prices.reset(self.settings.default_price)
+        self.changed()
         _log.info("state reset", extra={"event": "reset"})
 
     def state(self) -> dict[str, object]:

@@ -98,6 +98,14 @@ class Ledger:
         """Return whether ``code`` is a managed account."""
         return code in self._accounts
 
+    def accounts(self) -> list[Account]:
+        """Return every account, in the order they were added."""
+        return list(self._accounts.values())
+
+    def restore(self, accounts: Iterable[Account]) -> None:
+        """Take back accounts a previous run of the gateway kept (others stay as they are)."""
+        self._accounts.update({account.code: account for account in accounts})
+
     def reset(self, codes: Iterable[str]) -> None:
         """Start over with these accounts, flat and at their starting cash."""
         self._accounts = {code: Account(code, self._initial_cash) for code in codes}

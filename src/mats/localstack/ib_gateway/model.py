@@ -217,6 +217,7 @@ class Settings:
 
     partial_slices: int = 1
     hold_remainder: bool = False
+    hold_fills: bool = False
     fill_delay: float = 0.0
     commission_per_unit: float = 0.005
     commission_per_unit_by_sec_type: dict[str, float] = field(default_factory=lambda: {"FUT": 0.85})
@@ -238,6 +239,7 @@ class Settings:
         return {
             "partial_slices": self.partial_slices,
             "hold_remainder": self.hold_remainder,
+            "hold": self.hold_fills,
             "fill_delay": self.fill_delay,
             "commission_per_unit": self.commission_per_unit,
             "commission_per_unit_by_sec_type": dict(self.commission_per_unit_by_sec_type),

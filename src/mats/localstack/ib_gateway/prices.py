@@ -37,6 +37,10 @@ class PriceBook:
         self._default = default
         self._prices.clear()
 
+    def explicit(self) -> dict[str, float]:
+        """Return the prices that were set (not the default)."""
+        return dict(self._prices)
+
     def to_json(self) -> dict[str, object]:
         """Describe the price feed for the control API."""
         return {"default": self._default, "prices": dict(self._prices)}

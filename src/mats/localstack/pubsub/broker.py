@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -35,14 +36,55 @@ logger = logging.getLogger(__name__)
 Subscription = PushSubscription | PullSubscription
 
 
+class Recorder(Protocol):
+    """Where the broker reports every change that must outlive it (``durable.DurableState``)."""
+
+    def topic_created(self, path: str) -> None: ...
+
+    def topic_deleted(self, path: str) -> None: ...
+
+    def subscription_saved(self, config: SubscriptionConfig) -> None: ...
+
+    def subscription_deleted(self, path: str) -> None: ...
+
+    def published(self, message: Message, subscriptions: Sequence[str]) -> None: ...
+
+    def settled(self, subscription: str, message_id: str) -> None: ...
+
+
+class _Forget:
+    """The in-memory service: nothing outlives it."""
+
+    def topic_created(self, path: str) -> None:
+        pass
+
+    def topic_deleted(self, path: str) -> None:
+        pass
+
+    def subscription_saved(self, config: SubscriptionConfig) -> None:
+        pass
+
+    def subscription_deleted(self, path: str) -> None:
+        pass
+
+    def published(self, message: Message, subscriptions: Sequence[str]) -> None:
+        pass
+
+    def settled(self, subscription: str, message_id: str) -> None:
+        pass
+
+
 class Broker:
     """Hold every topic and subscription of every project, and route published messages."""
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, recorder: Recorder | None = None) -> None:
         self._session = session
+        self._recorder: Recorder = recorder or _Forget()
         # Topic path -> its subscription paths, in creation order.
         self._topics: dict[str, dict[str, None]] = {}
         self._subscriptions: dict[str, Subscription] = {}
+        # Subscription path -> messages it has not settled yet (delivering or waiting to).
+        self._outstanding: dict[str, int] = {}
         # Start from the current time so ids stay unique across restarts of the service:
         # handlers may deduplicate on the message id (the CloudEvent id).
         self._message_ids = itertools.count(time.time_ns() // 1000)
@@ -51,6 +93,7 @@ class Broker:
         if path in self._topics:
             raise ApiError(409, "Topic already exists")
         self._topics[path] = {}
+        self._recorder.topic_created(path)
         return {"name": path}
 
     def get_topic(self, path: str) -> dict[str, Any]:
@@ -61,7 +104,9 @@ class Broker:
         for subscription_path in self._topic_subscriptions(path):
             subscription = self._subscriptions[subscription_path]
             subscription.config = replace(subscription.config, topic=DELETED_TOPIC)
+            self._recorder.subscription_saved(subscription.config)
         del self._topics[path]
+        self._recorder.topic_deleted(path)
 
     def list_topics(self, project: str) -> dict[str, Any]:
         topics = [{"name": path} for path in self._topics if project_of(path) == project]
@@ -75,16 +120,40 @@ class Broker:
         if path in self._subscriptions:
             raise ApiError(409, "Subscription already exists")
         config = parse_subscription(path, body, self._topics.__contains__)
-        subscription: Subscription
-        if config.push_endpoint is None:
-            subscription = PullSubscription(config, self._forward_to_dead_letter_topic)
-        else:
-            subscription = PushSubscription(
-                config, self._session, self._forward_to_dead_letter_topic
-            )
-        self._subscriptions[path] = subscription
-        self._topics[config.topic][path] = None
+        self._add_subscription(config)
+        self._recorder.subscription_saved(config)
         return config.to_json()
+
+    def restore(
+        self,
+        topics: Sequence[str],
+        subscriptions: Sequence[Mapping[str, Any]],
+        messages: Sequence[tuple[Message, Sequence[str]]],
+    ) -> None:
+        """Rebuild what a previous run kept, before serving (nothing is recorded again)."""
+        for path in topics:
+            self._topics[path] = {}
+        for body in subscriptions:
+            # A kept subscription may name a deleted topic (Pub/Sub keeps those too).
+            self._add_subscription(parse_subscription(str(body["name"]), body, lambda _: True))
+        for message, paths in messages:
+            for path in paths:
+                subscription = self._subscriptions.get(path)
+                if subscription is not None:
+                    self._outstanding[path] += 1
+                    subscription.enqueue(message)
+
+    def _add_subscription(self, config: SubscriptionConfig) -> None:
+        subscription: Subscription
+        dead_letter, settled = self._forward_to_dead_letter_topic, self._settled
+        if config.push_endpoint is None:
+            subscription = PullSubscription(config, dead_letter, settled)
+        else:
+            subscription = PushSubscription(config, self._session, dead_letter, settled)
+        self._subscriptions[config.name] = subscription
+        self._outstanding[config.name] = 0
+        if config.topic in self._topics:
+            self._topics[config.topic][config.name] = None
 
     def get_subscription(self, path: str) -> dict[str, Any]:
         return self._subscription(path).config.to_json()
@@ -94,13 +163,16 @@ class Broker:
         subscription.config = update_subscription(
             subscription.config, body, self._topics.__contains__
         )
+        self._recorder.subscription_saved(subscription.config)
         return subscription.config.to_json()
 
     def delete_subscription(self, path: str) -> None:
         subscription = self._subscription(path)
         subscription.close()
         del self._subscriptions[path]
+        del self._outstanding[path]
         self._topics.get(subscription.config.topic, {}).pop(path, None)
+        self._recorder.subscription_deleted(path)
 
     def list_subscriptions(self, project: str) -> dict[str, Any]:
         subscriptions = [
@@ -148,9 +220,21 @@ class Broker:
             ordering_key=draft.ordering_key,
             publish_time=format_timestamp(datetime.now(UTC)),
         )
+        # Kept before any subscriber can see it, and before the publisher gets its id.
+        self._recorder.published(message, list(subscriptions))
         for path in subscriptions:
+            self._outstanding[path] += 1
             self._subscriptions[path].enqueue(message)
         return message.message_id
+
+    def outstanding(self) -> dict[str, Any]:
+        """Messages each subscription has not settled (a local extension, not Google's API)."""
+        return {"subscriptions": dict(self._outstanding)}
+
+    def _settled(self, config: SubscriptionConfig, message: Message) -> None:
+        if config.name in self._outstanding:
+            self._outstanding[config.name] -= 1
+        self._recorder.settled(config.name, message.message_id)
 
     def _forward_to_dead_letter_topic(
         self, config: SubscriptionConfig, message: Message, attempts: int

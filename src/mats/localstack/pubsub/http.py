@@ -1,4 +1,9 @@
-"""The REST v1 routes of the local Pub/Sub service, mapped onto the :class:`Broker`."""
+"""The REST v1 routes of the local Pub/Sub service, mapped onto the :class:`Broker`.
+
+One route is this service's own: ``GET /_local/outstanding`` answers
+``{"subscriptions": {path: n}}``, the messages each subscription has not acknowledged or
+dead-lettered yet, so a test can wait until every delivery (and redelivery) is over.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ def create_app(broker: Broker) -> web.Application:
     app = web.Application(middlewares=[_google_errors], client_max_size=16 * 1024 * 1024)
     app[BROKER] = broker
     app.router.add_get("/", _health)
+    app.router.add_get("/_local/outstanding", _outstanding)
     app.router.add_get("/v1/projects/{project}/topics", _list_topics)
     app.router.add_route("*", _TOPIC, _topic)
     app.router.add_post(_TOPIC + ":{verb}", _topic_verb)
@@ -49,6 +55,10 @@ async def _google_errors(request: web.Request, handler: Handler) -> web.StreamRe
 
 async def _health(_: web.Request) -> web.Response:
     return web.Response(text="Ok")
+
+
+async def _outstanding(request: web.Request) -> web.Response:
+    return web.json_response(request.app[BROKER].outstanding())
 
 
 async def _body(request: web.Request) -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mats.localstack.pubsub.model import Message, invalid
-from mats.localstack.pubsub.push import DeadLetter
+from mats.localstack.pubsub.push import DeadLetter, Settled
 from mats.localstack.pubsub.subscriptions import MAX_ACK_DEADLINE_SECONDS, SubscriptionConfig
 
 logger = logging.getLogger(__name__)
@@ -38,9 +38,12 @@ class _Lease:
 class PullSubscription:
     """Hold a pull subscription's messages until a subscriber acknowledges them."""
 
-    def __init__(self, config: SubscriptionConfig, dead_letter: DeadLetter) -> None:
+    def __init__(
+        self, config: SubscriptionConfig, dead_letter: DeadLetter, settled: Settled
+    ) -> None:
         self.config = config
         self._dead_letter = dead_letter
+        self._settled = settled
         self._ready: deque[_Pending] = deque()
         self._keys: dict[str, deque[_Pending]] = {}
         self._leases: dict[str, _Lease] = {}
@@ -78,6 +81,7 @@ class PullSubscription:
         for ack_id in ack_ids:
             lease = self._release(ack_id)
             if lease is not None:
+                self._settled(self.config, lease.pending.message)
                 self._done(lease.pending)
 
     def modify_ack_deadline(self, ack_ids: Iterable[str], seconds: object) -> None:
@@ -126,6 +130,7 @@ class PullSubscription:
         policy = config.dead_letter_policy
         if policy is not None and pending.attempts >= policy.max_delivery_attempts:
             self._dead_letter(config, pending.message, pending.attempts)
+            self._settled(config, pending.message)
             self._done(pending)
             return
         # Pull subscribers ask for messages themselves, so only a retry policy delays redelivery.

@@ -28,6 +28,8 @@ CLOUDEVENT_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 DEFAULT_CONCURRENCY = 64
 
 DeadLetter = Callable[[SubscriptionConfig, Message, int], None]
+# Called once a subscription is done with a message: acknowledged or dead-lettered.
+Settled = Callable[[SubscriptionConfig, Message], None]
 
 
 def push_headers(message: Message) -> dict[str, str]:
@@ -58,11 +60,13 @@ class PushSubscription:
         config: SubscriptionConfig,
         session: aiohttp.ClientSession,
         dead_letter: DeadLetter,
+        settled: Settled,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.config = config
         self._session = session
         self._dead_letter = dead_letter
+        self._settled = settled
         self._slots = asyncio.Semaphore(concurrency)
         self._keys: dict[str, deque[Message]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -117,12 +121,14 @@ class PushSubscription:
             async with self._slots:
                 acknowledged = await self._attempt(message, attempt)
             if acknowledged:
+                self._settled(self.config, message)
                 return
             # Read the config each time: a PATCH may have changed the policies meanwhile.
             config = self.config
             policy = config.dead_letter_policy
             if policy is not None and attempt >= policy.max_delivery_attempts:
                 self._dead_letter(config, message, attempt)
+                self._settled(config, message)
                 return
             delay = config.backoff(attempt)
             logger.info(
