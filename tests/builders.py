@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.cerebro.context import DecisionInputs
@@ -245,3 +248,16 @@ def decision_inputs(
     }
     fields.update(overrides)
     return DecisionInputs(**fields)
+
+
+def write_backtest(
+    directory: Path, strategy_id: str, mean: float, seed: int, days: int = 400
+) -> Path:
+    """A backtest CSV (date, return, trades) of fat-tailed daily returns around ``mean``."""
+    generator = np.random.default_rng(seed)
+    dates = np.busday_offset("2024-06-03", np.arange(days), roll="forward")
+    returns = mean + 0.01 * generator.standard_t(5, days) / np.sqrt(5 / 3)
+    rows = "\n".join(f"{d},{r:.8f},1" for d, r in zip(dates, returns, strict=True))
+    path = directory / f"{strategy_id}.csv"
+    path.write_text(f"date,return,trades\n{rows}\n")
+    return path

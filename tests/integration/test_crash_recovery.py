@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from mats.contracts import TradingMode, encode
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.optimization import JobStatus
 from mats.domain.strategies import StrategyStatus
 from mats.services.registry import StrategyChanges

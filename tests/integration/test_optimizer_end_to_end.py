@@ -15,20 +15,9 @@ import pytest
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import TradingMode
 from mats.services.registry import StrategyChanges
+from tests.builders import write_backtest
 from tests.conftest import Stack, http_post, unique
 from tests.integration.test_cli import mats, mats_json
-
-
-def write_backtest(
-    directory: Path, strategy_id: str, mean: float, seed: int, days: int = 400
-) -> Path:
-    generator = np.random.default_rng(seed)
-    dates = np.busday_offset("2024-06-03", np.arange(days), roll="forward")
-    returns = mean + 0.01 * generator.standard_t(5, days) / np.sqrt(5 / 3)
-    rows = "\n".join(f"{d},{r:.8f},1" for d, r in zip(dates, returns, strict=True))
-    path = directory / f"{strategy_id}.csv"
-    path.write_text(f"date,return,trades\n{rows}\n")
-    return path
 
 
 @pytest.fixture(scope="module")

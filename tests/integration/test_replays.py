@@ -19,6 +19,7 @@ from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import Intent, Position, PositionSide, Side, TradingMode
 from mats.services.registry import StrategyChanges
 from tests import builders
+from tests.builders import write_backtest
 from tests.conftest import Stack, unique
 from tests.integration.trading import control, push_message, until, venue_orders
 
@@ -172,17 +173,36 @@ def test_orders_delivered_three_times_in_any_order_reach_ib_once_and_fill_once(
 def test_a_backtest_job_delivered_three_times_in_any_order_runs_to_one_result(
     stack: Stack, services: Any
 ) -> None:
-    first = services.backtests.start_sync((), requested_by="replay test")
-    job = BacktestJobV1(id=first.job_id, created_at=datetime.now(UTC) - timedelta(seconds=1))
+    strategy_id = unique("replayed")
+    services.strategies.create(
+        strategy_id,
+        StrategyChanges(
+            name=strategy_id,
+            status=StrategyStatus.INACTIVE,
+            trading_mode=TradingMode.PAPER,
+            account=IB_ACCOUNT,
+        ),
+    )
+    directory = stack.state_dir / "backtests"  # The stack's MATS_BACKTEST_DIR.
+    directory.mkdir(exist_ok=True)
+    write_backtest(directory, strategy_id, 0.0005, 3)
+    first = services.backtests.start_sync((strategy_id,), requested_by="replay test")
+    job = BacktestJobV1(
+        id=first.job_id,
+        created_at=datetime.now(UTC) - timedelta(seconds=1),
+        strategy_ids=(strategy_id,),
+    )
     optimizer = f"{stack.info['function_urls']['optimizer']}/jobs/backtest-sync"
 
     statuses = deliver(optimizer, [(job.id, encode(job).data)], "backtest-jobs")
     done = until(
-        lambda: (j := services.backtests.job(job.id)) and j.status.value != "RUNNING" and j,
-        what="the job finished",
+        lambda: (j := services.backtests.job(job.id)) and j.status.value == "COMPLETED" and j,
+        what="the job completed",
     )
+    stored = services.backtests.get(strategy_id)
     again = deliver(optimizer, [(job.id, encode(job).data)], "backtest-jobs")
 
     print(f"\nbacktest job x {COPIES} x 2 rounds: {done.status.value}, {done.done}/{done.total}")
     assert set(statuses + again) == {200}
     assert services.backtests.job(job.id) == done
+    assert services.backtests.get(strategy_id) == stored

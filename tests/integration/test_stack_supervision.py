@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from mats.adapters.pubsub import PubSubAdmin
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from tests.conftest import BIN, REPO, Stack, start_stack, stop_stack, unique
 from tests.integration.stack_control import (
     alive,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from mats.contracts import OrderAction, OrderPurpose, OrderV1, Side, TradingMode
-from mats.domain.execution import OrderState
+from mats.domain.execution.states import OrderState
 from mats.domain.market import AssetClass
 from mats.domain.signals.records import OutboxState, SignalStatus
 from mats.domain.strategies import StrategyStatus
