@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from mats.localstack.processes import stack_processes
 from tests.conftest import Stack
+from tests.integration.trading import until as wait_for
 
 
 def stack_info(stack: Stack) -> dict[str, Any]:
@@ -23,16 +23,6 @@ def stack_info(stack: Stack) -> dict[str, Any]:
 def process(stack: Stack, name: str) -> dict[str, Any]:
     found: dict[str, Any] = stack_info(stack)["processes"][name]
     return found
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not met within {timeout} s")
 
 
 def kill(stack: Stack, name: str) -> int:

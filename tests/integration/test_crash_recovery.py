@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mats.contracts import TradingMode, encode
+from mats.contracts import encode, to_message
 from mats.domain.execution.states import OrderState
 from mats.domain.optimization import JobStatus
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import StrategyChanges
 from tests.conftest import Stack, start_stack, stop_stack, unique
 from tests.integration.stack_control import (
@@ -112,7 +113,7 @@ def test_a_bridge_killed_after_an_entry_was_accepted_ends_with_one_order_and_one
     filled = order_reaches(crash_services, order_id, OrderState.FILLED)
     # The marker: an order behind it on the same ordering key, filled, and nothing outstanding.
     marker = direct_order(desk, symbol, 1)
-    crash_services.publisher.publish(encode(marker), timeout=10)
+    crash_services.publisher.publish(encode(to_message(marker)), timeout=10)
     order_reaches(crash_services, marker.id, OrderState.FILLED)
     wait_settled(crash_stack, ["bridge-orders"])
 

@@ -12,31 +12,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mats.contracts import OrderAction, OrderPurpose, OrderV1, Side, TradingMode
 from mats.domain.execution.states import OrderState
 from mats.domain.market import AssetClass
+from mats.domain.orders import Order
 from mats.domain.signals.records import OutboxState, SignalStatus
 from mats.domain.strategies import StrategyStatus
+from mats.domain.trading import TradingMode
 from mats.services.registry import IssuedSecret, StrategyChanges
+from tests import builders
 from tests.builders import tradingview_alert
 from tests.conftest import Stack, unique
 from tests.integration.stack_control import wait_for
+from tests.integration.trading import control
 
 ACCOUNT = "IBKR_Main"
 PRICE = 50
-
-
-def control(stack: Stack, path: str, body: Any = None, method: str = "POST") -> Any:
-    """The simulated IB Gateway's control API."""
-    data = json.dumps(body if body is not None else {}).encode() if method == "POST" else None
-    request = urllib.request.Request(
-        stack.info["ib_control_url"] + path,
-        data=data,
-        headers={"Content-Type": "application/json"},
-        method=method,
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 @dataclass(frozen=True)
@@ -191,26 +181,17 @@ def all_published(services: Any, desk: Desk) -> bool:
     return all(s.outbox_state is not OutboxState.PENDING for s in signals)
 
 
-def direct_order(desk: Desk, symbol: str, quantity: int) -> OrderV1:
+def direct_order(desk: Desk, symbol: str, quantity: int) -> Order:
     """An entry order as Cerebro would publish it, for a marker behind the order under test."""
     order_id = unique("marker").replace("-", "_") + "_ORD"
-    return OrderV1(
-        id=order_id,
+    return builders.an_order(
+        order_id,
         created_at=datetime.now(UTC),
-        signal_id=order_id.removesuffix("_ORD"),
         strategy_id=desk.strategy_id,
         account=ACCOUNT,
-        broker="IB",
-        trading_mode=TradingMode.LIVE,
         symbol=symbol,
-        currency="USD",
-        purpose=OrderPurpose.ENTRY,
-        action=OrderAction.PLACE,
-        side=Side.BUY,
         quantity=Decimal(quantity),
         reference_price=Decimal(PRICE),
-        asset_class="STOCK",
-        tick_size=Decimal("0.01"),
     )
 
 
