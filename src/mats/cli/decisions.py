@@ -111,6 +111,10 @@ def render_decision(stored: StoredDecision) -> str:
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, dict | list) and not value:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
     if isinstance(value, dict):
         return ", ".join(f"{k} {v if v is not None else '-'}" for k, v in value.items())
     return "-" if value is None else str(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from mats.domain.accounting import AccountState
 from mats.domain.alerts import AlertSeverity
@@ -230,7 +230,7 @@ def _fit_margin(
     projected = (used + quantity * per_unit) / equity if equity > 0 else Decimal("Infinity")
     if trace.check(
         "margin_utilisation",
-        projected,
+        _shown(projected),
         limit,
         passed=projected <= limit,
         note=f"({fmt(account.margin_used)} used + {fmt(flying.margin)} in flight + "
@@ -257,6 +257,13 @@ def _fit_margin(
         f"{fmt(limit * 100)}% of equity",
     )
     return fitting
+
+
+def _shown(ratio: Decimal) -> Decimal:
+    """A ratio as the flight recorder shows it: six places, rounded up (never flattering)."""
+    return (
+        ratio.quantize(Decimal("0.000001"), rounding=ROUND_CEILING) if ratio.is_finite() else ratio
+    )
 
 
 def _notional_in(order: Order, inputs: DecisionInputs, account: AccountState) -> Decimal | None:
