@@ -198,7 +198,7 @@ def _start(
     for child, check in starting:
         wait_until_ready(child, check)
 
-    services = bootstrap()
+    services = bootstrap(os.environ)
     demo = seed_demo(services, backtest_dir) if options.seed_demo else None
     bridge_env = {
         **cloud_env,
