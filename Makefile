@@ -9,20 +9,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install up test lint typecheck contracts pytest bench bench-optimizer clean
+.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
 	@echo "make test    install everything and run lint, types, import contracts and all tests"
 	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
+	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
 	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
 
 $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# The dependencies' bytecode is written here, once (compileall skips what is up to date; uv's
+# --compile-bytecode would recompile all of it on every sync): a shell that writes none
+# (PYTHONDONTWRITEBYTECODE, read-only images) would otherwise compile the Google clients on every
+# `mats` run. As with uv's flag, a file that does not compile is left to fail where it is imported.
 install: $(UV)
 	$(UV) sync --frozen --extra local --extra bridge --python python3
+	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 	npm ci --no-audit --no-fund --loglevel=error
 
 up: install
@@ -45,6 +51,9 @@ test: install lint typecheck contracts pytest
 
 bench: install
 	$(BIN)/python bench/pipeline_latency.py
+
+bench-cli: install
+	$(BIN)/python bench/cli_startup.py
 
 bench-optimizer: $(UV)
 	$(UV) sync --frozen --extra local --extra bridge --group bench --python python3

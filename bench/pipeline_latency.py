@@ -276,7 +276,7 @@ def main() -> None:
     receiver = arrivals.server()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
-        services = bootstrap()
+        services = bootstrap(os.environ)
         issued = services.senders.create("Benchmark", rate_limit_per_minute=100_000)
         prepare_desk(services, issued.sender.sender_id, info["ib_control_url"])
         admin = PubSubAdmin(info["project_id"])

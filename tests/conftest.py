@@ -90,7 +90,7 @@ def wait_for_accounts(names: tuple[str, ...], timeout: float = 60) -> None:
     """Wait until the stack knows these accounts: strategies may only name known ones."""
     from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
 
-    services = bootstrap()
+    services = bootstrap(os.environ)
     try:
         deadline = time.monotonic() + timeout
         while not set(names) <= {a.account for a in services.operations.list_accounts()}:
@@ -122,7 +122,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def services(stack: Stack) -> Any:
     from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
 
-    return bootstrap()
+    return bootstrap(os.environ)
 
 
 def unique(prefix: str) -> str:

@@ -100,16 +100,16 @@ def _route(request: flask.Request) -> flask.typing.ResponseReturnValue:
     if unsupported is not None:
         return _error(415, "invalid", unsupported, field="Content-Type")
     app = instance_services()
-    body = _read_body(request, app.settings.max_body_bytes)
+    body = _read_body(request, app.settings.ingest.max_body_bytes)
     if body is None:
-        limit = app.settings.max_body_bytes
+        limit = app.settings.ingest.max_body_bytes
         return _error(413, "invalid", f"body is larger than {limit} bytes", field="body")
     webhook = WebhookRequest(
         body=body,
         sender_id=parts[1] if len(parts) > 1 else None,
         path_secret=parts[2] if len(parts) > 2 else None,
         signature=request.headers.get("X-Signature"),
-        client_ip=_client_ip(request, app.settings.trusted_proxy_hops),
+        client_ip=_client_ip(request, app.settings.ingest.trusted_proxy_hops),
         strategy_hint=request.args.get("strategy") or None,
     )
     try:

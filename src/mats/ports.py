@@ -5,26 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from mats.contracts import EncodedMessage
-from mats.domain.accounting import AccountState, StrategyPosition
-from mats.domain.alerts import Alert
-from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
-from mats.domain.cerebro.context import DecisionInputs
-from mats.domain.cerebro.decisions import Decision
-from mats.domain.execution.records import OrderRecord
-from mats.domain.market import FxRate, Instrument, Quote
-from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
-from mats.domain.orders import Fill, Order
-from mats.domain.portfolio import Activation, Allocation, AllocationStatus
-from mats.domain.risk import RiskSetting
-from mats.domain.senders import LegacySender, Sender
-from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
-from mats.domain.signals.signal import Signal
-from mats.domain.strategies import Strategy, StrategyFilter
-from mats.domain.venues import VenueAccount, VenueFill, VenueOrderReport, VenueStatus
 from mats.errors import ConflictError
+
+# Annotations only: whoever imports a port loads none of the domain it speaks about (a CLI
+# listing strategies never loads decisions, backtests or the wire contracts).
+if TYPE_CHECKING:
+    from mats.contracts import EncodedMessage
+    from mats.domain.accounting import AccountState, StrategyPosition
+    from mats.domain.alerts import Alert
+    from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
+    from mats.domain.cerebro.context import DecisionInputs
+    from mats.domain.cerebro.decisions import Decision
+    from mats.domain.execution.records import OrderRecord
+    from mats.domain.market import FxRate, Instrument, Quote
+    from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
+    from mats.domain.orders import Fill, Order
+    from mats.domain.portfolio import Activation, Allocation, AllocationStatus
+    from mats.domain.risk import RiskSetting
+    from mats.domain.senders import LegacySender, Sender
+    from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
+    from mats.domain.signals.signal import Signal
+    from mats.domain.strategies import Strategy, StrategyFilter
+    from mats.domain.venues import VenueAccount, VenueFill, VenueOrderReport, VenueStatus
 
 
 class Clock(Protocol):

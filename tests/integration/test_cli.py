@@ -8,7 +8,9 @@ import subprocess
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from mats.cli.app import cli
 from tests.conftest import BIN, REPO, Stack, http_post, unique
 
 
@@ -395,6 +397,26 @@ def test_every_command_has_help() -> None:
         result = mats(None, *args, "--help")
         assert result.returncode == 0, args
         assert "Usage:" in result.stdout
+
+
+def test_the_cli_reaches_the_stack_and_leaves_os_environ_untouched(
+    stack: Stack, cli_sender: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in a user's shell: no emulator variables; the stack is found by its state directory.
+    for name in stack.env():
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MATS_STATE_DIR", str(stack.state_dir))
+    before = dict(os.environ)
+
+    senders = CliRunner().invoke(cli, ["senders", "list", "--json"], catch_exceptions=False)
+    strategies = CliRunner().invoke(cli, ["strategies", "list", "--json"], catch_exceptions=False)
+
+    assert dict(os.environ) == before
+    assert senders.exit_code == 0, senders.output
+    assert cli_sender["sender"]["sender_id"] in {
+        row["sender_id"] for row in json.loads(senders.output)
+    }
+    assert strategies.exit_code == 0, strategies.output
 
 
 def test_without_a_stack_or_project_the_cli_says_how_to_start_one(tmp_path: Any) -> None:

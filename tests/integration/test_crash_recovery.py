@@ -78,7 +78,7 @@ def crash_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def crash_services(crash_stack: Stack) -> Iterator[Any]:
     from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
 
-    services = bootstrap()
+    services = bootstrap({**os.environ, **crash_stack.env()})
     yield services
     services.close()
 

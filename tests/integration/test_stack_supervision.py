@@ -128,7 +128,7 @@ def test_every_process_is_restarted_after_a_crash_and_the_pipeline_still_works(
 
     from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
 
-    services = bootstrap()
+    services = bootstrap({**os.environ, **own_stack.env()})
     try:
         desk = open_desk(own_stack, services)
         (symbol,) = new_stocks(own_stack, services, 1)

@@ -7,9 +7,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from mats.domain.backtest_scoring import backtest_statistics
 from mats.domain.backtests import (
     BacktestFileError,
-    backtest_statistics,
     parse_backtest_csv,
     parse_strategy_metadata,
 )

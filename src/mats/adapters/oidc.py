@@ -11,10 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.auth import exceptions as auth_errors
-from google.auth.transport import requests as auth_requests
-from google.oauth2 import id_token
-
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 
 
@@ -33,6 +29,12 @@ def verify_request(headers: Mapping[str, str], settings: OidcSettings | None) ->
     """Return the token's claims, or raise ``Unauthenticated``; no settings means no check."""
     if settings is None:
         return {}
+    # google.auth (and requests under it) load only where tokens are checked: the local stack's
+    # processes and the CLI never pay for them.
+    from google.auth import exceptions as auth_errors  # noqa: PLC0415
+    from google.auth.transport import requests as auth_requests  # noqa: PLC0415
+    from google.oauth2 import id_token  # noqa: PLC0415
+
     scheme, _, token = headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("missing bearer token")

@@ -1,9 +1,15 @@
 """Google Cloud Pub/Sub: the ``Publisher`` port on the official client, and emulator topology.
 
-Production publishes over gRPC with the default credentials. With ``PUBSUB_EMULATOR_HOST=host:port``
-the same official client publishes over plain-HTTP REST with anonymous credentials, which both
-MATS's local Pub/Sub service and Google's own emulator serve.
+Production publishes over gRPC with the default credentials. Given an emulator host (the process's
+``PUBSUB_EMULATOR_HOST`` setting, passed in by the composition root) the same official client
+publishes over plain-HTTP REST with anonymous credentials, which both MATS's local Pub/Sub service
+and Google's own emulator serve.
+
+The client library loads when the first client is built: a process that holds a publisher but
+never publishes (``mats backtests list``) does not pay for it, and ``PubSubAdmin`` never does.
 """
+
+# ruff: noqa: PLC0415 - google.cloud.pubsub_v1 is imported where a client is first needed.
 
 from __future__ import annotations
 
@@ -16,13 +22,6 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
-
-from google.auth import exceptions as auth_exceptions
-from google.auth.credentials import AnonymousCredentials
-from google.cloud.pubsub_v1 import PublisherClient
-from google.cloud.pubsub_v1.publisher import exceptions as publisher_exceptions
-from google.cloud.pubsub_v1.types import BatchSettings, PublisherOptions
-from google.pubsub_v1.services.publisher.transports.rest import PublisherRestTransport
 
 from mats.contracts import EncodedMessage
 from mats.errors import PermanentError, TemporaryError
@@ -46,6 +45,9 @@ _RESERVED_ATTRIBUTE_NAMES = frozenset({"topic", "data", "ordering_key", "retry",
 
 
 def _emulator_transport(host: str) -> Any:
+    from google.auth.credentials import AnonymousCredentials
+    from google.pubsub_v1.services.publisher.transports.rest import PublisherRestTransport
+
     # Passing transport="rest" is not enough: that REST transport defaults to https, and with a
     # transport argument the client no longer switches to anonymous credentials for the emulator.
     credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
@@ -64,6 +66,8 @@ def _harden_rest_session(session: Any) -> None:
     #   key stays blocked for good. They are raised as TransportError instead.
     # The session is patched in place, not replaced: the transport looks its wrapped methods up
     # by stubs that compare equal only while they hold the same session object.
+    from google.auth import exceptions as auth_exceptions
+
     send = session.request
 
     def request(method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
@@ -79,25 +83,30 @@ def _harden_rest_session(session: Any) -> None:
     session.request = request
 
 
-def make_publisher_client() -> Any:
+def make_publisher_client(emulator_host: str | None) -> Any:
     """Return an official ``PublisherClient``: gRPC in production, plain REST for an emulator."""
+    from google.cloud.pubsub_v1 import PublisherClient
+    from google.cloud.pubsub_v1.types import BatchSettings, PublisherOptions
+
     settings: dict[str, Any] = {
         "batch_settings": BatchSettings(max_latency=_BATCH_MAX_LATENCY_SECONDS),
         # MATS publishes with ordering keys; the client refuses them unless ordering is enabled.
         "publisher_options": PublisherOptions(enable_message_ordering=True),
     }
-    emulator_host = os.environ.get(EMULATOR_HOST_VARIABLE)
     if emulator_host:
         settings["transport"] = _emulator_transport(emulator_host)
     return PublisherClient(**settings)
 
 
 class PubSubPublisher:
-    """Publish encoded MATS messages to the Pub/Sub topics of one project."""
+    """Publish encoded MATS messages to the Pub/Sub topics of one project (or its emulator)."""
 
-    def __init__(self, project: str, client: Any | None = None) -> None:
+    def __init__(
+        self, project: str, client: Any | None = None, *, emulator_host: str | None = None
+    ) -> None:
         self._project = project
         self._client = client
+        self._emulator_host = emulator_host
         self._client_lock = threading.Lock()
 
     def publish(self, message: EncodedMessage, *, timeout: float) -> str:
@@ -157,13 +166,16 @@ class PubSubPublisher:
     def _get_client(self) -> Any:
         with self._client_lock:
             if self._client is None:
-                self._client = make_publisher_client()
+                self._client = make_publisher_client(self._emulator_host)
             return self._client
 
 
 def _is_transient(error: Exception) -> bool:
     # A timed-out future may still be in flight; retrying now could publish the message twice
     # out of order, so only errors that certainly ended the attempt are retried.
+    from google.auth import exceptions as auth_exceptions
+    from google.cloud.pubsub_v1.publisher import exceptions as publisher_exceptions
+
     if isinstance(error, TimeoutError):
         return False
     if isinstance(error, publisher_exceptions.PublishToPausedOrderingKeyException):

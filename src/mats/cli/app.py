@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from mats.bootstrap import Services, bootstrap
 from mats.cli.output import wants_json
+from mats.cli.registry import COMMANDS, CommandEntry
 from mats.cli.target import Target, resolve_target
 from mats.errors import MatsError, ValidationError
+
+if TYPE_CHECKING:
+    from mats.bootstrap import Services
 
 
 @dataclass
@@ -31,15 +36,42 @@ class CliContext:
 
     @cached_property
     def services(self) -> Services:
-        target = self.target  # Resolving the target points the clients at it.
-        env = dict(os.environ)
-        if target.stack is not None and target.stack.get("secrets_dir"):
-            env["MATS_SECRETS_DIR"] = target.stack["secrets_dir"]
-        return bootstrap(env)
+        """The target's services: this process's environment with the target's on top."""
+        from mats.bootstrap import bootstrap  # noqa: PLC0415 - only commands that use services.
+
+        return bootstrap({**os.environ, **self.target.env})
 
 
 class MatsGroup(click.Group):
-    """A command group that turns MATS errors into one clear line and exit status 1."""
+    """The ``mats`` group: commands loaded when they run, MATS errors as one line and exit 1."""
+
+    def __init__(
+        self, *args: Any, lazy_commands: Mapping[str, CommandEntry], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.lazy_commands)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = self.lazy_commands.get(cmd_name)
+        if entry is None:
+            return None
+        command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every command with its summary from the registry, importing none of them."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        # A stand-in command shortens the summary exactly as click shortens a command's help.
+        summaries = {
+            name: click.Command(name, help=self.lazy_commands[name].summary) for name in names
+        }
+        rows = [(name, summaries[name].get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -69,7 +101,11 @@ def _json_requested() -> bool:
     return False
 
 
-@click.group(cls=MatsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=MatsGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path, file_okay=False),

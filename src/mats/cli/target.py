@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,15 @@ from mats.localstack.paths import STACK_FILE, find_state_dir
 
 @dataclass(frozen=True)
 class Target:
+    """A MATS to talk to; ``env`` holds the settings that point the services' clients at it."""
+
     kind: str
     project_id: str
     ingest_url: str | None
     state_dir: Path | None = None
     stack: dict[str, Any] | None = None
     bridge_url: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         return f"{self.kind} project {self.project_id}"
@@ -28,15 +32,21 @@ class Target:
 def resolve_target(
     *, state_dir: Path | None, project: str | None, ingest_url: str | None
 ) -> Target:
-    """Pick the target and point the Google clients at it (emulator variables for the stack).
+    """Pick the target and the settings that point the clients at it; ``os.environ`` is only read.
 
     ``--project`` (or ``MATS_PROJECT``) means a real project with Application Default
     Credentials, unless emulator variables are already set. Otherwise the nearest running local
-    stack is used.
+    stack is used: its project, emulators and secret store.
     """
+    bridge_url = os.environ.get("MATS_BRIDGE_URL")
     if project:
-        os.environ["GOOGLE_CLOUD_PROJECT"] = project
-        return Target("cloud", project, ingest_url, bridge_url=os.environ.get("MATS_BRIDGE_URL"))
+        return Target(
+            "cloud",
+            project,
+            ingest_url,
+            bridge_url=bridge_url,
+            env={"GOOGLE_CLOUD_PROJECT": project},
+        )
     directory = state_dir or find_state_dir()
     stack_file = directory / STACK_FILE if directory else None
     if stack_file is not None and stack_file.is_file():
@@ -46,28 +56,34 @@ def resolve_target(
                 f"the local stack recorded in {stack_file} is not running "
                 f"(pid {stack.get('pid')}); start it with `mats up`"
             )
-        os.environ["GOOGLE_CLOUD_PROJECT"] = stack["project_id"]
-        os.environ["FIRESTORE_EMULATOR_HOST"] = stack["firestore_emulator_host"]
-        os.environ["PUBSUB_EMULATOR_HOST"] = stack["pubsub_emulator_host"]
         return Target(
             "local",
             stack["project_id"],
             ingest_url or stack["ingest_url"],
             directory,
             stack,
-            bridge_url=os.environ.get("MATS_BRIDGE_URL") or stack.get("bridge_url"),
+            bridge_url=bridge_url or stack.get("bridge_url"),
+            env=_stack_env(stack),
         )
     if os.environ.get("GOOGLE_CLOUD_PROJECT"):
         return Target(
-            "environment",
-            os.environ["GOOGLE_CLOUD_PROJECT"],
-            ingest_url,
-            bridge_url=os.environ.get("MATS_BRIDGE_URL"),
+            "environment", os.environ["GOOGLE_CLOUD_PROJECT"], ingest_url, bridge_url=bridge_url
         )
     raise MatsError(
         "no MATS to talk to: start the local stack with `make up` (or `mats up`), "
         "or pass --project PROJECT_ID for a Google Cloud project"
     )
+
+
+def _stack_env(stack: Mapping[str, Any]) -> dict[str, str]:
+    env = {
+        "GOOGLE_CLOUD_PROJECT": stack["project_id"],
+        "FIRESTORE_EMULATOR_HOST": stack["firestore_emulator_host"],
+        "PUBSUB_EMULATOR_HOST": stack["pubsub_emulator_host"],
+    }
+    if stack.get("secrets_dir"):
+        env["MATS_SECRETS_DIR"] = stack["secrets_dir"]
+    return env
 
 
 def _alive(pid: int) -> bool:

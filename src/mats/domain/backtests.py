@@ -1,4 +1,4 @@
-"""Strategy backtests: parse one strategy's CSV into a validated daily series and score it.
+"""Strategy backtests: parse one strategy's CSV into a validated daily series, and the records kept.
 
 The file (UTF-8 text, comma-separated, a header row first; header names are case-insensitive):
 
@@ -13,7 +13,7 @@ The file (UTF-8 text, comma-separated, a header row first; header names are case
 
 Metadata is a second CSV, ``strategy_id,margin_per_unit,currency[,unit_cost]`` (margin and unit
 cost in the currency, as decimals; currency a code such as USD or USDT). Every error names the
-file, the line and the problem.
+file, the line and the problem. Scoring a series is :mod:`mats.domain.backtest_scoring`'s.
 """
 
 from __future__ import annotations
@@ -26,12 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-import numpy as np
-
 from mats.domain.currencies import is_currency_code
-from mats.domain.optimizer.cvar import historical_cvar
-from mats.domain.optimizer.metrics import max_drawdown, sharpe_ratio
-from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
 from mats.errors import ValidationError
 
 VALUE_COLUMNS = ("return", "equity")
@@ -123,31 +118,6 @@ def parse_backtest_csv(text: str, source: str, max_gap_days: int | None = None) 
         returns=tuple(returns),
         trades=tuple(trades[len(trades) - len(returns) :]) if "trades" in columns else None,
         ignored_columns=ignored,
-    )
-
-
-def backtest_statistics(series: BacktestSeries) -> BacktestStatistics:
-    """Score a parsed series: mean, volatility, Sharpe (rf = 0), drawdown, CVaR95, alpha/trade."""
-    daily = np.asarray(series.returns, dtype=np.float64)
-    mean = float(daily.mean())
-    volatility = float(daily.std(ddof=1))
-    total_return = float(np.prod(1.0 + daily) - 1.0)
-    total_trades = sum(series.trades) if series.trades is not None else None
-    alpha = total_return / total_trades if total_trades else None
-    return BacktestStatistics(
-        observations=len(daily),
-        start=series.dates[0],
-        end=series.dates[-1],
-        mean_daily=mean,
-        mean_annual=mean * TRADING_DAYS_PER_YEAR,
-        volatility_daily=volatility,
-        volatility_annual=volatility * math.sqrt(TRADING_DAYS_PER_YEAR),
-        sharpe=sharpe_ratio(mean, volatility),
-        max_drawdown=max_drawdown(daily),
-        cvar_95=historical_cvar(-daily, 0.95),
-        total_return=total_return,
-        total_trades=total_trades,
-        expected_alpha_per_trade=alpha,
     )
 
 
@@ -293,25 +263,6 @@ class BacktestSummary:
 class BacktestRecord:
     summary: BacktestSummary
     series: BacktestSeries
-
-
-def build_record(
-    strategy_id: str,
-    series: BacktestSeries,
-    metadata: StrategyMetadata | None,
-    now: datetime,
-) -> BacktestRecord:
-    """Score a parsed series and attach its metadata, ready to store in one write."""
-    summary = BacktestSummary(
-        strategy_id=strategy_id,
-        source=series.source,
-        statistics=backtest_statistics(series),
-        updated_at=now,
-        margin_per_unit=metadata.margin_per_unit if metadata else None,
-        unit_cost=metadata.unit_cost if metadata else None,
-        currency=metadata.currency if metadata else None,
-    )
-    return BacktestRecord(summary, series)
 
 
 def validate_series(series: BacktestSeries, field: str) -> BacktestSeries:

@@ -117,7 +117,7 @@ class _Stack:
         kept = _documents(ports)
         os.environ.update(layout.cloud_env(ports))
         self._configure_gateway()
-        self._services = bootstrap()
+        self._services = bootstrap(os.environ)
         # The demo is seeded while the functions and the bridge boot (the store is up already);
         # processes are started from this thread only, which their parent-death signal follows.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mats-up-seed") as pool:

@@ -20,7 +20,6 @@ from mats.domain.backtests import (
     BacktestSeries,
     BacktestSummary,
     StrategyMetadata,
-    build_record,
     parse_backtest_csv,
     parse_strategy_metadata,
 )
@@ -85,6 +84,10 @@ class BacktestService:
         is registered first as INACTIVE and PAPER on that account. Named strategies and the
         account are checked before anything is stored.
         """
+        # Scoring loads numpy and the optimiser's risk measures: only ingesting pays for them,
+        # not the commands that read stored backtests.
+        from mats.domain.backtest_scoring import build_record  # noqa: PLC0415
+
         if register_account is not None:
             self._registry.require_known_account(register_account)
         registered = self._registered_ids()

@@ -31,14 +31,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def emulator(pubsub_service: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_service.host)
+    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_service.host)  # PubSubAdmin's default.
     return pubsub_service
 
 
 def test_publisher_publishes_and_returns_the_message_id(api: Any, emulator: Any) -> None:
     api.create_topic("signals")
     api.create_subscription("signals-pull", "signals", enableMessageOrdering=True)
-    publisher = PubSubPublisher(api.project)
+    publisher = PubSubPublisher(api.project, emulator_host=emulator.host)
 
     message_ids = [publisher.publish(encoded(b"%d" % n), timeout=5) for n in range(3)]
     received = []
@@ -54,20 +54,14 @@ def test_publisher_publishes_and_returns_the_message_id(api: Any, emulator: Any)
     assert first["orderingKey"] == "alpha/BTC"
 
 
-def test_publisher_creates_no_client_until_the_first_publish(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", "127.0.0.1:1")
-    publisher = PubSubPublisher("mats-local")
+def test_publisher_creates_no_client_until_the_first_publish() -> None:
+    publisher = PubSubPublisher("mats-local", emulator_host="127.0.0.1:1")
 
     assert publisher._client is None
 
 
-def test_publisher_raises_temporary_error_when_the_service_is_down(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    publisher = PubSubPublisher("mats-local")
+def test_publisher_raises_temporary_error_when_the_service_is_down() -> None:
+    publisher = PubSubPublisher("mats-local", emulator_host=f"127.0.0.1:{free_port()}")
     started = time.monotonic()
 
     with pytest.raises(TemporaryError, match="projects/mats-local/topics/signals"):
@@ -77,7 +71,7 @@ def test_publisher_raises_temporary_error_when_the_service_is_down(
 
 
 def test_publisher_raises_temporary_error_for_a_missing_topic(api: Any, emulator: Any) -> None:
-    publisher = PubSubPublisher(api.project)
+    publisher = PubSubPublisher(api.project, emulator_host=emulator.host)
     started = time.monotonic()
 
     with pytest.raises(TemporaryError, match="Topic not found"):
@@ -87,14 +81,13 @@ def test_publisher_raises_temporary_error_for_a_missing_topic(api: Any, emulator
 
 
 def test_ordering_key_publishes_again_after_the_service_comes_back(
-    service_control: Any, monkeypatch: pytest.MonkeyPatch
+    service_control: Any,
 ) -> None:
     port = free_port()
     service = service_control.start(port)
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", service.host)
-    admin = PubSubAdmin("mats-local")
+    admin = PubSubAdmin("mats-local", service.host)
     admin.ensure_topic("signals")
-    publisher = PubSubPublisher("mats-local", make_publisher_client())
+    publisher = PubSubPublisher("mats-local", make_publisher_client(service.host))
     publisher.publish(encoded(b"before"), timeout=5)
 
     service_control.stop(service)

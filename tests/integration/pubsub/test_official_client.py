@@ -47,9 +47,8 @@ def handle(event):
 
 
 @pytest.fixture
-def publisher_client(pubsub_service: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", pubsub_service.host)
-    client = make_publisher_client()
+def publisher_client(pubsub_service: Any) -> Iterator[Any]:
+    client = make_publisher_client(pubsub_service.host)
     yield client
     client.stop()
 

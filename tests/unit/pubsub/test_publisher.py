@@ -129,12 +129,8 @@ def test_messages_without_a_key_resume_nothing() -> None:
     assert client.resumed == []
 
 
-def test_emulator_client_uses_plain_http_rest_with_ordering_and_short_batches(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PUBSUB_EMULATOR_HOST", "127.0.0.1:8085")
-
-    client = make_publisher_client()
+def test_emulator_client_uses_plain_http_rest_with_ordering_and_short_batches() -> None:
+    client = make_publisher_client("127.0.0.1:8085")
 
     assert type(client._transport).__name__ == "PublisherRestTransport"
     assert client._transport._host == "http://127.0.0.1:8085"

@@ -1,0 +1,130 @@
+"""The execution bridge's wiring: its venues (paper, IB, ccxt), execution and reconciliation.
+
+Only the bridge process builds this, so only it loads the broker libraries and reads the bridge's
+settings (``Settings.bridge``): a bad venue variable stops the bridge and nothing else.
+"""
+
+# ruff: noqa: PLC0415 - the venue libraries load only for the venues configured.
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from mats.adapters.brokers.paper import PaperBroker
+from mats.adapters.firestore.execution import FirestorePaperBook
+from mats.services.bridge import Bridge
+from mats.services.execution.accounts import AccountPublisher
+from mats.services.execution.booking import FillBooking
+from mats.services.execution.messages import MessageOut
+from mats.services.execution.router import VenueRouter
+from mats.services.execution.submission import OrderSubmission
+from mats.services.execution.venues import VenueWatch
+from mats.services.reconciliation import ReconciliationService
+from mats.settings.bridge import BridgeConfig, CcxtVenueConfig
+
+if TYPE_CHECKING:
+    from mats.adapters.brokers.ib_session import IbSession
+    from mats.bootstrap.root import Services
+    from mats.ports import Clock, QuoteFeed
+
+
+def build_bridge(services: Services) -> Bridge:
+    """Wire the bridge over ``services``' stores, publisher and alerts (not yet started)."""
+    config, state = services.settings.bridge, services.trading_state
+    execution, clock, alerts = config.execution, services.clock, services.alerts
+    paper = PaperBroker(FirestorePaperBook(services.firestore), state, clock, config.paper)
+    live: dict[str, Any] = {}
+    feeds: dict[str, QuoteFeed] = {}
+    sessions: list[Any] = []
+    if config.ib_accounts:
+        session, ib = _interactive_brokers(config, lambda: bridge, clock)
+        live["IB"] = feeds["IB"] = ib
+        sessions.append(session)
+    for venue in config.ccxt_venues:
+        live[venue.name] = feeds[venue.name] = _ccxt(venue, clock)
+    accounts = dict.fromkeys(config.ib_accounts, "IB")
+    accounts.update({venue.account: venue.name for venue in config.ccxt_venues})
+    router = VenueRouter(paper, live, accounts)
+    out = MessageOut(services.publisher, execution.publish_timeout_seconds)
+    store = services.execution_store
+    booking = FillBooking(store=store, out=out, clock=clock)
+    bridge = Bridge(
+        submission=OrderSubmission(
+            store=store,
+            router=router,
+            booking=booking,
+            alerts=alerts,
+            clock=clock,
+            settings=execution,
+        ),
+        booking=booking,
+        accounts=AccountPublisher(
+            router=router,
+            accounts=state,
+            out=out,
+            alerts=alerts,
+            clock=clock,
+            margin_warning=execution.margin_warning,
+            margin_limit=execution.margin_limit,
+        ),
+        venues=VenueWatch(
+            router=router,
+            alerts=alerts,
+            clock=clock,
+            outage_alert_after=execution.outage_alert_after,
+        ),
+        reconciliation=ReconciliationService(
+            venues=live,
+            accounts=accounts,
+            positions=state,
+            market=state,
+            alerts=alerts,
+            clock=clock,
+            tolerance=config.reconcile_tolerance,
+        ),
+        router=router,
+        market=state,
+        alerts=alerts,
+        feeds=feeds,
+        sessions=sessions,
+        clock=clock,
+        settings=config.runtime,
+    )
+    return bridge
+
+
+def _ccxt(venue: CcxtVenueConfig, clock: Clock) -> Any:
+    from mats.adapters.brokers.ccxt import CcxtBroker, CcxtCredentials
+
+    credentials = (
+        CcxtCredentials(venue.api_key, venue.secret, venue.password)
+        if venue.api_key and venue.secret
+        else None
+    )
+    return CcxtBroker(
+        venue.exchange_id, venue.account, credentials, sandbox=venue.sandbox, clock=clock
+    )
+
+
+def _interactive_brokers(
+    config: BridgeConfig, bridge: Callable[[], Bridge], clock: Clock
+) -> tuple[IbSession, Any]:
+    from mats.adapters.brokers.ib import IbBroker
+    from mats.adapters.brokers.ib_session import IbSession, IbSettings
+
+    session = IbSession(
+        IbSettings(
+            host=config.ib_host,
+            port=config.ib_port,
+            client_id=config.ib_client_id,
+            accounts=tuple(config.ib_accounts.values()),
+            heartbeat_seconds=config.ib_heartbeat_seconds,
+            restart_window=config.ib_restart_window,
+        ),
+        clock=clock,
+        # The bridge is built after its venues; these run only once it is started.
+        on_connected=lambda: bridge().venue_connected("IB"),
+        on_order_event=lambda reference: bridge().venue_event(reference),
+    )
+    return session, IbBroker(session, config.ib_accounts)

@@ -1,0 +1,244 @@
+"""``Services``: every store and service of one process, wired on first use.
+
+Each property imports its adapter or service when it is first read, so a process loads only the
+code (and the client libraries, numpy or the solvers) of what it uses: ``mats strategies list``
+never loads the optimiser, ingest never loads a broker.
+"""
+
+# ruff: noqa: PLC0415 - every adapter and service is imported where it is first needed (above).
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from mats.adapters.clock import SystemClock
+from mats.settings import Settings
+
+if TYPE_CHECKING:
+    from mats.adapters.firestore.execution import FirestoreExecutionStore
+    from mats.adapters.firestore.trading import FirestoreTradingState
+    from mats.ports import (
+        Clock,
+        DecisionStore,
+        Notifier,
+        PortfolioStore,
+        Publisher,
+        SecretStore,
+        SenderStore,
+        SignalStore,
+        StrategyStore,
+    )
+    from mats.services.alerts import AlertService
+    from mats.services.allocations import AllocationService
+    from mats.services.backtests import BacktestService
+    from mats.services.bridge import Bridge
+    from mats.services.cerebro import CerebroService
+    from mats.services.ingest import IngestService
+    from mats.services.operations import OperationsService
+    from mats.services.optimizer import OptimizerService
+    from mats.services.registry import SenderService, StrategyService
+
+
+class Services:
+    """Every service MATS offers, built on first use from the configured adapters."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        publisher: Publisher | None = None,
+        firestore_client: Any = None,
+        secret_store: SecretStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._publisher = publisher
+        self._firestore_client = firestore_client
+        self._secret_store = secret_store
+
+    def close(self) -> None:
+        """Close the Firestore client this instance created, if it created one."""
+        client = self.__dict__.get("firestore")
+        if client is not None and self._firestore_client is None:
+            client.close()
+
+    @cached_property
+    def firestore(self) -> Any:
+        if self._firestore_client is not None:
+            return self._firestore_client
+        from mats.adapters.firestore.client import firestore_client
+
+        cloud = self.settings.cloud
+        return firestore_client(cloud.project_id, cloud.firestore_emulator_host)
+
+    @cached_property
+    def publisher(self) -> Publisher:
+        if self._publisher is not None:
+            return self._publisher
+        from mats.adapters.pubsub import PubSubPublisher
+
+        cloud = self.settings.cloud
+        return PubSubPublisher(cloud.project_id, emulator_host=cloud.pubsub_emulator_host)
+
+    @cached_property
+    def secret_store(self) -> SecretStore:
+        """Senders' signing keys: files under ``MATS_SECRETS_DIR`` (Secret Manager: issue 14)."""
+        if self._secret_store is not None:
+            return self._secret_store
+        from mats.adapters.secrets import FileSecretStore, UnconfiguredSecretStore
+
+        if self.settings.secrets_dir is None:
+            return UnconfiguredSecretStore()
+        return FileSecretStore(self.settings.secrets_dir)
+
+    @cached_property
+    def sender_store(self) -> SenderStore:
+        from mats.adapters.firestore.registry import FirestoreSenderStore
+
+        return FirestoreSenderStore(self.firestore)
+
+    @cached_property
+    def strategy_store(self) -> StrategyStore:
+        from mats.adapters.firestore.registry import FirestoreStrategyStore
+
+        return FirestoreStrategyStore(self.firestore)
+
+    @cached_property
+    def signal_store(self) -> SignalStore:
+        from mats.adapters.firestore.signals import FirestoreSignalStore
+
+        return FirestoreSignalStore(self.firestore)
+
+    @cached_property
+    def trading_state(self) -> FirestoreTradingState:
+        from mats.adapters.firestore.trading import FirestoreTradingState
+
+        return FirestoreTradingState(self.firestore)
+
+    @cached_property
+    def portfolio(self) -> PortfolioStore:
+        from mats.adapters.firestore.portfolio import FirestorePortfolio
+
+        return FirestorePortfolio(self.firestore)
+
+    @cached_property
+    def decision_store(self) -> DecisionStore:
+        from mats.adapters.firestore.decisions import FirestoreDecisionStore
+
+        return FirestoreDecisionStore(self.firestore, self.trading_state, self.portfolio)
+
+    @cached_property
+    def execution_store(self) -> FirestoreExecutionStore:
+        from mats.adapters.firestore.execution import FirestoreExecutionStore
+
+        return FirestoreExecutionStore(self.firestore)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from mats.adapters.telegram import LogNotifier, TelegramNotifier
+
+        config = self.settings.notifications
+        if config.telegram_bot_token and config.telegram_chat_id:
+            return TelegramNotifier(
+                config.telegram_api_url, config.telegram_bot_token, config.telegram_chat_id
+            )
+        return LogNotifier()
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        from mats.services.alerts import AlertService
+
+        return AlertService(
+            self.trading_state, self.notifier, self.clock, self.settings.notifications.alerts
+        )
+
+    @cached_property
+    def allocations(self) -> AllocationService:
+        from mats.services.allocations import AllocationService
+
+        return AllocationService(
+            self.portfolio,
+            self.strategy_store,
+            positions=self.trading_state,
+            orders=self.execution_store,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def cerebro(self) -> CerebroService:
+        from mats.services.cerebro import CerebroService
+
+        return CerebroService(
+            store=self.decision_store,
+            alerts=self.alerts,
+            publisher=self.publisher,
+            clock=self.clock,
+            settings=self.settings.cerebro,
+        )
+
+    @cached_property
+    def operations(self) -> OperationsService:
+        from mats.services.operations import OperationsService
+
+        state = self.trading_state
+        return OperationsService(
+            accounts=state,
+            positions=state,
+            market=state,
+            risk=state,
+            strategies=self.strategy_store,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def backtests(self) -> BacktestService:
+        from mats.services.backtests import BacktestService
+
+        return BacktestService(
+            self.portfolio,
+            self.strategies,
+            self.publisher,
+            self.clock,
+            self.settings.backtest_dir,
+        )
+
+    @cached_property
+    def optimizer(self) -> OptimizerService:
+        from mats.services.optimizer import OptimizerService
+
+        return OptimizerService(self.portfolio, self.strategy_store, self.allocations, self.clock)
+
+    @cached_property
+    def ingest(self) -> IngestService:
+        from mats.services.ingest import IngestService
+
+        return IngestService(
+            self.signal_store,
+            self.secret_store,
+            self.publisher,
+            self.clock,
+            settings=self.settings.ingest.service,
+        )
+
+    @cached_property
+    def senders(self) -> SenderService:
+        from mats.services.registry import SenderService
+
+        return SenderService(self.sender_store, self.secret_store, self.clock)
+
+    @cached_property
+    def strategies(self) -> StrategyService:
+        from mats.services.registry import StrategyService
+
+        return StrategyService(
+            self.strategy_store, self.sender_store, self.trading_state, self.clock
+        )
+
+    @cached_property
+    def bridge(self) -> Bridge:
+        """The execution bridge: its venues, execution and reconciliation (not yet started)."""
+        from mats.bootstrap.bridge import build_bridge
+
+        return build_bridge(self)
