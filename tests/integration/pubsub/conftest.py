@@ -170,6 +170,20 @@ class PubSubApi:
     def acknowledge(self, subscription: str, ack_ids: list[str]) -> None:
         self.ok("POST", f"{self.subscription(subscription)}:acknowledge", {"ackIds": ack_ids})
 
+    def outstanding(self) -> dict[str, int]:
+        """What each subscription has not settled yet (the service's own ``/_local`` route)."""
+        answer = self.session.get(f"{self.base_url}/_local/outstanding", timeout=10)
+        counts: dict[str, int] = answer.json()["subscriptions"]
+        return counts
+
+    def wait_settled(self, subscription: str, timeout: float = 10.0) -> None:
+        """The marker that no delivery of ``subscription`` is left: every message acknowledged
+        or dead-lettered, so nothing more can arrive."""
+        path, deadline = self.subscription(subscription), time.monotonic() + timeout
+        while self.outstanding().get(path, 0) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not self.outstanding().get(path, 0), f"{subscription} still has deliveries"
+
 
 @pytest.fixture
 def api(pubsub_service: Service) -> PubSubApi:

@@ -48,7 +48,7 @@ def test_pull_respects_max_messages_and_ack_removes(api: Any, pull_subscription:
     first = api.pull("signals-pull", max_messages=2)
     second = api.pull("signals-pull", max_messages=2)
     api.acknowledge("signals-pull", [item["ackId"] for item in first + second])
-    time.sleep(1.3)
+    api.wait_settled("signals-pull")
 
     assert data_of(first) == [b"0", b"1"]
     assert data_of(second) == [b"2"]
@@ -93,6 +93,7 @@ def test_modify_ack_deadline_extends_the_lease(api: Any, pull_subscription: Any)
 
     (first,) = api.pull("signals-pull")
     modify(api, [first["ackId"]], 3)
+    # What is under test is time itself: the first lease (1 s) has run out, the new one (3 s) not.
     time.sleep(1.3)
 
     assert api.pull("signals-pull") == []

@@ -109,7 +109,7 @@ def test_other_statuses_are_redelivered_with_growing_attempts(
 
     message_id = api.publish("signals", b"hello")
     deliveries = receiver.wait_for(3)
-    time.sleep(0.15)
+    api.wait_settled("signals-push")
 
     assert [delivery.attempt for delivery in receiver.deliveries] == [1, 2, 3]
     assert {delivery.headers["ce-id"] for delivery in deliveries} == {message_id}
@@ -203,7 +203,7 @@ def test_dead_letter_after_max_delivery_attempts(api: Any, push_receiver: Any) -
 
     message_id = api.publish("signals", b'{"id":"s1"}', {"strategy_id": "alpha"}, key="alpha/BTC")
     (received,) = api.pull_until("signals-dead-letter-pull", 1)
-    time.sleep(0.5)
+    api.wait_settled("signals-push")
 
     assert [delivery.attempt for delivery in receiver.deliveries] == [1, 2, 3, 4, 5]
     dead = received["message"]
@@ -336,6 +336,10 @@ def test_deleting_a_subscription_stops_its_redeliveries(api: Any, push_receiver:
     receiver.wait_for(1)
     api.ok("DELETE", api.subscription("signals-push"))
     count = len(receiver.deliveries)
-    time.sleep(0.6)
+    # Marker: a message published now reaches a subscription that still exists, not this one.
+    api.create_subscription("marker-pull", "signals")
+    api.publish("signals", b"after the delete")
+    api.pull_until("marker-pull", 1)
 
+    assert api.subscription("signals-push") not in api.outstanding()
     assert len(receiver.deliveries) == count
