@@ -127,3 +127,20 @@ def test_defaults_apply_to_unset_and_blank_variables() -> None:
     assert settings.bridge.ccxt_venues == ()
     assert settings.oidc is None
     assert settings.secrets_dir is None
+
+
+def test_the_secret_store_is_the_local_directory_else_secret_manager_in_a_project(
+    tmp_path: Path,
+) -> None:
+    from mats.adapters.secret_manager import SecretManagerSecretStore  # noqa: PLC0415
+    from mats.adapters.secrets import FileSecretStore, UnconfiguredSecretStore  # noqa: PLC0415
+    from mats.bootstrap import bootstrap  # noqa: PLC0415
+
+    local = {"GOOGLE_CLOUD_PROJECT": "p", "MATS_SECRETS_DIR": str(tmp_path)}
+    emulated = {"GOOGLE_CLOUD_PROJECT": "p", "FIRESTORE_EMULATOR_HOST": "127.0.0.1:1"}
+
+    assert isinstance(bootstrap(local).secret_store, FileSecretStore)
+    assert isinstance(
+        bootstrap({"GOOGLE_CLOUD_PROJECT": "p"}).secret_store, SecretManagerSecretStore
+    )
+    assert isinstance(bootstrap(emulated).secret_store, UnconfiguredSecretStore)

@@ -1,6 +1,6 @@
 """Secret stores: one file per secret for the local stack, and a stand-in that says what is missing.
 
-On Google Cloud secrets belong in Secret Manager; that adapter is issue 14's. Names follow
+On Google Cloud secrets live in Secret Manager (``secret_manager.py``). Names follow
 Secret Manager's rule for secret ids (letters, digits, ``-`` and ``_``), which also keeps them safe
 as file names.
 """
@@ -70,5 +70,5 @@ class UnconfiguredSecretStore:
         return ValidationError(
             "MATS_SECRETS_DIR",
             "no secret store is configured: set MATS_SECRETS_DIR to a private directory "
-            "(the local stack does); the Secret Manager adapter comes with issue 14",
+            "(the local stack does), or run against a project, whose secrets are in Secret Manager",
         )

@@ -84,14 +84,22 @@ class Services:
 
     @cached_property
     def secret_store(self) -> SecretStore:
-        """Senders' signing keys: files under ``MATS_SECRETS_DIR`` (Secret Manager: issue 14)."""
+        """Senders' signing keys: files under ``MATS_SECRETS_DIR`` (the local stack), else
+        Secret Manager in a real project; against emulators without a directory, none."""
         if self._secret_store is not None:
             return self._secret_store
-        from mats.adapters.secrets import FileSecretStore, UnconfiguredSecretStore
+        if self.settings.secrets_dir is not None:
+            from mats.adapters.secrets import FileSecretStore
 
-        if self.settings.secrets_dir is None:
-            return UnconfiguredSecretStore()
-        return FileSecretStore(self.settings.secrets_dir)
+            return FileSecretStore(self.settings.secrets_dir)
+        cloud = self.settings.cloud
+        if cloud.firestore_emulator_host is None:
+            from mats.adapters.secret_manager import SecretManagerSecretStore
+
+            return SecretManagerSecretStore(cloud.project_id)
+        from mats.adapters.secrets import UnconfiguredSecretStore
+
+        return UnconfiguredSecretStore()
 
     @cached_property
     def sender_store(self) -> SenderStore:

@@ -78,7 +78,7 @@ class Settings:
 
     @cached_property
     def secrets_dir(self) -> Path | None:
-        """The local secret store (senders' signing keys); Secret Manager's adapter: issue 14."""
+        """The local secret store (senders' signing keys); unset in a project: Secret Manager."""
         return path(self.env, "MATS_SECRETS_DIR")
 
     @cached_property
