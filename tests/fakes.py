@@ -17,7 +17,7 @@ from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.execution.records import OrderRecord, new_record
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
-from mats.domain.orders import Fill
+from mats.domain.orders import Fill, Order
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, strategy_scope
 from mats.domain.senders import LegacySender, Sender, normalized_name
@@ -29,6 +29,7 @@ from mats.ports import (
     DecisionSupersededError,
     Duplicate,
     Recorded,
+    SendFacts,
     StoredDecision,
     WebhookContext,
 )
@@ -437,8 +438,19 @@ class InMemoryExecutionStore:
         self.positions: dict[tuple[str, str, str], StrategyPosition] = {}
         self.risk: dict[str, RiskSetting] = {}
 
-    def risk_settings(self, strategy_id: str) -> tuple[RiskSetting | None, RiskSetting | None]:
-        return self.risk.get(GLOBAL_SCOPE), self.risk.get(strategy_scope(strategy_id))
+    def send_facts(self, order: Order) -> SendFacts:
+        same = (order.account, order.strategy_id, order.symbol)
+        return SendFacts(
+            self.risk.get(GLOBAL_SCOPE),
+            self.risk.get(strategy_scope(order.strategy_id)),
+            self.positions.get(same),
+            tuple(
+                r
+                for r in self.orders.values()
+                if not r.state.ended
+                and (r.order.account, r.order.strategy_id, r.order.symbol) == same
+            ),
+        )
 
     def order(self, order_id: str) -> OrderRecord | None:
         return self.orders.get(order_id)

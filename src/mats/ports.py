@@ -355,6 +355,17 @@ class Broker(Protocol):
     def status(self) -> VenueStatus: ...
 
 
+@dataclass(frozen=True)
+class SendFacts:
+    """The fund's and the strategy's trading state, the strategy's position in the order's
+    instrument, and its other orders there that have not ended."""
+
+    fund: RiskSetting | None
+    strategy: RiskSetting | None
+    position: StrategyPosition | None
+    working: tuple[OrderRecord, ...]
+
+
 class QuoteFeed(Protocol):
     """A venue that prices instruments (the bridge writes its quotes for Cerebro)."""
 
@@ -398,8 +409,8 @@ class ExecutionStore(Protocol):
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None: ...
 
-    def risk_settings(self, strategy_id: str) -> tuple[RiskSetting | None, RiskSetting | None]:
-        """The fund's and the strategy's trading state, read together (the risk gate)."""
+    def send_facts(self, order: Order) -> SendFacts:
+        """What the risk gate looks at just before ``order`` is sent, read together."""
         ...
 
 

@@ -201,7 +201,7 @@ def test_a_fill_is_recorded_once_then_applied_and_published(execution: Any) -> N
     assert execution.position("IBKR_Main", strategy, "AAPL").quantity == Decimal(10)
 
 
-def test_risk_settings_are_read_for_the_fund_and_the_strategy(
+def test_send_facts_hold_the_risk_states_the_position_and_only_its_working_orders(
     execution: Any, request: pytest.FixtureRequest
 ) -> None:
     strategy = unique("risky")
@@ -210,11 +210,24 @@ def test_risk_settings_are_read_for_the_fund_and_the_strategy(
         execution.risk[setting.scope] = setting
     else:
         request.getfixturevalue("services").trading_state.put_risk(setting)
+    order = an_order(unique("w").replace("-", "_") + "_ORD", strategy_id=strategy)
+    execution.put_order(new_record(order, NOW))
+    ended = an_order(unique("e").replace("-", "_") + "_ORD", strategy_id=strategy)
+    execution.put_order(dataclasses.replace(new_record(ended, NOW), state=OrderState.FILLED))
+    elsewhere = an_order(
+        unique("x").replace("-", "_") + "_ORD", strategy_id=strategy, symbol="MSFT"
+    )
+    execution.put_order(new_record(elsewhere, NOW))
+    fill = a_fill(order.id, strategy_id=strategy)
+    execution.record_fill(fill)
+    execution.apply_fill(fill, StrategyPosition("IBKR_Main", strategy, "AAPL", Decimal(10), NOW))
 
-    fund, own = execution.risk_settings(strategy)
+    facts = execution.send_facts(order)
 
-    assert own == setting
-    assert fund is None or fund.scope == GLOBAL_SCOPE
+    assert facts.strategy == setting
+    assert facts.fund is None or facts.fund.scope == GLOBAL_SCOPE
+    assert facts.position.quantity == Decimal(10)
+    assert [r.order_id for r in facts.working] == [order.id]
 
 
 def an_allocation(allocation_id: str) -> Allocation:

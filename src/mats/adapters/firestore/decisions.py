@@ -47,6 +47,7 @@ from mats.domain.execution.records import OrderRecord, new_record
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
+from mats.domain.trading import TradingMode
 from mats.ports import DecisionSupersededError, PortfolioStore, StoredDecision
 
 _OUTBOX_FIELDS = ("messages", "outbox_state", "message_ids", "published_at")
@@ -221,12 +222,15 @@ class FirestoreDecisionStore:
     def _orders_of(
         self, pool: ThreadPoolExecutor, account: str, state: AccountState | None
     ) -> tuple[OrderRecord, ...]:
-        """The account's orders not yet ended, and those changed since its snapshot."""
+        """The account's orders not yet ended, and its LIVE orders changed since the broker's
+        snapshot of it (their fills may not be in its margin yet; a paper fill never is, and an
+        account set by hand has no broker to catch up)."""
         on_account = self._orders.where(filter=firestore.FieldFilter("account", "==", account))
         queries = [on_account.where(filter=firestore.FieldFilter("active", "==", True))]
-        if state is not None:
+        if state is not None and state.source not in MANUAL_SOURCES:
+            live = firestore.FieldFilter("trading_mode", "==", TradingMode.LIVE.value)
             since = firestore.FieldFilter("updated_at", ">=", state.updated_at)
-            queries.append(on_account.where(filter=since))
+            queries.append(on_account.where(filter=live).where(filter=since))
         futures = [pool.submit(_stream_orders, query) for query in queries]
         by_id = {record.order_id: record for future in futures for record in future.result()}
         return tuple(by_id[order_id] for order_id in sorted(by_id))
@@ -239,7 +243,7 @@ class FirestoreDecisionStore:
 
 
 # Copied to the top of an order document: the emulator cannot query fields inside a map.
-ORDER_QUERY_FIELDS = ("strategy_id", "account", "symbol")
+ORDER_QUERY_FIELDS = ("strategy_id", "account", "symbol", "trading_mode")
 
 
 def order_document(record: OrderRecord) -> dict[str, Any]:
@@ -255,6 +259,10 @@ def order_document(record: OrderRecord) -> dict[str, Any]:
 def order_record(document: dict[str, Any] | None) -> OrderRecord:
     data = {k: v for k, v in (document or {}).items() if k not in (*ORDER_QUERY_FIELDS, "active")}
     return from_document(OrderRecord, data)
+
+
+# Accounts recorded by `mats accounts set` rather than reported by a venue.
+MANUAL_SOURCES = frozenset({"cli", "manual"})
 
 
 def sequence_id(account: str, sequence: int) -> str:

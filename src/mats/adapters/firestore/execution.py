@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +33,9 @@ from mats.adapters.firestore.documents import (
 )
 from mats.domain.accounting import StrategyPosition, position_id
 from mats.domain.execution.records import OrderRecord
-from mats.domain.orders import Fill
+from mats.domain.orders import Fill, Order
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, strategy_scope
+from mats.ports import SendFacts
 
 CLAIMS = "order_claims"
 FILLS = "fills"
@@ -47,6 +50,8 @@ class FirestoreExecutionStore:
         self._fills = client.collection(FILLS)
         self._positions = Documents(client, POSITIONS, StrategyPosition)
         self._risk = Documents(client, RISK_STATES, RiskSetting)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def order(self, order_id: str) -> OrderRecord | None:
         with translated_errors("reading an order"):
@@ -110,12 +115,40 @@ class FirestoreExecutionStore:
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None:
         return self._positions.get(position_id(account, strategy_id, symbol))
 
-    def risk_settings(self, strategy_id: str) -> tuple[RiskSetting | None, RiskSetting | None]:
-        references = [self._risk.ref(GLOBAL_SCOPE), self._risk.ref(strategy_scope(strategy_id))]
-        with translated_errors("reading the risk states"):
-            found = {s.reference.path: s for s in self._client.get_all(references)}
-        fund, own = (self._risk.parse(found[ref.path]) for ref in references)
-        return fund, own
+    def send_facts(self, order: Order) -> SendFacts:
+        """Risk states and the position in one read, beside the query for working orders."""
+        references = [
+            self._risk.ref(GLOBAL_SCOPE),
+            self._risk.ref(strategy_scope(order.strategy_id)),
+            self._positions.ref(position_id(order.account, order.strategy_id, order.symbol)),
+        ]
+
+        def documents() -> dict[str, Any]:
+            with translated_errors("reading the risk states and the position"):
+                return {s.reference.path: s for s in self._client.get_all(references)}
+
+        read = self._executor().submit(documents)
+        query: Any = self._orders
+        for field, value in (
+            ("account", order.account),
+            ("strategy_id", order.strategy_id),
+            ("symbol", order.symbol),
+            ("active", True),
+        ):
+            query = query.where(filter=firestore.FieldFilter(field, "==", value))
+        with translated_errors("listing the strategy's working orders"):
+            working = tuple(order_record(s.to_dict()) for s in query.stream())
+        found = read.result()
+        fund, own, position = (found[reference.path] for reference in references)
+        return SendFacts(
+            self._risk.parse(fund), self._risk.parse(own), self._positions.parse(position), working
+        )
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="send-facts")
+            return self._pool
 
     def list_fills(
         self, *, strategy_id: str | None, account: str | None, limit: int

@@ -227,18 +227,10 @@ class OrderSubmission:
         return self._after_report(record, report, venue, venue_name)
 
     def _gate(self, record: OrderRecord) -> GateDecision:
-        order = record.order
-        fund, own = self._store.risk_settings(order.strategy_id)
-        risk = most_restrictive(*(s.state for s in (fund, own) if s is not None))
-        position = self._store.position(order.account, order.strategy_id, order.symbol)
-        working = tuple(
-            other
-            for other in self._store.active_orders()
-            if (other.order.account, other.order.strategy_id, other.order.symbol)
-            == (order.account, order.strategy_id, order.symbol)
-        )
-        held = position.quantity if position is not None else Decimal(0)
-        return gate(record, risk=risk, held=held, working=working)
+        facts = self._store.send_facts(record.order)
+        risk = most_restrictive(*(s.state for s in (facts.fund, facts.strategy) if s is not None))
+        held = facts.position.quantity if facts.position is not None else Decimal(0)
+        return gate(record, risk=risk, held=held, working=facts.working)
 
     def _gate_refused(self, record: OrderRecord, decision: GateDecision) -> OrderRecord:
         if record.order.purpose is OrderPurpose.ENTRY:
