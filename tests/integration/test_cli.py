@@ -37,6 +37,24 @@ def mats_json(stack: Stack, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+def record_account(stack: Stack, account: str) -> None:
+    """Record an account by hand (as no venue reports it), with 100,000 USD of equity."""
+    mats_json(
+        stack,
+        "accounts",
+        "set",
+        account,
+        "--broker",
+        "IB",
+        "--currency",
+        "USD",
+        "--equity",
+        "100000",
+        "--cash",
+        "100000",
+    )
+
+
 # No venue reports Binance_Main on the local stack: it is known once recorded by hand.
 RECORD_BINANCE = (
     "accounts",

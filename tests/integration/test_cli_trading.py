@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack, unique
-from tests.integration.test_cli import mats, mats_json
+from tests.integration.test_cli import mats, mats_json, record_account
 
 
 @pytest.fixture(scope="module")
@@ -19,20 +19,7 @@ def setup(stack: Stack) -> dict[str, Any]:
     sender = mats_json(stack, "senders", "create", unique("Trader"), "--rate-limit", "600")
     strategy_id, account, symbol = unique("cli-brain"), unique("CLI_ACCT"), "MSFT"
     sender_id = sender["sender"]["sender_id"]
-    mats_json(
-        stack,
-        "accounts",
-        "set",
-        account,
-        "--broker",
-        "IB",
-        "--currency",
-        "USD",
-        "--equity",
-        "100000",
-        "--cash",
-        "100000",
-    )
+    record_account(stack, account)
     mats_json(
         stack,
         "strategies",

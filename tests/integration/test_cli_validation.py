@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack, unique
-from tests.integration.test_cli import mats, mats_json
+from tests.integration.test_cli import mats, mats_json, record_account
 from tests.integration.test_optimizer_end_to_end import register, write_backtest
 
 
@@ -31,23 +31,6 @@ def create_args(strategy_id: str, account: str, *extra: str) -> tuple[str, ...]:
         "--account",
         account,
         *extra,
-    )
-
-
-def record_account(stack: Stack, account: str) -> None:
-    mats_json(
-        stack,
-        "accounts",
-        "set",
-        account,
-        "--broker",
-        "IB",
-        "--currency",
-        "USD",
-        "--equity",
-        "100000",
-        "--cash",
-        "100000",
     )
 
 

@@ -13,14 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from mats.adapters.brokers.paper import PaperBroker
 from mats.adapters.firestore.execution import FirestorePaperBook
-from mats.services.bridge import Bridge
-from mats.services.execution.accounts import AccountPublisher
-from mats.services.execution.booking import FillBooking
-from mats.services.execution.messages import MessageOut
+from mats.services.bridge import Bridge, assemble_bridge
 from mats.services.execution.router import VenueRouter
-from mats.services.execution.submission import OrderSubmission
-from mats.services.execution.venues import VenueWatch
-from mats.services.reconciliation import ReconciliationService
 from mats.settings.bridge import BridgeConfig, CcxtVenueConfig
 
 if TYPE_CHECKING:
@@ -46,50 +40,20 @@ def build_bridge(services: Services) -> Bridge:
     accounts = dict.fromkeys(config.ib_accounts, "IB")
     accounts.update({venue.account: venue.name for venue in config.ccxt_venues})
     router = VenueRouter(paper, live, accounts)
-    out = MessageOut(services.publisher, execution.publish_timeout_seconds)
-    store = services.execution_store
-    booking = FillBooking(store=store, out=out, clock=clock)
-    bridge = Bridge(
-        submission=OrderSubmission(
-            store=store,
-            router=router,
-            booking=booking,
-            alerts=alerts,
-            clock=clock,
-            settings=execution,
-        ),
-        booking=booking,
-        accounts=AccountPublisher(
-            router=router,
-            accounts=state,
-            out=out,
-            alerts=alerts,
-            clock=clock,
-            margin_warning=execution.margin_warning,
-            margin_limit=execution.margin_limit,
-        ),
-        venues=VenueWatch(
-            router=router,
-            alerts=alerts,
-            clock=clock,
-            outage_alert_after=execution.outage_alert_after,
-        ),
-        reconciliation=ReconciliationService(
-            venues=live,
-            accounts=accounts,
-            positions=state,
-            market=state,
-            alerts=alerts,
-            clock=clock,
-            tolerance=config.reconcile_tolerance,
-        ),
+    bridge = assemble_bridge(
+        store=services.execution_store,
         router=router,
-        market=state,
+        publisher=services.publisher,
         alerts=alerts,
+        accounts=state,
+        positions=state,
+        market=state,
+        clock=clock,
         feeds=feeds,
         sessions=sessions,
-        clock=clock,
-        settings=config.runtime,
+        execution=execution,
+        runtime=config.runtime,
+        reconcile_tolerance=config.reconcile_tolerance,
     )
     return bridge
 

@@ -24,16 +24,27 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from mats.domain.execution.records import OrderRecord
 from mats.domain.orders import Order
 from mats.errors import MatsError
-from mats.ports import Broker, Clock, MarketDataStore, QuoteFeed
+from mats.ports import (
+    AccountStore,
+    Broker,
+    Clock,
+    ExecutionStore,
+    MarketDataStore,
+    PositionStore,
+    Publisher,
+    QuoteFeed,
+)
 from mats.services.alerts import AlertService
 from mats.services.execution.accounts import AccountPublisher
 from mats.services.execution.booking import FillBooking
-from mats.services.execution.router import VenueRouter
+from mats.services.execution.messages import MessageOut
+from mats.services.execution.router import ExecutionSettings, VenueRouter
 from mats.services.execution.submission import OrderSubmission
 from mats.services.execution.venues import VenueWatch
 from mats.services.reconciliation import AccountReconciliation, ReconciliationService
@@ -87,9 +98,9 @@ class Bridge:
         settings: BridgeSettings | None = None,
     ) -> None:
         self.submission = submission
-        self._booking = booking
-        self._accounts = accounts
-        self._venues = venues
+        self.booking = booking
+        self.accounts = accounts
+        self.venues = venues
         self._reconciliation = reconciliation
         self._router = router
         self._market = market
@@ -154,7 +165,7 @@ class Bridge:
             accounts = [a for a, v in sorted(self._router.accounts.items()) if v == venue_name]
             reports = [r for a in accounts for r in self._reconciliation.reconcile(a)]
         self._remember(reports)
-        self._accounts.publish()
+        self.accounts.publish()
         log.info(
             "venue ready",
             extra={"venue": venue_name, "fills_recovered": booked, "accounts": len(accounts)},
@@ -223,13 +234,13 @@ class Bridge:
     def poll_orders(self) -> None:
         """Follow working orders at their venues, then publish the accounts fills changed."""
         self.submission.poll()
-        changed = self._booking.take_changed_accounts()
+        changed = self.booking.take_changed_accounts()
         if changed:
-            self._accounts.publish(changed)  # An account changes with every fill.
+            self.accounts.publish(changed)  # An account changes with every fill.
 
     def _account_job(self) -> None:
-        self._venues.check()
-        self._accounts.publish()
+        self.venues.check()
+        self.accounts.publish()
 
     def _remember(self, reports: Sequence[AccountReconciliation]) -> None:
         if reports:
@@ -280,3 +291,67 @@ def _venue_status(venue: Broker) -> dict[str, Any]:
         "disconnected_since": status.disconnected_since,
         **status.details,
     }
+
+
+def assemble_bridge(
+    *,
+    store: ExecutionStore,
+    router: VenueRouter,
+    publisher: Publisher,
+    alerts: AlertService,
+    accounts: AccountStore,
+    positions: PositionStore,
+    market: MarketDataStore,
+    clock: Clock,
+    feeds: Mapping[str, QuoteFeed] | None = None,
+    sessions: Sequence[Session] = (),
+    execution: ExecutionSettings | None = None,
+    runtime: BridgeSettings | None = None,
+    reconcile_tolerance: Decimal = Decimal(0),
+) -> Bridge:
+    """The bridge and its jobs over the given ports (the composition root passes adapters)."""
+    execution = execution or ExecutionSettings()
+    out = MessageOut(publisher, execution.publish_timeout_seconds)
+    booking = FillBooking(store=store, out=out, clock=clock)
+    return Bridge(
+        submission=OrderSubmission(
+            store=store,
+            router=router,
+            booking=booking,
+            alerts=alerts,
+            clock=clock,
+            settings=execution,
+        ),
+        booking=booking,
+        accounts=AccountPublisher(
+            router=router,
+            accounts=accounts,
+            out=out,
+            alerts=alerts,
+            clock=clock,
+            margin_warning=execution.margin_warning,
+            margin_limit=execution.margin_limit,
+        ),
+        venues=VenueWatch(
+            router=router,
+            alerts=alerts,
+            clock=clock,
+            outage_alert_after=execution.outage_alert_after,
+        ),
+        reconciliation=ReconciliationService(
+            venues=router.live,
+            accounts=router.accounts,
+            positions=positions,
+            market=market,
+            alerts=alerts,
+            clock=clock,
+            tolerance=reconcile_tolerance,
+        ),
+        router=router,
+        market=market,
+        alerts=alerts,
+        feeds=feeds or {},
+        sessions=sessions,
+        clock=clock,
+        settings=runtime,
+    )

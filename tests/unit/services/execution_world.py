@@ -22,14 +22,12 @@ from mats.domain.venues import (
     VenueStatus,
 )
 from mats.errors import TemporaryError
-from mats.services.bridge import Bridge
+from mats.services.bridge import Bridge, assemble_bridge
 from mats.services.execution.accounts import AccountPublisher
 from mats.services.execution.booking import FillBooking
-from mats.services.execution.messages import MessageOut
-from mats.services.execution.router import ExecutionSettings, VenueRouter
+from mats.services.execution.router import VenueRouter
 from mats.services.execution.submission import OrderSubmission
 from mats.services.execution.venues import VenueWatch
-from mats.services.reconciliation import ReconciliationService
 from tests import builders
 from tests.fakes import (
     FakeClock,
@@ -180,51 +178,23 @@ def a_world(*, native_brackets: bool = False) -> World:
     store, publisher = InMemoryExecutionStore(), FakePublisher()
     raising, alerts, notifier = alert_service(clock)
     accounts = Accounts()
-    settings = ExecutionSettings()
     router = VenueRouter(paper, {"IB": venue}, {"IBKR_Main": "IB"})
-    out = MessageOut(publisher, settings.publish_timeout_seconds)
-    booking = FillBooking(store=store, out=out, clock=clock)
-    submission = OrderSubmission(
-        store=store, router=router, booking=booking, alerts=raising, clock=clock, settings=settings
-    )
-    accounts_out = AccountPublisher(
+    bridge = assemble_bridge(
+        store=store,
         router=router,
+        publisher=publisher,
+        alerts=raising,
         accounts=accounts,
-        out=out,
-        alerts=raising,
-        clock=clock,
-        margin_warning=settings.margin_warning,
-        margin_limit=settings.margin_limit,
-    )
-    venues = VenueWatch(
-        router=router, alerts=raising, clock=clock, outage_alert_after=settings.outage_alert_after
-    )
-    market = NoInstruments()
-    bridge = Bridge(
-        submission=submission,
-        booking=booking,
-        accounts=accounts_out,
-        venues=venues,
-        reconciliation=ReconciliationService(
-            venues={"IB": venue},  # type: ignore[dict-item]
-            accounts=router.accounts,
-            positions=store,
-            market=market,  # type: ignore[arg-type]
-            alerts=raising,
-            clock=clock,
-        ),
-        router=router,
-        market=market,  # type: ignore[arg-type]
-        alerts=raising,
-        feeds={},
+        positions=store,
+        market=NoInstruments(),  # type: ignore[arg-type]
         clock=clock,
     )
     return World(
         bridge,
-        submission,
-        booking,
-        accounts_out,
-        venues,
+        bridge.submission,
+        bridge.booking,
+        bridge.accounts,
+        bridge.venues,
         venue,
         paper,
         store,
