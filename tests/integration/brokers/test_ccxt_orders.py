@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 import pytest
@@ -348,3 +349,17 @@ def test_ccxt_rate_limiting_is_switched_on() -> None:
     a_binance_broker(venue, exchange=exchange)
 
     assert exchange.enableRateLimit is True
+
+
+def test_placing_an_order_leaves_the_threads_decimal_context_as_it_was() -> None:
+    # ccxt's number formatting traps Underflow in the thread's context; MATS's own Decimal
+    # arithmetic in the bridge must never inherit that (1E-999999999 + 0 would then raise).
+    broker, venue, _ = a_binance_broker()
+    venue.answer("POST", ORDER_PATH, recorded("created_limit_new"))
+    before = decimal.getcontext().copy()
+
+    broker.place(an_order())
+
+    after = decimal.getcontext()
+    assert after.traps == before.traps
+    assert after.rounding == before.rounding

@@ -1,11 +1,13 @@
 """The body limits, at their boundaries, and the depth scan that never recurses."""
 
+import decimal
 import json
 import time
 from decimal import Decimal
 
 import pytest
 
+from mats.domain.signals.fields import to_decimal
 from mats.domain.signals.payload import (
     MAX_DEPTH,
     MAX_KEY_CHARS,
@@ -99,3 +101,18 @@ def test_text_and_structure_are_checked_naming_the_field(
 
     assert error.field == field
     assert words in error.message
+
+
+@pytest.mark.parametrize("literal", ["1e-999999999", "-1E-999999999", "0.1000000000000000000001"])
+def test_a_number_with_too_many_places_is_refused_even_where_underflow_is_trapped(
+    literal: str,
+) -> None:
+    with decimal.localcontext() as context:
+        context.traps[decimal.Underflow] = True  # As ccxt leaves a thread's context.
+
+        with pytest.raises(ValidationError, match="decimal places"):
+            to_decimal("price", Decimal(literal))
+
+
+def test_trailing_zeros_are_not_decimal_places() -> None:
+    assert to_decimal("price", Decimal("1.5000000000000000000000")) == Decimal("1.5")

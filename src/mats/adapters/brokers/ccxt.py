@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, TypeVar
 
 import ccxt  # type: ignore[import-untyped]
@@ -328,7 +328,9 @@ class CcxtBroker:
                 Trouble.RATE_LIMITED, f"{label}: not sent, paused until {self._paused_until}"
             )
         try:
-            result = method(*args)
+            # ccxt changes the thread's decimal context while it formats numbers: keep it here.
+            with localcontext():
+                result = method(*args)
         except ccxt.BaseError as error:
             trouble = classify(error, self.capabilities.duplicate_order_messages)
             failure = _CallError(

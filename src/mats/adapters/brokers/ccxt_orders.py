@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import ccxt  # type: ignore[import-untyped]
@@ -112,7 +112,10 @@ def build(
 
 def _formatted(order: Order, name: str, value: Decimal, helper: Any, symbol: str) -> str:
     try:
-        text = str(helper(symbol, str(value)))
+        # ccxt's precision helpers change the thread's decimal context (they trap Underflow):
+        # keep that inside the call, away from every other Decimal of the process.
+        with localcontext():
+            text = str(helper(symbol, str(value)))
     except ccxt.BaseError as error:
         raise OrderRejectedError(order.id, f"{name} {value}: {describe(error)}") from error
     if Decimal(text) != value:

@@ -148,14 +148,19 @@ def to_decimal(key: str, value: Any) -> Decimal:
     # copy_abs() is exact; abs() rounds to the context and overflows on exponents like 1e999999.
     if number.copy_abs() >= MAX_MAGNITUDE:
         raise ValidationError(key, f"is implausibly large: {value!r}")
-    number += 0  # Normalise -0 to 0, and round to the context's 28 significant digits.
-    if number.as_tuple().exponent < -MAX_DECIMAL_PLACES:  # type: ignore[operator]
-        if number != 0:
-            raise ValidationError(
-                key, f"has more than {MAX_DECIMAL_PLACES} decimal places: {value!r}"
-            )
-        number = Decimal(0)
-    return number
+    if number.is_zero():
+        return Decimal(0)  # -0 and 0E-999999999 alike.
+    # Counted exactly, before any arithmetic: 1E-999999999 would underflow the context.
+    if _decimal_places(number) > MAX_DECIMAL_PLACES:
+        raise ValidationError(key, f"has more than {MAX_DECIMAL_PLACES} decimal places: {value!r}")
+    return number + 0  # Round to the context's 28 significant digits.
+
+
+def _decimal_places(number: Decimal) -> int:
+    """How many places after the point ``number`` needs (trailing zeros do not count)."""
+    _, digits, exponent = number.as_tuple()
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(int(exponent) + trailing))
 
 
 def validate_symbol(key: str, symbol: str | None) -> str:
