@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import time
 from typing import Any
 
 import pytest
@@ -93,7 +92,7 @@ def test_success_statuses_acknowledge(api: Any, push_receiver: Any, status: int)
 
     api.publish("signals", b"hello")
     receiver.wait_for(1)
-    time.sleep(0.2)
+    api.wait_settled("signals-push")
 
     assert len(receiver.deliveries) == 1
 
