@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mats.errors import ConflictError
+
+T = TypeVar("T")
 
 # Annotations only: whoever imports a port loads none of the domain it speaks about (a CLI
 # listing strategies never loads decisions, backtests or the wire contracts).
 if TYPE_CHECKING:
     from mats.contracts import EncodedMessage
     from mats.domain.accounting import AccountState, StrategyPosition
+    from mats.domain.accounting.lots import LotFill
+    from mats.domain.accounting.views import LedgerRecord, SignalPnl
     from mats.domain.alerts import Alert
     from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
     from mats.domain.cerebro.context import DecisionInputs
@@ -203,6 +208,88 @@ class AccountStore(Protocol):
     def put_account(self, account: AccountState) -> None: ...
 
     def list_accounts(self) -> Sequence[AccountState]: ...
+
+
+class LedgerStore(Protocol):
+    """The accounting's facts and lot ledgers (``functions/dashboard`` is their one writer)."""
+
+    def create_fill(self, fill: LotFill) -> bool:
+        """Record an execution once; ``False`` if it was already recorded."""
+        ...
+
+    def fill_applied(self, execution_id: str) -> bool: ...
+
+    def mark_fill_applied(self, execution_id: str) -> None: ...
+
+    def fills_of(self, ledger_id: str) -> Sequence[LotFill]: ...
+
+    def fills_until(self, at: datetime) -> Sequence[LotFill]: ...
+
+    def newest_fill_at(self) -> datetime | None: ...
+
+    def ledger(self, ledger_id: str) -> LedgerRecord | None: ...
+
+    def ledgers(self) -> Sequence[LedgerRecord]: ...
+
+    def put_ledger(self, record: LedgerRecord, signals: Sequence[SignalPnl]) -> None:
+        """Write the ledger and the signals its fill touched, in one batch."""
+        ...
+
+    def signal_pnls(self, signal_ids: Sequence[str]) -> Sequence[SignalPnl]: ...
+
+    def signal_pnls_of(self, *, sender_id: str | None, strategy_id: str | None, limit: int) -> (
+        Sequence[SignalPnl]
+    ): ...
+
+    def sender_of(self, signal_id: str) -> str | None:
+        """The sender whose webhook became this signal (``None``: unknown signal)."""
+        ...
+
+    def record_account(self, state: AccountState, marks: Sequence[tuple[str, Decimal]]) -> bool:
+        """Keep an account update in the history; ``False`` if already kept. The latest
+        state moves only forward: an update older than the stored one changes nothing."""
+        ...
+
+    def latest_accounts(self) -> Sequence[AccountState]: ...
+
+    def accounts_at(self, at: datetime) -> Sequence[AccountState]: ...
+
+    def broker_marks(self, at: datetime | None) -> Sequence[tuple[str, Decimal, datetime, str]]:
+        """(symbol, mark, as_of, account) from the accounts' latest states at or before ``at``."""
+        ...
+
+    def quotes(self) -> Sequence[Quote]: ...
+
+    def fx_history(self) -> Sequence[FxRate]: ...
+
+
+class RecordStore(Protocol):
+    """Collections of dataclass documents: the accounting's records and read models."""
+
+    def get(self, collection: str, document_id: str, cls: type[T]) -> T | None: ...
+
+    def get_many(self, collection: str, document_ids: Sequence[str], cls: type[T]) -> list[T]: ...
+
+    def put(self, collection: str, document_id: str, value: Any) -> None: ...
+
+    def put_all(self, collection: str, items: Sequence[tuple[str, Any]]) -> None: ...
+
+    def create(self, collection: str, document_id: str, value: Any) -> bool:
+        """Create once; ``False`` if the id exists (the first writer wins)."""
+        ...
+
+    def delete(self, collection: str, document_id: str) -> None: ...
+
+    def list(
+        self,
+        collection: str,
+        cls: type[T],
+        *,
+        filters: Sequence[tuple[str, str, Any]] = (),
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[T]: ...
 
 
 class PositionStore(Protocol):
