@@ -1,4 +1,8 @@
-"""Accounting: positions, FIFO lots, FX, valuation and the read models the dashboard shows."""
+"""Fund accounting: the position ledger, FIFO lots, FX conversion and valuation.
+
+``positions`` holds the per-strategy position ledger the trading flow writes; ``lots``,
+``fx`` and ``valuation`` compute P&L in the base currency from the same fills.
+"""
 
 from mats.domain.accounting.positions import (
     AccountState,
