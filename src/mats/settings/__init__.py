@@ -8,6 +8,7 @@ reads (README "Configuration" lists every variable and its default):
 - ingest: ``cloud``, ``secrets_dir``, ``ingest``
 - cerebro: ``cloud``, ``cerebro``, ``notifications``
 - optimizer: ``cloud``, ``oidc``, ``backtest_dir``
+- dashboard: ``cloud``, ``accounting``, ``oidc``
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
 - the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``)
 
@@ -28,6 +29,7 @@ from mats.settings.environment import path
 if TYPE_CHECKING:
     from mats.adapters.oidc import OidcSettings
     from mats.domain.cerebro.decisions import CerebroSettings
+    from mats.settings.accounting import AccountingSettings
     from mats.settings.bridge import BridgeConfig
     from mats.settings.cloud import CloudSettings
     from mats.settings.ingest import IngestConfig
@@ -63,6 +65,12 @@ class Settings:
         from mats.settings.bridge import bridge_config
 
         return bridge_config(self.env)
+
+    @cached_property
+    def accounting(self) -> AccountingSettings:
+        from mats.settings.accounting import accounting_settings
+
+        return accounting_settings(self.env)
 
     @cached_property
     def notifications(self) -> NotificationConfig:

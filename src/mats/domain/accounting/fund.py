@@ -25,7 +25,12 @@ from decimal import Decimal
 from mats.domain.accounting.fx import RateBook
 from mats.domain.accounting.lots import LotBook
 from mats.domain.accounting.positions import AccountState
-from mats.domain.accounting.valuation import Mark, value_position, unrealized_by_sender
+from mats.domain.accounting.valuation import (
+    Mark,
+    PositionValue,
+    unrealized_by_sender,
+    value_position,
+)
 from mats.domain.accounting.views import AccountLine, LedgerRecord, PositionLine, cents
 
 UNATTRIBUTED = "unattributed"  # Lots opened by no known sender (manual or reconciled trades).
@@ -166,10 +171,9 @@ def value_fund(
     )
 
 
-def _line(record: LedgerRecord, value: object, unrealized: Decimal) -> PositionLine:
+def _line(record: LedgerRecord, value: PositionValue, unrealized: Decimal) -> PositionLine:
     key = record.key
-    mark = getattr(value, "mark", None)
-    converted = getattr(value, "unrealized_base", None)
+    mark, converted = value.mark, value.unrealized_base
     return PositionLine(
         account=key.account,
         strategy_id=key.strategy_id,
@@ -180,11 +184,11 @@ def _line(record: LedgerRecord, value: object, unrealized: Decimal) -> PositionL
         mark=mark.price if mark is not None else None,
         mark_source=mark.source if mark is not None else None,
         mark_as_of=mark.as_of if mark is not None else None,
-        unrealized_ccy=getattr(value, "unrealized", None),
+        unrealized_ccy=value.unrealized,
         unrealized=cents(unrealized) if mark is not None else None,
-        market_value=getattr(value, "market_value", None),
+        market_value=value.market_value,
         fx_rate=converted.rate if converted is not None else None,
-        flags=tuple(sorted(getattr(value, "flags", ()))),
+        flags=tuple(sorted(value.flags)),
     )
 
 
@@ -198,8 +202,8 @@ def _accounts(
         own: tuple[str, ...] = ()
         if eq.amount is None or used.amount is None:
             own = ("FX_MISSING",)
-        elif eq.flag.value == "STALE":
-            own = ("FX_STALE",)
+        elif eq.flag_name is not None:
+            own = (eq.flag_name,)
         flags.update(own)
         if eq.amount is not None and used.amount is not None:
             equity += eq.amount

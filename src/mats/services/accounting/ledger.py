@@ -16,9 +16,9 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from mats.domain.accounting.fx import RateBook
+from mats.domain.accounting.fx import Converted, RateBook
 from mats.domain.accounting.lots import Cost, LedgerKey, LotBook, LotFill, Realization, fold
-from mats.domain.accounting.valuation import cost_base, realized_base
+from mats.domain.accounting.valuation import FX_MISSING, cost_base, realized_base
 from mats.domain.accounting.views import LedgerRecord, SenderShare, SignalPnl
 from mats.domain.orders import Fill
 from mats.domain.trading import TradingMode
@@ -125,8 +125,8 @@ def _accumulate(
     record: LedgerRecord,
     book: LotBook,
     last: LotFill,
-    realizations: Iterable[Realization],
-    costs: Iterable[Cost],
+    realizations: Sequence[Realization],
+    costs: Sequence[Cost],
     rates: RateBook,
     base: str,
 ) -> LedgerRecord:
@@ -175,8 +175,8 @@ def _signals(
     known: dict[str, SignalPnl],
     book: LotBook,
     fills: Sequence[LotFill],
-    realizations: Iterable[Realization],
-    costs: Iterable[Cost],
+    realizations: Sequence[Realization],
+    costs: Sequence[Cost],
     rates: RateBook,
     base: str,
 ) -> dict[str, SignalPnl]:
@@ -244,7 +244,7 @@ def _signals(
     }
 
 
-def _opened_by(fill: LotFill, realizations: Iterable[Realization]) -> Decimal:
+def _opened_by(fill: LotFill, realizations: Sequence[Realization]) -> Decimal:
     """How much of ``fill`` opened a lot (its quantity less what it closed)."""
     closed = sum(
         (r.quantity for r in realizations if r.closing_execution_id == fill.execution_id),
@@ -253,12 +253,11 @@ def _opened_by(fill: LotFill, realizations: Iterable[Realization]) -> Decimal:
     return fill.quantity - closed
 
 
-def _amount(converted: object) -> tuple[Decimal, str | None]:
-    amount = getattr(converted, "amount", None)
-    flag = getattr(converted, "flag_name", None)
-    if amount is None:
-        return Decimal(0), "FX_MISSING"
-    return amount, flag
+def _amount(converted: Converted) -> tuple[Decimal, str | None]:
+    """The base amount (0 when no rate: never a silent 1) and the flag that says so."""
+    if converted.amount is None:
+        return Decimal(0), FX_MISSING
+    return converted.amount, converted.flag_name
 
 
 def _flags(flags: tuple[str, ...], flag: str | None) -> tuple[str, ...]:
