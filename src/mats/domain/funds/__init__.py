@@ -1,0 +1,1 @@
+"""The fund's investors and senders: NAV units, time-weighted returns and sender payouts."""
