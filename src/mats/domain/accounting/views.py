@@ -207,13 +207,168 @@ class SeriesPage:
 
 
 @dataclass(frozen=True)
+class PnlParts:
+    """P&L to date split as the day's figures need it (base currency, unrounded)."""
+
+    realized: Decimal = Decimal(0)
+    unrealized: Decimal = Decimal(0)
+    commissions: Decimal = Decimal(0)
+
+    @property
+    def net(self) -> Decimal:
+        return self.realized + self.unrealized - self.commissions
+
+
+@dataclass(frozen=True)
 class DayStartTotals:
-    """Each strategy's net P&L to date at the start of a trading day: today's baseline."""
+    """P&L to date of every strategy and account, and the fund's equity, at the start of a
+    trading day: the baseline today's P&L is measured from."""
 
     trading_day: date
     day_start: datetime
-    strategies: dict[str, Decimal]
-    senders: dict[str, Decimal]
-    accounts: dict[str, Decimal]
-    fund: Decimal
+    strategies: dict[str, PnlParts]
+    accounts: dict[str, PnlParts]
+    fund: PnlParts
     equity: Decimal
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StrikeRecord:
+    """One NAV strike as stored (``nav_strikes/{YYYY-MM-DD}``), with what it was struck from.
+
+    ``equity`` is Σ account equity in base; ``fees_owed`` the senders' accrued, due and carried
+    fees; ``withdrawals_held`` the cash held for withdrawals; so ``fund_nav = equity − fees_owed
+    − withdrawals_held``. ``sender_totals`` is each sender's cumulative P&L C at the strike (what
+    a month-end crystallises).
+    """
+
+    strike_id: str
+    at: datetime
+    equity: Decimal
+    fees_owed: Decimal
+    withdrawals_held: Decimal
+    fund_nav: Decimal
+    units_before: Decimal
+    nav_before_dealing: Decimal
+    nav_per_unit: Decimal
+    units_after: Decimal
+    nav_after_dealing: Decimal
+    residual: Decimal
+    dealt: tuple[str, ...]
+    refused: tuple[str, ...]
+    holdings: dict[str, Decimal]
+    sender_totals: dict[str, Decimal]
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SenderView:
+    """What a signal sender sees of its money: C, HWM, fees accrued, due, paid, next payment."""
+
+    sender_id: str
+    base_currency: str
+    cumulative_pnl: Decimal
+    realized: Decimal
+    unrealized: Decimal
+    commissions: Decimal
+    hwm: Decimal
+    accrued: Decimal
+    due: Decimal
+    carried: Decimal
+    paid: Decimal
+    next_payment_date: date | None
+    fee_rate: Decimal
+    min_payout: Decimal
+    as_of: datetime | None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Client:
+    """An investor in the fund's one unitised share class."""
+
+    client_id: str
+    name: str
+    created_at: datetime
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class MonthReturn:
+    month: str  # YYYY-MM
+    value: Decimal  # A fraction: 0.0123 is +1.23 %
+
+
+@dataclass(frozen=True)
+class YearReturn:
+    year: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class NavPointView:
+    on: date
+    nav_per_unit: Decimal
+    nav: Decimal
+    units: Decimal
+
+
+@dataclass(frozen=True)
+class ReturnsView:
+    """The fund's time-weighted returns: ratios of month-end NAV per unit, the same for every
+    client; and its maximum drawdown over the NAV-per-unit series."""
+
+    months: tuple[MonthReturn, ...]
+    years: tuple[YearReturn, ...]
+    year_to_date: Decimal | None
+    since_inception: Decimal | None
+    max_drawdown: Decimal | None
+    nav_per_unit: Decimal | None
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class FlowLine:
+    flow_id: str
+    kind: str
+    status: str
+    recorded_at: datetime
+    amount: Decimal | None
+    units: Decimal | None
+    nav_per_unit: Decimal | None
+    units_dealt: Decimal | None
+    amount_dealt: Decimal | None
+    strike_id: str | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """What an investor sees: units, value, contributions, profit, returns — nothing of trades.
+
+    ``irr`` is the client's own money-weighted return (XIRR of their flows and current value),
+    labelled as such beside the fund's time-weighted returns.
+    """
+
+    client_id: str
+    name: str
+    base_currency: str
+    units: Decimal
+    nav_per_unit: Decimal | None
+    value: Decimal
+    net_contributions: Decimal
+    profit: Decimal
+    irr: Decimal | None
+    pending: tuple[FlowLine, ...]
+    flows: tuple[FlowLine, ...]
+    returns: ReturnsView
+    as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class NavHistory:
+    """One year of NAV per unit, a point per strike (``nav_history/{YYYY}``)."""
+
+    year: str
+    points: tuple[NavPointView, ...]

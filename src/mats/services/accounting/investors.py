@@ -1,0 +1,380 @@
+"""Investors: clients, their deposits and withdrawals, and the NAV strikes that deal them.
+
+A flow is recorded with its date and dealt at the next strike (forward pricing). A strike is
+struck once per date (``nav_strikes/{YYYY-MM-DD}``; a repeat answers with the first) and only
+forward in time. Fund NAV at a strike = Σ account equity in base − the fees owed to senders −
+the cash held for clients (withdrawals not yet sent, refused deposits not yet returned); the
+unit arithmetic is :func:`mats.domain.funds.units.strike`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+
+from mats.domain.accounting.views import (
+    Client,
+    ClientView,
+    FlowLine,
+    MonthReturn,
+    NavHistory,
+    NavPointView,
+    ReturnsView,
+    StrikeRecord,
+    YearReturn,
+    cents,
+)
+from mats.domain.funds import returns
+from mats.domain.funds.units import (
+    ClientFlow,
+    FlowKind,
+    FlowStatus,
+    client_value,
+    parse_amount,
+    parse_units,
+    strike,
+)
+from mats.errors import MatsError, ValidationError
+from mats.ports import Clock, RecordStore
+from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook
+from mats.services.accounting.valuing import FundValuer
+
+CLIENTS = "clients"
+FLOWS = "client_flows"
+CLIENT_VIEWS = "client_views"
+FUND_RETURNS = "fund_returns"
+NAV_HISTORY = "nav_history"
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def held_for_withdrawals(records: RecordStore, at: datetime | None) -> Decimal:
+    """Cash at the broker that belongs to leaving clients: amount withdrawals waiting to be
+    dealt, dealt withdrawals not yet sent, and refused deposits not yet returned."""
+    held = Decimal(0)
+    for flow in records.list(FLOWS, ClientFlow):
+        if at is not None and flow.recorded_at > at:
+            continue
+        if flow.paid_at is not None and (at is None or flow.paid_at <= at):
+            continue
+        if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.PENDING:
+            held += flow.amount or Decimal(0)
+        elif flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.DEALT:
+            held += -(flow.amount_dealt or Decimal(0))
+        elif flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED:
+            held += flow.amount or Decimal(0)
+    return held
+
+
+class InvestorBook:
+    def __init__(
+        self,
+        *,
+        records: RecordStore,
+        valuer: FundValuer,
+        payouts: PayoutBook,
+        clock: Clock,
+        strike_time: time,
+    ) -> None:
+        self._records = records
+        self._valuer = valuer
+        self._payouts = payouts
+        self._clock = clock
+        self._strike_time = strike_time
+
+    # Clients and flows ---------------------------------------------------------------------
+
+    def create_client(self, client_id: str, name: str, *, email: str | None = None) -> Client:
+        if not _CLIENT_ID.match(client_id or ""):
+            raise ValidationError(
+                "client_id", "use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+            )
+        if not (name or "").strip():
+            raise ValidationError("name", "a client needs a name")
+        client = Client(client_id, name.strip(), self._clock.now(), email)
+        if not self._records.create(CLIENTS, client_id, client):
+            raise ValidationError("client_id", f"client {client_id!r} already exists")
+        return client
+
+    def clients(self) -> list[Client]:
+        return sorted(self._records.list(CLIENTS, Client), key=lambda c: c.client_id)
+
+    def client(self, client_id: str) -> Client:
+        found = self._records.get(CLIENTS, client_id, Client)
+        if found is None:
+            known = ", ".join(c.client_id for c in self.clients()) or "none yet"
+            raise ValidationError("client", f"no client {client_id!r} (known: {known})")
+        return found
+
+    def flows(self, client_id: str | None = None) -> list[ClientFlow]:
+        filters = [("client_id", "==", client_id)] if client_id else []
+        found = self._records.list(FLOWS, ClientFlow, filters=filters)
+        return sorted(found, key=lambda f: (f.recorded_at, f.flow_id))
+
+    def deposit(self, client_id: str, amount: object, *, on: date | None = None) -> ClientFlow:
+        self.client(client_id)
+        return self._record(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
+
+    def withdraw(
+        self,
+        client_id: str,
+        *,
+        amount: object | None = None,
+        units: object | None = None,
+        on: date | None = None,
+    ) -> ClientFlow:
+        """Record a withdrawal of an amount or of units; more than the holding is refused."""
+        self.client(client_id)
+        if (amount is None) == (units is None):
+            raise ValidationError("amount", "give an amount or a number of units, not both")
+        money = parse_amount(amount) if amount is not None else None
+        count = parse_units(units, "units") if units is not None else None
+        held, navpu = self._holding(client_id)
+        if navpu is None:
+            raise ValidationError(
+                "client", f"{client_id} holds no units yet (no NAV strike has dealt a deposit)"
+            )
+        pending = sum(
+            (
+                f.units if f.units is not None else (f.amount or Decimal(0)) / navpu
+                for f in self.flows(client_id)
+                if f.kind is FlowKind.WITHDRAWAL and f.status is FlowStatus.PENDING
+            ),
+            Decimal(0),
+        )
+        free = held - pending
+        wanted = count if count is not None else (money or Decimal(0)) / navpu
+        if wanted > free:
+            value = client_value(max(free, Decimal(0)), navpu)
+            field = "units" if count is not None else "amount"
+            raise ValidationError(
+                field,
+                f"{client_id} holds {free} units free to withdraw (worth {value} at the last NAV "
+                f"per unit {navpu}); the withdrawal asks for more",
+            )
+        return self._record(client_id, FlowKind.WITHDRAWAL, money, count, on)
+
+    def pay(self, flow_id: str, *, reference: str) -> ClientFlow:
+        """Record the cash of a dealt withdrawal (or a refused deposit) sent to the client."""
+        if not reference.strip():
+            raise ValidationError("reference", "say how the cash was sent (a transfer reference)")
+        flow = self._records.get(FLOWS, flow_id, ClientFlow)
+        if flow is None:
+            raise ValidationError("flow", f"no flow {flow_id!r}; see `mats clients show`")
+        owed = (flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.DEALT) or (
+            flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED
+        )
+        if not owed:
+            raise MatsError(f"flow {flow_id} is a {flow.status} {flow.kind}: no cash is owed")
+        if flow.paid_at is not None:
+            raise MatsError(f"flow {flow_id} was already paid ({flow.paid_reference})")
+        paid = replace(flow, paid_at=self._clock.now(), paid_reference=reference.strip())
+        self._records.put(FLOWS, flow_id, paid)
+        return paid
+
+    def _record(
+        self,
+        client_id: str,
+        kind: FlowKind,
+        amount: Decimal | None,
+        units: Decimal | None,
+        on: date | None,
+    ) -> ClientFlow:
+        now = self._clock.now()
+        if on is not None and on > now.date():
+            raise ValidationError("date", f"{on} is in the future; flows are recorded as they happen")
+        recorded = now if on is None or on == now.date() else datetime.combine(on, time(), UTC)
+        flow_id = f"FLOW_{recorded:%Y%m%d_%H%M%S_%f}_{client_id}"
+        flow = ClientFlow(flow_id, client_id, kind, amount, units, recorded)
+        if not self._records.create(FLOWS, flow_id, flow):
+            raise MatsError(f"flow {flow_id} already exists; record it again")
+        return flow
+
+    def _holding(self, client_id: str) -> tuple[Decimal, Decimal | None]:
+        latest = self.latest_strike()
+        if latest is None:
+            return Decimal(0), None
+        return latest.holdings.get(client_id, Decimal(0)), latest.nav_per_unit
+
+    # Strikes -------------------------------------------------------------------------------
+
+    def strike_at(self, on: date | None = None) -> datetime:
+        """The moment of a strike on ``on`` (at ``MATS_NAV_STRIKE_AT``), or now."""
+        if on is None:
+            return self._clock.now()
+        return datetime.combine(on, self._strike_time, UTC)
+
+    def strike(self, at: datetime, *, fees_owed: Decimal) -> tuple[StrikeRecord, bool]:
+        """Strike the NAV per unit at ``at`` and deal the pending flows; ``(record, new)``."""
+        if at > self._clock.now():
+            raise ValidationError("at", f"{at:%Y-%m-%d %H:%M} UTC is in the future")
+        strike_id = at.date().isoformat()
+        existing = self._records.get(NAV_STRIKES, strike_id, StrikeRecord)
+        if existing is not None:
+            return existing, False
+        latest = self.latest_strike()
+        if latest is not None and latest.at >= at:
+            raise ValidationError(
+                "at", f"the latest strike is {latest.strike_id}; strikes only go forward"
+            )
+        valuation = self._valuer.value(at)
+        held = held_for_withdrawals(self._records, at)
+        equity = cents(valuation.equity)
+        pending = [
+            f
+            for f in self._records.list(FLOWS, ClientFlow, filters=[("status", "==", "PENDING")])
+            if f.recorded_at <= at
+        ]
+        dealt = strike(
+            strike_id=strike_id,
+            at=at,
+            fund_nav=equity - fees_owed - held,
+            holdings=latest.holdings if latest else {},
+            pending=pending,
+            withdrawals_held=held,
+        )
+        record = StrikeRecord(
+            strike_id=strike_id,
+            at=at,
+            equity=equity,
+            fees_owed=fees_owed,
+            withdrawals_held=held,
+            fund_nav=dealt.fund_nav,
+            units_before=dealt.units_before,
+            nav_before_dealing=dealt.nav_before_dealing,
+            nav_per_unit=dealt.nav_per_unit,
+            units_after=dealt.units_after,
+            nav_after_dealing=dealt.nav_after_dealing,
+            residual=dealt.residual,
+            dealt=tuple(f.flow_id for f in dealt.dealt),
+            refused=tuple(f.flow_id for f in dealt.refused),
+            holdings={client: units for client, units in dealt.holdings_after if units},
+            sender_totals={
+                sender: cents(total.net) for sender, total in valuation.senders.items()
+            },
+            flags=tuple(sorted(valuation.flags)),
+        )
+        if not self._records.create(NAV_STRIKES, strike_id, record):
+            stored = self._records.get(NAV_STRIKES, strike_id, StrikeRecord)
+            return stored or record, False
+        self._records.put_all(FLOWS, [(f.flow_id, f) for f in (*dealt.dealt, *dealt.refused)])
+        self._write_views(record)
+        return record, True
+
+    def latest_strike(self) -> StrikeRecord | None:
+        found = self._records.list(
+            NAV_STRIKES, StrikeRecord, order_by="at", descending=True, limit=1
+        )
+        return found[0] if found else None
+
+    def strikes(self, *, year: int | None = None) -> list[StrikeRecord]:
+        filters = []
+        if year is not None:
+            filters = [
+                ("at", ">=", datetime(year, 1, 1, tzinfo=UTC)),
+                ("at", "<", datetime(year + 1, 1, 1, tzinfo=UTC)),
+            ]
+        return self._records.list(NAV_STRIKES, StrikeRecord, filters=filters, order_by="at")
+
+    def last_strike_of(self, month: str) -> StrikeRecord | None:
+        year, number = (int(part) for part in month.split("-"))
+        start = datetime(year, number, 1, tzinfo=UTC)
+        end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+        found = self._records.list(
+            NAV_STRIKES,
+            StrikeRecord,
+            filters=[("at", ">=", start), ("at", "<", end)],
+            order_by="at",
+            descending=True,
+            limit=1,
+        )
+        return found[0] if found else None
+
+    # Views ---------------------------------------------------------------------------------
+
+    def _write_views(self, latest: StrikeRecord) -> None:
+        """NAV history (one page a year), the fund's returns and every client's view."""
+        year = latest.at.year
+        page = [
+            NavPointView(s.at.date(), s.nav_per_unit, s.nav_after_dealing, s.units_after)
+            for s in self.strikes(year=year)
+        ]
+        self._records.put(NAV_HISTORY, str(year), NavHistory(str(year), tuple(page)))
+        every = self.strikes()
+        view = returns_view(every)
+        self._records.put(FUND_RETURNS, "current", view)
+        self.write_client_views(latest, view)
+
+    def write_client_views(self, latest: StrikeRecord, view: ReturnsView) -> None:
+        flows = self.flows()
+        items = []
+        base = self._valuer.base_currency
+        for client in self.clients():
+            own = [f for f in flows if f.client_id == client.client_id]
+            items.append((client.client_id, client_view(client, own, latest, view, base)))
+        self._records.put_all(CLIENT_VIEWS, items)
+
+
+def returns_view(strikes: list[StrikeRecord]) -> ReturnsView:
+    points = [returns.NavPoint(s.at.date(), s.nav_per_unit) for s in strikes]
+    if not points:
+        return ReturnsView((), (), None, None, None, None, None)
+    last = strikes[-1]
+    return ReturnsView(
+        months=tuple(MonthReturn(m, r) for m, r in returns.monthly_returns(points)),
+        years=tuple(YearReturn(y, r) for y, r in returns.yearly_returns(points)),
+        year_to_date=returns.year_to_date(points, last.at.date()),
+        since_inception=returns.since_inception(points),
+        max_drawdown=returns.max_drawdown(points),
+        nav_per_unit=last.nav_per_unit,
+        as_of=last.at,
+    )
+
+
+def client_view(
+    client: Client,
+    flows: list[ClientFlow],
+    latest: StrikeRecord,
+    view: ReturnsView,
+    base_currency: str,
+) -> ClientView:
+    units = latest.holdings.get(client.client_id, Decimal(0))
+    value = client_value(units, latest.nav_per_unit)
+    dealt = [f for f in flows if f.status is FlowStatus.DEALT]
+    contributed = sum((f.amount_dealt or Decimal(0) for f in dealt), Decimal(0))
+    cashflows = [(f.recorded_at.date(), -(f.amount_dealt or Decimal(0))) for f in dealt]
+    irr = returns.xirr([*cashflows, (latest.at.date(), value)]) if dealt and value else None
+    lines = tuple(_line(f) for f in reversed(flows))
+    return ClientView(
+        client_id=client.client_id,
+        name=client.name,
+        base_currency=base_currency,
+        units=units,
+        nav_per_unit=latest.nav_per_unit,
+        value=value,
+        net_contributions=cents(contributed),
+        profit=value - cents(contributed),
+        irr=irr,
+        pending=tuple(line for line in lines if line.status == FlowStatus.PENDING.value),
+        flows=lines[:100],
+        returns=view,
+        as_of=latest.at,
+    )
+
+
+def _line(flow: ClientFlow) -> FlowLine:
+    return FlowLine(
+        flow_id=flow.flow_id,
+        kind=flow.kind.value,
+        status=flow.status.value,
+        recorded_at=flow.recorded_at,
+        amount=flow.amount,
+        units=flow.units,
+        nav_per_unit=flow.nav_per_unit,
+        units_dealt=flow.units_dealt,
+        amount_dealt=flow.amount_dealt,
+        strike_id=flow.strike_id,
+        reason=flow.reason,
+    )

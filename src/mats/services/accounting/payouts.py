@@ -1,0 +1,216 @@
+"""Senders' payouts: terms, month-end crystallisation, what is accrued, due and paid.
+
+A sender's fee is crystallised once per month, at the month's last NAV strike, from the
+cumulative P&L C its signals' lots had made at that strike (kept on the strike):
+``rate × max(0, C − HWM)``, then ``HWM = max(HWM, C)``; an amount under the minimum is carried to
+the next month; what is payable is due on the payment day of the next month until an admin
+records it paid. Between crystallisations the fee on the new profit accrues daily as a fund
+liability, so the investors' NAV is always net of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from mats.domain.funds.payouts import (
+    Crystallisation,
+    PayoutTerms,
+    accrued_fee,
+    crystallise,
+    next_payment_date,
+    parse_month,
+)
+from mats.errors import MatsError, ValidationError
+from mats.ports import Clock, RecordStore
+
+PAYOUTS = "payouts"
+PAYOUT_TERMS = "payout_terms"
+PAYMENTS = "payout_payments"
+NAV_STRIKES = "nav_strikes"
+
+
+@dataclass(frozen=True)
+class Payout:
+    """One sender's crystallisation for one month and, once it is paid, the payment."""
+
+    payout_id: str
+    crystallisation: Crystallisation
+    paid_at: datetime | None = None
+    paid_reference: str | None = None
+    paid_by: str | None = None
+
+    @property
+    def sender_id(self) -> str:
+        return self.crystallisation.sender_id
+
+    @property
+    def month(self) -> str:
+        return self.crystallisation.month
+
+    @property
+    def outstanding(self) -> Decimal:
+        return Decimal(0) if self.paid_at is not None else self.crystallisation.payable
+
+
+@dataclass(frozen=True)
+class SenderTerms:
+    sender_id: str
+    terms: PayoutTerms
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PayoutState:
+    """Where a sender stands: HWM, what is carried, due (payable, unpaid), paid, accrued."""
+
+    sender_id: str
+    terms: PayoutTerms
+    hwm: Decimal
+    carried: Decimal
+    due: Decimal
+    paid: Decimal
+    last_month: str | None
+    next_payment_date: date | None
+
+    def accrued(self, cumulative_pnl: Decimal) -> Decimal:
+        return accrued_fee(cumulative_pnl, self.hwm, self.terms)
+
+    def liability(self, cumulative_pnl: Decimal) -> Decimal:
+        """What the fund owes this sender now: accrued + due + carried."""
+        return self.accrued(cumulative_pnl) + self.due + self.carried
+
+
+def payout_id(sender_id: str, month: str) -> str:
+    return f"{sender_id}__{month}"
+
+
+class PayoutBook:
+    def __init__(self, records: RecordStore, clock: Clock, default_terms: PayoutTerms) -> None:
+        self._records = records
+        self._clock = clock
+        self._default = default_terms
+
+    def terms(self, sender_id: str) -> PayoutTerms:
+        found = self._records.get(PAYOUT_TERMS, sender_id, SenderTerms)
+        return found.terms if found is not None else self._default
+
+    def set_terms(
+        self,
+        sender_id: str,
+        *,
+        rate: Decimal | None = None,
+        min_payout: Decimal | None = None,
+        payment_day: int | None = None,
+    ) -> PayoutTerms:
+        current = self.terms(sender_id)
+        terms = PayoutTerms(
+            rate=current.rate if rate is None else rate,
+            min_payout=current.min_payout if min_payout is None else min_payout,
+            payment_day=current.payment_day if payment_day is None else payment_day,
+        )
+        self._records.put(PAYOUT_TERMS, sender_id, SenderTerms(sender_id, terms, self._clock.now()))
+        return terms
+
+    def list(self, *, sender_id: str | None = None, month: str | None = None) -> list[Payout]:
+        found = [
+            p
+            for p in self._records.list(PAYOUTS, Payout)
+            if (sender_id is None or p.sender_id == sender_id) and (month is None or p.month == month)
+        ]
+        return sorted(found, key=lambda p: (p.month, p.sender_id))
+
+    def get(self, payout: str) -> Payout | None:
+        return self._records.get(PAYOUTS, payout, Payout)
+
+    def states(self, sender_ids: Sequence[str], *, at: datetime | None = None) -> dict[str, PayoutState]:
+        """Each sender's state from its payouts crystallised (and paid) at or before ``at``."""
+        every = self.list()
+        return {
+            sender: self._state(sender, [p for p in every if p.sender_id == sender], at)
+            for sender in sorted({*sender_ids, *(p.sender_id for p in every)})
+        }
+
+    def _state(self, sender_id: str, payouts: list[Payout], at: datetime | None) -> PayoutState:
+        terms = self.terms(sender_id)
+        done = [
+            p for p in sorted(payouts, key=lambda p: p.month)
+            if at is None or p.crystallisation.at <= at
+        ]
+        last = done[-1].crystallisation if done else None
+        paid = [p for p in done if p.paid_at is not None and (at is None or p.paid_at <= at)]
+        unpaid = [p for p in done if p not in paid and p.crystallisation.payable > 0]
+        return PayoutState(
+            sender_id=sender_id,
+            terms=terms,
+            hwm=last.hwm_after if last else Decimal(0),
+            carried=last.carried_out if last else Decimal(0),
+            due=sum((p.crystallisation.payable for p in unpaid), Decimal(0)),
+            paid=sum((p.crystallisation.payable for p in paid), Decimal(0)),
+            last_month=last.month if last else None,
+            next_payment_date=(
+                min(p.crystallisation.payment_date for p in unpaid)
+                if unpaid
+                else next_payment_date((at or self._clock.now()).date(), terms)
+            ),
+        )
+
+    def crystallise_month(
+        self, month: str, *, at: datetime, cumulative: Mapping[str, Decimal]
+    ) -> list[Payout]:
+        """Crystallise every sender for ``month`` at its last strike ``at``, once per sender and
+        month: a repeat answers with what the first run stored."""
+        parse_month(month)
+        states = self.states(list(cumulative), at=None)
+        results = []
+        for sender_id in sorted({*cumulative, *states}):
+            identifier = payout_id(sender_id, month)
+            existing = self.get(identifier)
+            if existing is not None:
+                results.append(existing)
+                continue
+            state = states[sender_id]
+            if state.last_month is not None and state.last_month > month:
+                raise ValidationError(
+                    "month", f"{sender_id} is already crystallised up to {state.last_month}"
+                )
+            record = Payout(
+                identifier,
+                crystallise(
+                    sender_id=sender_id,
+                    month=month,
+                    at=at,
+                    cumulative_pnl=cumulative.get(sender_id, Decimal(0)),
+                    hwm=state.hwm,
+                    carried=state.carried,
+                    terms=state.terms,
+                ),
+            )
+            if not self._records.create(PAYOUTS, identifier, record):
+                record = self.get(identifier) or record
+            results.append(record)
+        return results
+
+    def mark_paid(self, payout: str, *, reference: str, by: str) -> Payout:
+        """Record a payout paid; paying one twice, or one with nothing payable, is refused."""
+        if not reference.strip():
+            raise ValidationError("reference", "say how it was paid (a transfer reference)")
+        found = self.get(payout)
+        if found is None:
+            raise ValidationError("payout", f"no payout {payout!r}; see `mats payouts list`")
+        if found.paid_at is not None:
+            raise MatsError(
+                f"payout {payout} was already paid on {found.paid_at:%Y-%m-%d} "
+                f"(reference {found.paid_reference})"
+            )
+        if found.crystallisation.payable <= 0:
+            raise MatsError(
+                f"payout {payout} has nothing payable (carried {found.crystallisation.carried_out})"
+            )
+        paid = replace(found, paid_at=self._clock.now(), paid_reference=reference.strip(), paid_by=by)
+        if not self._records.create(PAYMENTS, payout, paid):  # Two at once: one wins.
+            raise MatsError(f"payout {payout} was already paid")
+        self._records.put(PAYOUTS, payout, paid)
+        return paid
