@@ -11,8 +11,10 @@ Conventions:
   short), in the instrument's currency, gross of commission.
 - Commissions are costs in the currency charged, kept apart from realised P&L. A fill's
   commission is split pro rata by quantity between the lots it closes (attributed to their
-  openers' signals and senders) and the lot it opens (the fill's own signal); the last share
-  takes the division's remainder, so the shares always add up to the commission exactly.
+  openers' signals and senders) and the lot it opens (the fill's own signal). Shares are
+  allotted to 1e-12 (``SHARE_QUANTUM``) and the last takes the remainder: they add up to the
+  commission exactly and, being short decimals, sum to the same total in any grouping (per
+  sender, per strategy, per fund).
 - A realisation belongs to the OPENING lot's signal and sender: a sender is paid for the lots
   its signals opened, whoever closed them.
 - :func:`fold` replays fills in ``(executed_at, execution_id)`` order and ignores repeated
@@ -24,11 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from mats.domain.accounting.positions import position_id
 from mats.domain.trading import Side
 from mats.errors import ValidationError
+
+SHARE_QUANTUM = Decimal("1e-12")
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,9 @@ def _split_commission(
         if index == len(openers) - 1:
             amount = fill.commission - allotted  # The remainder: shares sum to the commission.
         else:
-            amount = fill.commission * quantity / fill.quantity
+            amount = (fill.commission * quantity / fill.quantity).quantize(
+                SHARE_QUANTUM, rounding=ROUND_HALF_EVEN
+            )
         allotted += amount
         costs.append(
             Cost(
