@@ -17,6 +17,7 @@ from mats.settings import Settings
 
 if TYPE_CHECKING:
     from mats.adapters.firestore.execution import FirestoreExecutionStore
+    from mats.adapters.firestore.ledger import FirestoreLedgerStore
     from mats.adapters.firestore.trading import FirestoreTradingState
     from mats.ports import (
         Clock,
@@ -24,11 +25,13 @@ if TYPE_CHECKING:
         Notifier,
         PortfolioStore,
         Publisher,
+        RecordStore,
         SecretStore,
         SenderStore,
         SignalStore,
         StrategyStore,
     )
+    from mats.services.accounting.service import AccountingService
     from mats.services.alerts import AlertService
     from mats.services.allocations import AllocationService
     from mats.services.backtests import BacktestService
@@ -140,6 +143,7 @@ class Services:
     @cached_property
     def execution_store(self) -> FirestoreExecutionStore:
         from mats.adapters.firestore.execution import FirestoreExecutionStore
+    from mats.adapters.firestore.ledger import FirestoreLedgerStore
 
         return FirestoreExecutionStore(self.firestore)
 
@@ -156,7 +160,8 @@ class Services:
 
     @cached_property
     def alerts(self) -> AlertService:
-        from mats.services.alerts import AlertService
+        from mats.services.accounting.service import AccountingService
+    from mats.services.alerts import AlertService
 
         return AlertService(
             self.trading_state, self.notifier, self.clock, self.settings.notifications.alerts
@@ -250,3 +255,31 @@ class Services:
         from mats.bootstrap.bridge import build_bridge
 
         return build_bridge(self)
+
+    @cached_property
+    def ledger_store(self) -> FirestoreLedgerStore:
+        from mats.adapters.firestore.ledger import FirestoreLedgerStore
+
+        return FirestoreLedgerStore(self.firestore)
+
+    @cached_property
+    def records(self) -> RecordStore:
+        from mats.adapters.firestore.records import FirestoreRecords
+
+        return FirestoreRecords(self.firestore)
+
+    @cached_property
+    def accounting(self) -> AccountingService:
+        """Fund accounting: ledgers, valuation, investors, payouts and the read models."""
+        from mats.services.accounting.service import AccountingService
+
+        return AccountingService(
+            ledger=self.ledger_store,
+            records=self.records,
+            orders=self.execution_store,
+            signals=self.signal_store,
+            alerts=self.trading_state,
+            portfolio=self.portfolio,
+            clock=self.clock,
+            settings=self.settings.accounting,
+        )

@@ -25,6 +25,7 @@ POSITIONS = "positions"
 INSTRUMENTS = "instruments"
 QUOTES = "quotes"
 FX_RATES = "fx_rates"
+FX_HISTORY = "fx_history"  # Every rate ever stored, one document each: {pair}__{as_of}.
 RISK_STATES = "risk_states"
 BACKTESTS = "strategy_backtest_data"
 ALLOCATIONS = "portfolio_allocations"

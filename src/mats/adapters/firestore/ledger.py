@@ -21,6 +21,7 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
 from mats.adapters.firestore.documents import (
+    FX_HISTORY,
     QUOTES,
     SIGNALS,
     Documents,
@@ -38,7 +39,6 @@ LEDGERS = "ledgers"
 SIGNAL_PNL = "signal_pnl"
 ACCOUNT_HISTORY = "account_history"
 ACCOUNT_LATEST = "account_latest"
-FX_HISTORY = "fx_history"
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,6 @@ class MarkedAccount:
 
     state: AccountState
     marks: tuple[BrokerMark, ...] = ()
-
-
-def fx_history_id(rate: FxRate) -> str:
-    return f"{rate.pair}__{rate.as_of:%Y%m%dT%H%M%S%f}"
 
 
 class FirestoreLedgerStore:
@@ -212,8 +208,6 @@ class FirestoreLedgerStore:
     def fx_history(self) -> Sequence[FxRate]:
         return self._fx.where()
 
-    def put_fx_history(self, rate: FxRate) -> None:
-        self._fx.put(fx_history_id(rate), rate)
 
 
 def _eq(field: str, value: Any) -> firestore.FieldFilter:

@@ -18,6 +18,7 @@ from mats.adapters.firestore.documents import (
     ACCOUNTS,
     ALERTS,
     BACKTESTS,
+    FX_HISTORY,
     FX_RATES,
     INSTRUMENTS,
     POSITIONS,
@@ -81,7 +82,16 @@ class FirestoreTradingState:
         self.quotes.put(quote.symbol.replace("/", "_"), quote)
 
     def put_fx_rate(self, rate: FxRate) -> None:
-        self.fx_rates.put(rate.pair, rate)
+        """Keep the rate in ``fx_history`` (dated, for the accounting) and, unless a newer one
+        is stored, as the pair's latest in ``fx_rates`` (what Cerebro sizes with)."""
+        history = self._client.collection(FX_HISTORY).document(
+            f"{rate.pair}__{rate.as_of:%Y%m%dT%H%M%S%f}"
+        )
+        with translated_errors("keeping an FX rate"):
+            history.set(to_document(rate))
+        latest = self.fx_rates.get(rate.pair)
+        if latest is None or latest.as_of <= rate.as_of:
+            self.fx_rates.put(rate.pair, rate)
 
     def put_risk(self, setting: RiskSetting) -> None:
         self.risk.put(setting.scope, setting)

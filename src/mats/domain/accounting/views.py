@@ -372,3 +372,37 @@ class NavHistory:
 
     year: str
     points: tuple[NavPointView, ...]
+
+
+@dataclass(frozen=True)
+class FundSettings:
+    """The fund's own settings (``fund/settings``); unset, the environment's defaults hold."""
+
+    base_currency: str
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class TopicMark:
+    """The newest message the accounting has taken from one topic."""
+
+    topic: str
+    message_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """System health as the accounting sees it: what arrived last, what is open, what ran."""
+
+    topics: tuple[TopicMark, ...]
+    open_alerts: int
+    critical_alerts: int
+    last_nightly_run: str | None
+    last_nightly_status: str | None
+    last_nightly_at: datetime | None
+    last_snapshot_at: datetime | None
+    last_strike: str | None
+    stale_accounts: tuple[str, ...]
+    as_of: datetime

@@ -66,7 +66,10 @@ class ReadModels:
         return self._valuer.base_currency
 
     def refresh(self, at: datetime) -> FundSummary:
-        """Rewrite every read model from the fund as it stands at ``at``."""
+        """Rewrite every read model from the fund as it stands at ``at`` (or at the newest
+        fill, when a venue's clock runs ahead of ours: never a fill left out)."""
+        newest = self._ledger.newest_fill_at()
+        at = max(at, newest) if newest is not None else at
         valuation = self._valuer.value(at)
         baseline = self.day_start(at)
         states = self._payouts.states(list(valuation.senders))

@@ -1,0 +1,170 @@
+"""Dashboard: the fund's accounting — fills and account updates into read models; scheduled
+snapshots, NAV strikes and month-end crystallisations.
+
+Trigger: HTTPS, private (like the optimizer: with ``MATS_OIDC_AUDIENCE`` set, every request must
+carry a Google OIDC token for it — Pub/Sub push and Cloud Scheduler sign theirs). One function
+serves both the Pub/Sub pushes and the Scheduler's calls, so it is an HTTP function whose push
+subscriptions target its paths (a Cloud Run function has one trigger type).
+
+Routes:
+- ``POST /pubsub/fills``: push of ``mats.fill.v1`` (subscription ``dashboard-fills``): the
+  execution kept once by its execution id, its ledger updated, its order's shortfall measured,
+  the read models refreshed. A replay or a reordered delivery changes nothing.
+- ``POST /pubsub/account-updates``: push of ``mats.account.v1``: kept once per account and
+  ``as_of``; an update older than the stored one never replaces it.
+- ``POST /snapshot`` (Scheduler, hourly): body ``{"at": ISO-8601}`` optional; once per hour.
+- ``POST /strike`` (Scheduler, daily at ``MATS_NAV_STRIKE_AT``): body ``{"date": "YYYY-MM-DD"}``
+  optional; the NAV per unit struck and the pending flows dealt, once per date.
+- ``POST /month-end`` (Scheduler, the 1st): body ``{"month": "YYYY-MM"}`` (default: last month);
+  every sender's fee crystallised at the month's last strike, once per month.
+- ``GET /healthz``.
+
+Answers: 200 with what was done (a repeat answers with the first result); a message that breaks
+its contract is logged and acknowledged (200, retrying cannot fix it); 422 names a bad field;
+503 when the store is down (Pub/Sub and the Scheduler retry).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import flask
+import functions_framework
+
+from mats.adapters.oidc import Unauthenticated, verify_request
+from mats.bootstrap import Services, instance_services
+from mats.codec import from_primitive, parse_datetime, to_primitive
+from mats.contracts import AccountUpdateV1, ContractError, FillV1, decode, from_message
+from mats.domain.accounting import AccountState
+from mats.errors import MatsError, TemporaryError, ValidationError
+from mats.logs import install_redaction
+from mats.services.accounting.service import AccountUpdate
+
+install_redaction()  # Before the framework serves (or logs) a single request.
+log = logging.getLogger("mats.functions.dashboard")
+
+Handler = Callable[[Services, dict[str, Any]], tuple[dict[str, Any], int]]
+
+
+@functions_framework.http
+def dashboard(request: flask.Request) -> flask.typing.ResponseReturnValue:
+    """Route one request."""
+    path = request.path.rstrip("/")
+    if path == "/healthz":
+        return {"status": "ok"}, 200
+    handler = ROUTES.get(path)
+    if handler is None:
+        return {"status": "not_found", "error": f"no route {request.path}"}, 404
+    if request.method != "POST":
+        return {"status": "method_not_allowed", "error": "use POST"}, 405
+    app = instance_services()
+    try:
+        verify_request(request.headers, app.settings.oidc)
+    except Unauthenticated as error:
+        log.warning("dashboard request refused", extra={"reason": str(error)})
+        return {"status": "unauthorized", "error": "authentication failed"}, 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        body = {} if not request.get_data() else None
+    if body is None:
+        return {"status": "invalid", "field": "body", "error": "must be a JSON object"}, 400
+    try:
+        return handler(app, body)
+    except TemporaryError as error:
+        log.error("dashboard request failed; retry", extra={"error": str(error)})
+        return {"status": "unavailable", "error": str(error)}, 503
+    except ValidationError as error:
+        return {"status": "invalid", "field": error.field, "error": error.message}, 422
+    except MatsError as error:
+        return {"status": "invalid", "error": str(error)}, 422
+
+
+def _pushed(body: dict[str, Any], expected: type) -> tuple[str, Any] | None:
+    """The message id and decoded message of a push; junk is logged (and acknowledged)."""
+    try:
+        message = body["message"]
+        data = base64.b64decode(message["data"], validate=True)
+        decoded = decode(data)
+        if not isinstance(decoded, expected):
+            raise ContractError(f"expected {expected.schema}, got {decoded.schema}")  # type: ignore[attr-defined]
+        return str(message.get("messageId") or message.get("message_id") or ""), decoded
+    except (KeyError, TypeError, AttributeError, binascii.Error, ContractError) as error:
+        log.error("pushed message rejected", extra={"error": repr(error)})
+        return None
+
+
+def _fill(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    pushed = _pushed(body, FillV1)
+    if pushed is None:
+        return {"status": "ignored"}, 200
+    message_id, message = pushed
+    booked = app.accounting.on_fill(from_message(message), message_id=message_id)
+    return {"status": "booked" if booked else "unchanged", "execution_id": message.id}, 200
+
+
+def _account(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    pushed = _pushed(body, AccountUpdateV1)
+    if pushed is None:
+        return {"status": "ignored"}, 200
+    message_id, message = pushed
+    update = AccountUpdate(
+        message_id=message_id,
+        state=AccountState(
+            account=message.account,
+            broker=message.broker,
+            base_currency=message.currency,
+            equity=message.equity,
+            cash=message.cash,
+            margin_used=message.margin_used,
+            updated_at=message.as_of,
+            margin_available=message.margin_available,
+            source=message.broker,
+        ),
+        marks=tuple(
+            (p.symbol, p.mark_price) for p in message.positions if p.mark_price is not None
+        ),
+    )
+    kept = app.accounting.on_account(update)
+    return {"status": "kept" if kept else "unchanged", "account": message.account}, 200
+
+
+def _snapshot(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    at = parse_datetime(body["at"], "at") if body.get("at") else None
+    snapshot, new = app.accounting.snapshot(at)
+    return {"status": "taken" if new else "repeat", **_brief(to_primitive(snapshot))}, 200
+
+
+def _strike(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    on = from_primitive(date, body["date"], "date") if body.get("date") else None
+    record, new = app.accounting.strike(on)
+    return {"status": "struck" if new else "repeat", "strike": to_primitive(record)}, 200
+
+
+def _month_end(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    month = body.get("month")
+    if month is None:
+        first = datetime.now(UTC).date().replace(day=1)
+        month = (first - timedelta(days=1)).strftime("%Y-%m")
+    if not isinstance(month, str):
+        raise ValidationError("month", "expected YYYY-MM")
+    payouts = app.accounting.crystallise(month)
+    return {"status": "crystallised", "month": month, "payouts": to_primitive(payouts)}, 200
+
+
+def _brief(snapshot: dict[str, Any]) -> dict[str, Any]:
+    keys = ("snapshot_id", "at", "equity", "margin_used", "flags")
+    return {"snapshot": {k: snapshot[k] for k in keys}, "positions": len(snapshot["positions"])}
+
+
+ROUTES: dict[str, Handler] = {
+    "/pubsub/fills": _fill,
+    "/pubsub/account-updates": _account,
+    "/snapshot": _snapshot,
+    "/strike": _strike,
+    "/month-end": _month_end,
+}
