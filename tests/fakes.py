@@ -16,6 +16,7 @@ from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummar
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.execution.records import OrderRecord, new_record
+from mats.domain.market import Quote
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.orders import Fill, Order
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
@@ -427,7 +428,8 @@ class InMemoryPortfolio:
 
 
 class InMemoryExecutionStore:
-    """The bridge's records in memory: orders, claims, fills (applied/published) and positions."""
+    """The bridge's records in memory: orders, claims, fills (applied/published), positions,
+    and the quotes it reads before a send."""
 
     def __init__(self) -> None:
         self.orders: dict[str, OrderRecord] = {}
@@ -437,6 +439,10 @@ class InMemoryExecutionStore:
         self.published: set[str] = set()
         self.positions: dict[tuple[str, str, str], StrategyPosition] = {}
         self.risk: dict[str, RiskSetting] = {}
+        self.quotes: dict[str, Quote] = {}
+
+    def put_quote(self, quote: Quote) -> None:
+        self.quotes[quote.symbol] = quote
 
     def send_facts(self, order: Order) -> SendFacts:
         same = (order.account, order.strategy_id, order.symbol)
@@ -450,6 +456,7 @@ class InMemoryExecutionStore:
                 if not r.state.ended
                 and (r.order.account, r.order.strategy_id, r.order.symbol) == same
             ),
+            self.quotes.get(order.symbol),
         )
 
     def order(self, order_id: str) -> OrderRecord | None:

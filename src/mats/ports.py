@@ -445,12 +445,14 @@ class Broker(Protocol):
 @dataclass(frozen=True)
 class SendFacts:
     """The fund's and the strategy's trading state, the strategy's position in the order's
-    instrument, and its other orders there that have not ended."""
+    instrument, its other orders there that have not ended, and the instrument's stored quote
+    (the arrival price of an order sent now)."""
 
     fund: RiskSetting | None
     strategy: RiskSetting | None
     position: StrategyPosition | None
     working: tuple[OrderRecord, ...]
+    quote: Quote | None = None
 
 
 class QuoteFeed(Protocol):
@@ -497,7 +499,8 @@ class ExecutionStore(Protocol):
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None: ...
 
     def send_facts(self, order: Order) -> SendFacts:
-        """What the risk gate looks at just before ``order`` is sent, read together."""
+        """What the risk gate looks at just before ``order`` is sent, and the instrument's
+        quote, read together."""
         ...
 
 

@@ -16,6 +16,7 @@ from mats.domain.alerts import Alert, AlertSeverity
 from mats.domain.cerebro.decisions import Decision, DecisionStatus
 from mats.domain.execution.records import new_record
 from mats.domain.execution.states import OrderState
+from mats.domain.market import Quote
 from mats.domain.orders import Fill
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
@@ -228,6 +229,36 @@ def test_send_facts_hold_the_risk_states_the_position_and_only_its_working_order
     assert facts.fund is None or facts.fund.scope == GLOBAL_SCOPE
     assert facts.position.quantity == Decimal(10)
     assert [r.order_id for r in facts.working] == [order.id]
+
+
+def test_send_facts_hold_the_instruments_stored_quote(
+    execution: Any, request: pytest.FixtureRequest
+) -> None:
+    symbol = unique("QUOTED").upper().replace("-", "")
+    quote = Quote(symbol, NOW, last=Decimal("100.5"), bid=Decimal(100), ask=Decimal(101))
+    if isinstance(execution, InMemoryExecutionStore):
+        execution.put_quote(quote)
+    else:
+        request.getfixturevalue("services").trading_state.put_quote(quote)
+    quoted = an_order(unique("q").replace("-", "_") + "_ORD", symbol=symbol)
+    unquoted = an_order(unique("n").replace("-", "_") + "_ORD", symbol=symbol + "X")
+
+    assert execution.send_facts(quoted).quote == quote
+    assert execution.send_facts(unquoted).quote is None
+
+
+def test_an_orders_submission_time_and_arrival_mid_are_stored(execution: Any) -> None:
+    order_id = unique("a").replace("-", "_") + "_ORD"
+    record = dataclasses.replace(
+        new_record(an_order(order_id), NOW),
+        submitted_at=NOW + timedelta(milliseconds=250),
+        arrival_mid=Decimal("100.125"),
+    )
+
+    execution.put_order(record)
+    stored = execution.order(order_id)
+
+    assert (stored.submitted_at, stored.arrival_mid) == (record.submitted_at, Decimal("100.125"))
 
 
 def an_allocation(allocation_id: str) -> Allocation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 from mats.adapters.brokers.paper import PaperSettings
@@ -97,6 +97,11 @@ def _execution_settings(env: Environment) -> ExecutionSettings:
         outage_alert_after=duration(env, "MATS_OUTAGE_ALERT_SECONDS", defaults.outage_alert_after),
         margin_warning=fraction(env, "MATS_MARGIN_WARNING", defaults.margin_warning),
         margin_limit=margin_limit(env),
+        quote_max_age=timedelta(
+            seconds=whole_number(
+                env, "MATS_QUOTE_MAX_AGE_SECONDS", int(defaults.quote_max_age.total_seconds())
+            )
+        ),
     )
 
 

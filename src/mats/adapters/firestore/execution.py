@@ -6,6 +6,8 @@
   ``applied`` turns true in the same batch that writes the position, ``published`` once the
   ``mats.fill.v1`` message is out.
 - ``positions/{account}__{strategy}__{symbol}``: the per-strategy ledger.
+- ``quotes/{symbol}`` (written by the quote job) is read with the risk states before a send: an
+  order's arrival mid.
 - ``paper_orders/{reference}``: the paper venue's own book.
 """
 
@@ -25,6 +27,7 @@ from mats.adapters.firestore.decisions import order_document, order_record
 from mats.adapters.firestore.documents import (
     ORDERS,
     POSITIONS,
+    QUOTES,
     RISK_STATES,
     Documents,
     from_document,
@@ -33,6 +36,7 @@ from mats.adapters.firestore.documents import (
 )
 from mats.domain.accounting import StrategyPosition, position_id
 from mats.domain.execution.records import OrderRecord
+from mats.domain.market import Quote
 from mats.domain.orders import Fill, Order
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, strategy_scope
 from mats.ports import SendFacts
@@ -50,6 +54,7 @@ class FirestoreExecutionStore:
         self._fills = client.collection(FILLS)
         self._positions = Documents(client, POSITIONS, StrategyPosition)
         self._risk = Documents(client, RISK_STATES, RiskSetting)
+        self._quotes = Documents(client, QUOTES, Quote)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -116,15 +121,17 @@ class FirestoreExecutionStore:
         return self._positions.get(position_id(account, strategy_id, symbol))
 
     def send_facts(self, order: Order) -> SendFacts:
-        """Risk states and the position in one read, beside the query for working orders."""
+        """Risk states, the position and the quote in one read, beside the query for working
+        orders."""
         references = [
             self._risk.ref(GLOBAL_SCOPE),
             self._risk.ref(strategy_scope(order.strategy_id)),
             self._positions.ref(position_id(order.account, order.strategy_id, order.symbol)),
+            self._quotes.ref(order.symbol.replace("/", "_")),
         ]
 
         def documents() -> dict[str, Any]:
-            with translated_errors("reading the risk states and the position"):
+            with translated_errors("reading the risk states, the position and the quote"):
                 return {s.reference.path: s for s in self._client.get_all(references)}
 
         read = self._executor().submit(documents)
@@ -139,9 +146,13 @@ class FirestoreExecutionStore:
         with translated_errors("listing the strategy's working orders"):
             working = tuple(order_record(s.to_dict()) for s in query.stream())
         found = read.result()
-        fund, own, position = (found[reference.path] for reference in references)
+        fund, own, position, quote = (found[reference.path] for reference in references)
         return SendFacts(
-            self._risk.parse(fund), self._risk.parse(own), self._positions.parse(position), working
+            self._risk.parse(fund),
+            self._risk.parse(own),
+            self._positions.parse(position),
+            working,
+            self._quotes.parse(quote),
         )
 
     def _executor(self) -> ThreadPoolExecutor:

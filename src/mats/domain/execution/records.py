@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mats.domain.execution.states import OrderState, Transition, advance, total_state
+from mats.domain.market import Quote
 from mats.domain.orders import Order
 from mats.domain.trading import OrderPurpose
 from mats.domain.venues import VenueOrderReport
@@ -31,6 +32,9 @@ class OrderRecord:
     not, and sets the backoff). ``filled_quantity`` counts every attempt's fills;
     ``prior_filled`` is what attempts before the current one filled. ``held_reason`` says why
     an exit is held back unsent (trading is HALTED); it goes when the halt is lifted.
+    ``submitted_at`` and ``arrival_mid`` are set once, by the first attempt sent: when the order
+    went to the venue and the mid of the freshest quote then (``None`` without a fresh quote),
+    the arrival price of its implementation shortfall.
     """
 
     order: Order
@@ -50,6 +54,8 @@ class OrderRecord:
     prior_filled: Decimal = Decimal(0)
     failures: int = 0
     held_reason: str | None = None
+    submitted_at: datetime | None = None
+    arrival_mid: Decimal | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -109,11 +115,15 @@ def noted(record: OrderRecord, at: datetime, note: str) -> OrderRecord:
     )
 
 
-def attempted(record: OrderRecord, venue: str, at: datetime) -> tuple[OrderRecord, Order]:
+def attempted(
+    record: OrderRecord, venue: str, at: datetime, *, arrival_mid: Decimal | None = None
+) -> tuple[OrderRecord, Order]:
     """The next attempt: the record SUBMITTED under a fresh reference, and what to send (the
-    order under that reference, for what is left of it)."""
+    order under that reference, for what is left of it). The first attempt also records when
+    the order was submitted and ``arrival_mid``; later attempts keep them."""
     attempt = record.attempts + 1
     reference = attempt_reference(record.order_id, attempt)
+    first = record.submitted_at is None
     record = dataclasses.replace(
         record,
         attempts=attempt,
@@ -122,11 +132,22 @@ def attempted(record: OrderRecord, venue: str, at: datetime) -> tuple[OrderRecor
         next_retry_at=None,
         held_reason=None,
         prior_filled=record.filled_quantity,
+        submitted_at=at if first else record.submitted_at,
+        arrival_mid=arrival_mid if first else record.arrival_mid,
     )
     record = moved(
         record, OrderState.SUBMITTED, at, f"attempt {attempt} sent to {venue} as {reference}"
     )
     return record, dataclasses.replace(record.order, id=reference, quantity=record.remaining)
+
+
+def quote_mid(quote: Quote | None) -> Decimal | None:
+    """The quote's mid: halfway between bid and ask when it has both, else its last price."""
+    if quote is None:
+        return None
+    if quote.bid is not None and quote.ask is not None:
+        return (quote.bid + quote.ask) / 2
+    return quote.last
 
 
 def exit_failed(

@@ -29,6 +29,8 @@ class ExecutionSettings:
     margin_limit: Decimal = Decimal("0.40")
     outage_alert_after: timedelta = timedelta(seconds=60)
     publish_timeout_seconds: float = 5.0
+    # An order's arrival mid comes from a quote no older than this, or it is left unknown.
+    quote_max_age: timedelta = timedelta(seconds=15)
 
 
 class VenueRouter:

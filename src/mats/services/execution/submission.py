@@ -32,7 +32,7 @@ from mats.domain.risk import most_restrictive
 from mats.domain.trading import OrderAction, OrderPurpose
 from mats.domain.venues import OrderRejectedError, VenueOrderReport
 from mats.errors import NotFoundError, PermanentError, TemporaryError
-from mats.ports import Broker, Clock, ExecutionStore
+from mats.ports import Broker, Clock, ExecutionStore, SendFacts
 from mats.services.alerts import AlertService
 from mats.services.execution.booking import FillBooking
 from mats.services.execution.router import ExecutionSettings, VenueRouter, VenueUnavailableError
@@ -204,7 +204,8 @@ class OrderSubmission:
         found = self._find(record, venue, venue_name)
         if found is not None:
             return found
-        allowed = self._gate(record)
+        facts = self._store.send_facts(record.order)
+        allowed = self._gate(record, facts)
         if allowed.verdict is Verdict.REFUSE:
             return self._gate_refused(record, allowed)
         if allowed.verdict is Verdict.HOLD:
@@ -212,7 +213,9 @@ class OrderSubmission:
         now = self._clock.now()
         if allowed.code == "TRIMMED":
             record = rec.trimmed(record, allowed.quantity, now, allowed.detail or "")
-        record, attempt = rec.attempted(record, venue_name, now)
+        fresh = facts.quote is not None and facts.quote.is_fresh(now, self._settings.quote_max_age)
+        arrival = rec.quote_mid(facts.quote) if fresh else None
+        record, attempt = rec.attempted(record, venue_name, now, arrival_mid=arrival)
         record = self._save(record)
         try:
             report = venue.place(attempt)
@@ -226,8 +229,9 @@ class OrderSubmission:
             self._record_native_legs(record, venue_name)
         return self._after_report(record, report, venue, venue_name)
 
-    def _gate(self, record: OrderRecord) -> GateDecision:
-        facts = self._store.send_facts(record.order)
+    def _gate(self, record: OrderRecord, facts: SendFacts | None = None) -> GateDecision:
+        if facts is None:
+            facts = self._store.send_facts(record.order)
         risk = most_restrictive(*(s.state for s in (facts.fund, facts.strategy) if s is not None))
         held = facts.position.quantity if facts.position is not None else Decimal(0)
         return gate(record, risk=risk, held=held, working=facts.working)
