@@ -237,9 +237,9 @@ class LedgerStore(Protocol):
 
     def signal_pnls(self, signal_ids: Sequence[str]) -> Sequence[SignalPnl]: ...
 
-    def signal_pnls_of(self, *, sender_id: str | None, strategy_id: str | None, limit: int) -> (
-        Sequence[SignalPnl]
-    ): ...
+    def signal_pnls_of(
+        self, *, sender_id: str | None, strategy_id: str | None, limit: int
+    ) -> Sequence[SignalPnl]: ...
 
     def sender_of(self, signal_id: str) -> str | None:
         """The sender whose webhook became this signal (``None``: unknown signal)."""

@@ -143,7 +143,6 @@ class Services:
     @cached_property
     def execution_store(self) -> FirestoreExecutionStore:
         from mats.adapters.firestore.execution import FirestoreExecutionStore
-    from mats.adapters.firestore.ledger import FirestoreLedgerStore
 
         return FirestoreExecutionStore(self.firestore)
 
@@ -160,8 +159,7 @@ class Services:
 
     @cached_property
     def alerts(self) -> AlertService:
-        from mats.services.accounting.service import AccountingService
-    from mats.services.alerts import AlertService
+        from mats.services.alerts import AlertService
 
         return AlertService(
             self.trading_state, self.notifier, self.clock, self.settings.notifications.alerts

@@ -132,7 +132,9 @@ class FirestoreLedgerStore:
     def signal_pnls_of(
         self, *, sender_id: str | None, strategy_id: str | None, limit: int
     ) -> Sequence[SignalPnl]:
-        filters = [(f, "==", v) for f, v in (("sender_id", sender_id), ("strategy_id", strategy_id)) if v]
+        filters = [
+            (f, "==", v) for f, v in (("sender_id", sender_id), ("strategy_id", strategy_id)) if v
+        ]
         found = self._signals.where(filters)
         return sorted(found, key=lambda s: s.signal_id, reverse=True)[:limit]
 
@@ -186,7 +188,7 @@ class FirestoreLedgerStore:
         return [from_document(MarkedAccount, _kept(s.to_dict())) for s in snapshots]
 
     def _marked_at(self, at: datetime) -> list[MarkedAccount]:
-        found = []
+        found: list[MarkedAccount] = []
         for account in {kept.state.account for kept in self._latest_marked()}:
             query = (
                 self._history.where(filter=_eq("account", account))
@@ -207,7 +209,6 @@ class FirestoreLedgerStore:
 
     def fx_history(self) -> Sequence[FxRate]:
         return self._fx.where()
-
 
 
 def _eq(field: str, value: Any) -> firestore.FieldFilter:

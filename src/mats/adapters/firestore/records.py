@@ -58,9 +58,7 @@ class FirestoreRecords:
         """Create a document once; ``False`` if one with that id already exists."""
         try:
             with translated_errors(f"creating {collection}/{document_id}"):
-                self._client.collection(collection).document(document_id).create(
-                    to_document(value)
-                )
+                self._client.collection(collection).document(document_id).create(to_document(value))
         except AlreadyExists:
             return False
         return True

@@ -4,13 +4,13 @@ One pure function, :func:`value_fund`, turns the stored facts (lot ledgers, the 
 the accounts' broker-reported states, FX history) into every figure the read models show, so
 the hourly snapshot, the NAV strike and the per-fill refresh can never disagree:
 
-- a position's unrealised P&L is Σ lot quantity × (mark − lot price) × multiplier, in the
+- a position's unrealised P&L is sum of lot quantity x (mark - lot price) x multiplier, in the
   instrument's currency, converted at the valuation moment's rate; a position with no mark is
   flagged ``UNPRICED`` and counts as zero (never guessed);
 - realised P&L and commissions are the ledgers' frozen base-currency sums;
-- the fund's equity is Σ each account's broker-reported equity converted at the moment's rate;
+- the fund's equity is sum of each account's broker-reported equity converted at the moment's rate;
   an account whose rate is missing is left out and the total flagged ``FX_MISSING``;
-- a sender's cumulative P&L C is realised − commissions + unrealised over the lots its signals
+- a sender's cumulative P&L C is realised - commissions + unrealised over the lots its signals
   opened, across all its strategies, never netted with another sender's.
 """
 
@@ -147,7 +147,9 @@ def value_fund(
             unrealized=unrealized, flags=value.flags
         )
         if mark is not None:
-            for sender, amount in unrealized_by_sender(book, mark, rates, base_currency, at).items():
+            for sender, amount in unrealized_by_sender(
+                book, mark, rates, base_currency, at
+            ).items():
                 name = sender or UNATTRIBUTED
                 senders[name] = senders[name].plus(unrealized=amount, flags=value.flags)
         lines.append(_line(record, value, unrealized))
@@ -195,7 +197,8 @@ def _line(record: LedgerRecord, value: PositionValue, unrealized: Decimal) -> Po
 def _accounts(
     accounts: Sequence[AccountState], rates: RateBook, base: str, at: datetime
 ) -> tuple[tuple[AccountLine, ...], Decimal, Decimal, set[str]]:
-    lines, equity, margin, flags = [], Decimal(0), Decimal(0), set()
+    lines: list[AccountLine] = []
+    equity, margin, flags = Decimal(0), Decimal(0), set[str]()
     for state in sorted(accounts, key=lambda a: a.account):
         eq = rates.convert(state.equity, state.base_currency, base, at)
         used = rates.convert(state.margin_used, state.base_currency, base, at)

@@ -237,9 +237,9 @@ class DayStartTotals:
 class StrikeRecord:
     """One NAV strike as stored (``nav_strikes/{YYYY-MM-DD}``), with what it was struck from.
 
-    ``equity`` is Σ account equity in base; ``fees_owed`` the senders' accrued, due and carried
-    fees; ``withdrawals_held`` the cash held for withdrawals; so ``fund_nav = equity − fees_owed
-    − withdrawals_held``. ``sender_totals`` is each sender's cumulative P&L C at the strike (what
+    ``equity`` is sum of account equity in base; ``fees_owed`` the senders' accrued, due and carried
+    fees; ``withdrawals_held`` the cash held for withdrawals; so ``fund_nav = equity - fees_owed
+    - withdrawals_held``. ``sender_totals`` is each sender's cumulative P&L C at the strike (what
     a month-end crystallises).
     """
 

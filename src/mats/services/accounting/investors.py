@@ -2,7 +2,7 @@
 
 A flow is recorded with its date and dealt at the next strike (forward pricing). A strike is
 struck once per date (``nav_strikes/{YYYY-MM-DD}``; a repeat answers with the first) and only
-forward in time. Fund NAV at a strike = Σ account equity in base − the fees owed to senders −
+forward in time. Fund NAV at a strike = sum of account equity in base - the fees owed to senders -
 the cash held for clients (withdrawals not yet sent, refused deposits not yet returned); the
 unit arithmetic is :func:`mats.domain.funds.units.strike`.
 """
@@ -89,7 +89,8 @@ class InvestorBook:
     def create_client(self, client_id: str, name: str, *, email: str | None = None) -> Client:
         if not _CLIENT_ID.match(client_id or ""):
             raise ValidationError(
-                "client_id", "use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+                "client_id",
+                "use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
             )
         if not (name or "").strip():
             raise ValidationError("name", "a client needs a name")
@@ -184,7 +185,9 @@ class InvestorBook:
     ) -> ClientFlow:
         now = self._clock.now()
         if on is not None and on > now.date():
-            raise ValidationError("date", f"{on} is in the future; flows are recorded as they happen")
+            raise ValidationError(
+                "date", f"{on} is in the future; flows are recorded as they happen"
+            )
         recorded = now if on is None or on == now.date() else datetime.combine(on, time(), UTC)
         flow_id = f"FLOW_{recorded:%Y%m%d_%H%M%S_%f}_{client_id}"
         flow = ClientFlow(flow_id, client_id, kind, amount, units, recorded)
@@ -251,9 +254,7 @@ class InvestorBook:
             dealt=tuple(f.flow_id for f in dealt.dealt),
             refused=tuple(f.flow_id for f in dealt.refused),
             holdings={client: units for client, units in dealt.holdings_after if units},
-            sender_totals={
-                sender: cents(total.net) for sender, total in valuation.senders.items()
-            },
+            sender_totals={sender: cents(total.net) for sender, total in valuation.senders.items()},
             flags=tuple(sorted(valuation.flags)),
         )
         if not self._records.create(NAV_STRIKES, strike_id, record):

@@ -11,7 +11,7 @@ money and stay out of the accounting (their positions are in the bridge's ledger
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -90,11 +90,32 @@ class LedgerBooking:
             multiplier=record.multiplier,
         )
         after, realizations, costs = book.apply(fill)
-        touched = {fill.signal_id, *(r.signal_id for r in realizations), *(c.signal_id for c in costs)}
+        touched = {
+            fill.signal_id,
+            *(r.signal_id for r in realizations),
+            *(c.signal_id for c in costs),
+        }
         known = {s.signal_id: s for s in self._store.signal_pnls(sorted(touched))}
-        updated = _accumulate(record, after, fill, realizations, costs, rates, self._base)
-        signals = _signals(known, after, [fill], realizations, costs, rates, self._base)
+        updated = _accumulate(
+            record,
+            after,
+            fill,
+            realizations=realizations,
+            costs=costs,
+            rates=rates,
+            base=self._base,
+        )
+        signals = _signals(
+            known,
+            after,
+            [fill],
+            realizations=realizations,
+            costs=costs,
+            rates=rates,
+            base=self._base,
+        )
         return updated, [signals[s] for s in sorted(touched) if s in signals]
+
 
 def accumulate_fold(
     key: LedgerKey, fills: Sequence[LotFill], rates: RateBook, base: str
@@ -112,8 +133,12 @@ def accumulate_fold(
         last_executed_at=last.executed_at,
         last_execution_id=last.execution_id,
     )
-    record = _accumulate(empty, book, last, realizations, costs, rates, base)
-    signals = _signals({}, book, ordered, realizations, costs, rates, base)
+    record = _accumulate(
+        empty, book, last, realizations=realizations, costs=costs, rates=rates, base=base
+    )
+    signals = _signals(
+        {}, book, ordered, realizations=realizations, costs=costs, rates=rates, base=base
+    )
     return record, [signals[s] for s in sorted(signals)]
 
 
@@ -125,6 +150,7 @@ def _accumulate(
     record: LedgerRecord,
     book: LotBook,
     last: LotFill,
+    *,
     realizations: Sequence[Realization],
     costs: Sequence[Cost],
     rates: RateBook,
@@ -175,6 +201,7 @@ def _signals(
     known: dict[str, SignalPnl],
     book: LotBook,
     fills: Sequence[LotFill],
+    *,
     realizations: Sequence[Realization],
     costs: Sequence[Cost],
     rates: RateBook,

@@ -2,7 +2,7 @@
 
 A sender's fee is crystallised once per month, at the month's last NAV strike, from the
 cumulative P&L C its signals' lots had made at that strike (kept on the strike):
-``rate × max(0, C − HWM)``, then ``HWM = max(HWM, C)``; an amount under the minimum is carried to
+``rate x max(0, C - HWM)``, then ``HWM = max(HWM, C)``; an amount under the minimum is carried to
 the next month; what is payable is due on the payment day of the next month until an admin
 records it paid. Between crystallisations the fee on the new profit accrues daily as a fund
 liability, so the investors' NAV is always net of it.
@@ -114,20 +114,23 @@ class PayoutBook:
         self._records.put(PAYOUT_TERMS, sender_id, SenderTerms(sender_id, terms, self._clock.now()))
         return terms
 
-    def list(self, *, sender_id: str | None = None, month: str | None = None) -> list[Payout]:
+    def payouts(self, *, sender_id: str | None = None, month: str | None = None) -> list[Payout]:
         found = [
             p
             for p in self._records.list(PAYOUTS, Payout)
-            if (sender_id is None or p.sender_id == sender_id) and (month is None or p.month == month)
+            if (sender_id is None or p.sender_id == sender_id)
+            and (month is None or p.month == month)
         ]
         return sorted(found, key=lambda p: (p.month, p.sender_id))
 
     def get(self, payout: str) -> Payout | None:
         return self._records.get(PAYOUTS, payout, Payout)
 
-    def states(self, sender_ids: Sequence[str], *, at: datetime | None = None) -> dict[str, PayoutState]:
+    def states(
+        self, sender_ids: Sequence[str], *, at: datetime | None = None
+    ) -> dict[str, PayoutState]:
         """Each sender's state from its payouts crystallised (and paid) at or before ``at``."""
-        every = self.list()
+        every = self.payouts()
         return {
             sender: self._state(sender, [p for p in every if p.sender_id == sender], at)
             for sender in sorted({*sender_ids, *(p.sender_id for p in every)})
@@ -136,7 +139,8 @@ class PayoutBook:
     def _state(self, sender_id: str, payouts: list[Payout], at: datetime | None) -> PayoutState:
         terms = self.terms(sender_id)
         done = [
-            p for p in sorted(payouts, key=lambda p: p.month)
+            p
+            for p in sorted(payouts, key=lambda p: p.month)
             if at is None or p.crystallisation.at <= at
         ]
         last = done[-1].crystallisation if done else None
@@ -209,7 +213,9 @@ class PayoutBook:
             raise MatsError(
                 f"payout {payout} has nothing payable (carried {found.crystallisation.carried_out})"
             )
-        paid = replace(found, paid_at=self._clock.now(), paid_reference=reference.strip(), paid_by=by)
+        paid = replace(
+            found, paid_at=self._clock.now(), paid_reference=reference.strip(), paid_by=by
+        )
         if not self._records.create(PAYMENTS, payout, paid):  # Two at once: one wins.
             raise MatsError(f"payout {payout} was already paid")
         self._records.put(PAYOUTS, payout, paid)

@@ -16,16 +16,15 @@ from decimal import Decimal
 from mats.contracts import ContractError, SignalV1, decode
 from mats.domain.accounting.fx import RateBook
 from mats.domain.accounting.lots import LotFill
-from mats.domain.orders import Fill
-from mats.domain.shortfall import (
+from mats.domain.accounting.shortfall import (
     ExecutionPrices,
     Shortfall,
     ShortfallSummary,
     shortfall,
     summarise,
 )
-from mats.ports import LedgerStore, RecordStore, SignalStore
-from mats.ports import ExecutionStore
+from mats.domain.orders import Fill
+from mats.ports import ExecutionStore, LedgerStore, RecordStore, SignalStore
 
 SHORTFALL_ORDERS = "shortfall_orders"
 SHORTFALL_VIEWS = "shortfall_views"
@@ -77,7 +76,9 @@ class ExecutionQuality:
         first = min(f.executed_at for f in fills)
         commission = Decimal(0)
         for item in fills:
-            converted = rates.convert(item.commission, item.commission_currency, self._base, item.executed_at)
+            converted = rates.convert(
+                item.commission, item.commission_currency, self._base, item.executed_at
+            )
             commission += converted.amount or Decimal(0)
         rate = rates.convert(Decimal(1), order.order.currency, self._base, first)
         sent_price, alert_at, received_at = self._signal_facts(fill.signal_id)

@@ -222,9 +222,7 @@ class AccountingService:
 
     def refresh_health(self) -> HealthView:
         now = self._clock.now()
-        topics = tuple(
-            sorted(self._records.list(TOPICS, TopicMark), key=lambda mark: mark.topic)
-        )
+        topics = tuple(sorted(self._records.list(TOPICS, TopicMark), key=lambda mark: mark.topic))
         outstanding = self._alerts.list_alerts(limit=500, outstanding=True)
         runs = self._portfolio.list_runs(limit=1)
         latest_snapshot = self.snapshots.list(limit=1)

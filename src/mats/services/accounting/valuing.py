@@ -10,12 +10,14 @@ their latest reported state at or before it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
 from mats.domain.accounting import AccountState
 from mats.domain.accounting.fund import FundValuation, value_fund
 from mats.domain.accounting.fx import RateBook
-from mats.domain.accounting.lots import LotFill, fold
+from mats.domain.accounting.lots import LotFill
 from mats.domain.accounting.valuation import Mark, freshest
 from mats.domain.accounting.views import LedgerRecord, Snapshot
 from mats.ports import LedgerStore, RecordStore
@@ -87,9 +89,9 @@ class FundValuer:
         )
         return found[0] if found else None
 
-    def _folded(self, fills: list[LotFill] | object, rates: RateBook) -> list[LedgerRecord]:
+    def _folded(self, fills: Sequence[LotFill], rates: RateBook) -> list[LedgerRecord]:
         by_key: dict[str, list[LotFill]] = defaultdict(list)
-        for fill in fills:  # type: ignore[attr-defined]
+        for fill in fills:
             by_key[fill.key.id].append(fill)
         return [
             accumulate_fold(group[0].key, group, rates, self.base_currency)[0]
@@ -97,10 +99,7 @@ class FundValuer:
         ]
 
 
-def _mid(bid: object, ask: object) -> object:
+def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
     if bid is not None and ask is not None:
-        return (bid + ask) / 2  # type: ignore[operator]
+        return (bid + ask) / 2
     return None
-
-
-__all__ = ["FundValuer", "fold"]

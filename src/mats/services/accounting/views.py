@@ -14,9 +14,8 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from mats.domain.accounting.fund import FundValuation, GroupTotals
+from mats.domain.accounting.fund import FundValuation, GroupTotals, book_of
 from mats.domain.accounting.fx import RateBook
-from mats.domain.accounting.lots import LedgerKey
 from mats.domain.accounting.valuation import unrealized_by_signal
 from mats.domain.accounting.views import (
     DayStartTotals,
@@ -29,6 +28,7 @@ from mats.domain.accounting.views import (
 )
 from mats.domain.daily_pnl import StrategyDayPnl, trading_day_start
 from mats.ports import LedgerStore, RecordStore
+from mats.services.accounting.investors import held_for_withdrawals
 from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook, PayoutState
 from mats.services.accounting.valuing import FundValuer
 from mats.settings.accounting import AccountingSettings
@@ -81,7 +81,7 @@ class ReadModels:
         return summary
 
     def fees_owed(self, valuation: FundValuation, states: Mapping[str, PayoutState]) -> Decimal:
-        """Σ over senders of what the fund owes them: accrued + due + carried (cents)."""
+        """sum of over senders of what the fund owes them: accrued + due + carried (cents)."""
         total = Decimal(0)
         for sender_id, state in states.items():
             cumulative = valuation.senders.get(sender_id, GroupTotals()).net
@@ -157,9 +157,7 @@ class ReadModels:
             flags=tuple(sorted(total.flags)),
         )
 
-    def _write_senders(
-        self, valuation: FundValuation, states: Mapping[str, PayoutState]
-    ) -> None:
+    def _write_senders(self, valuation: FundValuation, states: Mapping[str, PayoutState]) -> None:
         views = []
         for sender_id, state in states.items():
             total = valuation.senders.get(sender_id, GroupTotals())
@@ -197,8 +195,6 @@ class ReadModels:
             if not record.lots:
                 continue
             mark = marks.get(record.key.symbol)
-            from mats.domain.accounting.fund import book_of
-
             unrealized.update(
                 unrealized_by_signal(book_of(record), mark, rates, valuation.base_currency, at)
             )
@@ -258,8 +254,6 @@ class ReadModels:
         return found[0] if found else None
 
     def withdrawals_held(self) -> Decimal:
-        from mats.services.accounting.investors import held_for_withdrawals
-
         return held_for_withdrawals(self._records, None)
 
 
@@ -285,6 +279,3 @@ def _day_pnl(
         as_of=valuation.as_of or baseline.day_start,
         flags=tuple(sorted(total.flags)),
     )
-
-
-__all__ = ["LedgerKey", "ReadModels"]

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mats.domain.shortfall import (
+from mats.domain.accounting.shortfall import (
     ExecutionPrices,
     Latencies,
     Shortfall,
