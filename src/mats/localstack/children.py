@@ -16,7 +16,12 @@ from mats.localstack.ports import Ports
 from mats.localstack.probes import Probe
 from mats.localstack.processes import STATE_DIR_MARKER, Child, inherited_env, python_tool
 
-FUNCTIONS = {"ingest": "http", "cerebro": "cloudevent", "optimizer": "http"}
+FUNCTIONS = {
+    "ingest": "http",
+    "cerebro": "cloudevent",
+    "optimizer": "http",
+    "dashboard": "http",
+}
 # What `mats up --fresh` deletes from the state directory: everything a run keeps.
 KEPT_DATA = ("firestore", "pubsub", "ib_gateway", "secrets", "demo-sender.json")
 

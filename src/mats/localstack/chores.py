@@ -1,7 +1,11 @@
-"""What Google runs on a schedule, run by ``mats up``: the outbox sweep and the nightly run.
+"""What Google runs on a schedule, run by ``mats up``: the outbox sweep and Cloud Scheduler's jobs.
 
-They run on their own thread: a slow optimisation or a store that is down must not hold up the
-supervisor, which restarts crashed processes from the main thread.
+The jobs are the ones Terraform declares for a project: the nightly optimisation
+(``MATS_OPTIMIZE_AT``), the hourly snapshot, the daily NAV strike (``MATS_NAV_STRIKE_AT``) and
+the month-end crystallisation (the 1st, just after midnight UTC). Each POSTs to its function's
+route, as the Scheduler's HTTP target does. They run on their own thread: a slow optimisation or
+a store that is down must not hold up the supervisor, which restarts crashed processes from the
+main thread.
 """
 
 from __future__ import annotations
@@ -11,50 +15,108 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
-from typing import IO
+from typing import IO, Any
 
 from mats.errors import MatsError
 
 SWEEP_INTERVAL_SECONDS = 10.0
 
+Schedule = Callable[[datetime], datetime]  # The first run strictly after a moment.
 
-class NightlyRun:
-    """Cloud Scheduler's part locally: POST the optimizer's /run once a day at a set UTC time."""
 
-    def __init__(self, url: str, at: dt_time, out: IO[str]) -> None:
-        self._url = url
-        self._at = at
-        self._out = out
-        self._next = self._following(datetime.now(UTC))
+def daily(at: dt_time) -> Schedule:
+    def following(now: datetime) -> datetime:
+        today = datetime.combine(now.date(), at, tzinfo=UTC)
+        return today if today > now else today + timedelta(days=1)
+
+    return following
+
+
+def hourly(now: datetime) -> datetime:
+    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def monthly(now: datetime) -> datetime:
+    """Just after midnight UTC on the 1st (the month before has had its last strike)."""
+    first = now.replace(day=1, hour=0, minute=5, second=0, microsecond=0)
+    if first > now:
+        return first
+    year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+    return first.replace(year=year, month=month)
+
+
+@dataclass
+class ScheduledCall:
+    """Cloud Scheduler's part locally: POST ``url`` whenever ``schedule`` says."""
+
+    name: str
+    url: str
+    schedule: Schedule
+    describe: Callable[[dict[str, Any]], str]
+    timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        self._next = self.schedule(datetime.now(UTC))
 
     def due(self, now: datetime) -> bool:
         return now >= self._next
 
-    def trigger(self) -> None:
-        self._next = self._following(datetime.now(UTC))
+    def trigger(self, out: IO[str]) -> None:
+        self._next = self.schedule(datetime.now(UTC))
         request = urllib.request.Request(  # noqa: S310 - the stack's own loopback URL.
-            self._url, data=b"{}", headers={"Content-Type": "application/json"}, method="POST"
+            self.url, data=b"{}", headers={"Content-Type": "application/json"}, method="POST"
         )
         try:
-            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
-                run = json.loads(response.read())
-        except (urllib.error.URLError, OSError, ValueError) as error:
-            print(f"nightly optimisation could not run: {error}", file=self._out, flush=True)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode(errors="replace")[:300]
+            print(f"{self.name} failed ({error.code}): {detail}", file=out, flush=True)
             return
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            print(f"{self.name} could not run: {error}", file=out, flush=True)
+            return
+        print(self.describe(answer), file=out, flush=True)
+
+
+def nightly_run(optimizer_url: str, at: dt_time) -> ScheduledCall:
+    def describe(run: dict[str, Any]) -> str:
         outcome = run.get("allocation_id") or run.get("error") or "no allocation"
-        print(
+        return (
             f"optimisation {run.get('run_id')} {run.get('status')}: {outcome} "
-            "(review with `mats allocations recommendation`)",
-            file=self._out,
-            flush=True,
+            "(review with `mats allocations recommendation`)"
         )
 
-    def _following(self, now: datetime) -> datetime:
-        today = datetime.combine(now.date(), self._at, tzinfo=UTC)
-        return today if today > now else today + timedelta(days=1)
+    return ScheduledCall("nightly optimisation", f"{optimizer_url}/run", daily(at), describe)
+
+
+def accounting_jobs(dashboard_url: str, strike_at: dt_time) -> list[ScheduledCall]:
+    """The hourly snapshot, the daily NAV strike and the month-end crystallisation."""
+
+    def strike(answer: dict[str, Any]) -> str:
+        record = answer.get("strike") or {}
+        return (
+            f"NAV strike {record.get('strike_id')} ({answer.get('status')}): "
+            f"{record.get('nav_per_unit')} per unit, {len(record.get('dealt') or [])} flow(s) dealt"
+        )
+
+    def month_end(answer: dict[str, Any]) -> str:
+        return f"month-end {answer.get('month')}: {len(answer.get('payouts') or [])} payout(s)"
+
+    return [
+        ScheduledCall("hourly snapshot", f"{dashboard_url}/snapshot", hourly, _quiet),
+        ScheduledCall("NAV strike", f"{dashboard_url}/strike", daily(strike_at), strike),
+        ScheduledCall("month-end", f"{dashboard_url}/month-end", monthly, month_end),
+    ]
+
+
+def _quiet(answer: dict[str, Any]) -> str:
+    snapshot = answer.get("snapshot") or {}
+    return f"snapshot {snapshot.get('snapshot_id')}: equity {snapshot.get('equity')}"
 
 
 def optimize_at() -> dt_time:
@@ -66,20 +128,20 @@ def optimize_at() -> dt_time:
 
 
 class Chores:
-    """Sweep the outbox every ``SWEEP_INTERVAL_SECONDS`` and trigger the nightly run when due."""
+    """Sweep the outbox every ``SWEEP_INTERVAL_SECONDS`` and make each scheduled call when due."""
 
     def __init__(
         self,
         publish_pending: Callable[..., int],
-        nightly: NightlyRun,
+        calls: Sequence[ScheduledCall],
         out: IO[str],
         *,
-        run_now: bool = False,
+        run_now: Sequence[ScheduledCall] = (),
     ) -> None:
         self._publish_pending = publish_pending
-        self._nightly = nightly
+        self._calls = list(calls)
         self._out = out
-        self._run_now = run_now
+        self._run_now = list(run_now)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="mats-up-chores", daemon=True)
 
@@ -90,12 +152,14 @@ class Chores:
         self._stop.set()
 
     def _loop(self) -> None:
-        if self._run_now:
-            self._nightly.trigger()  # So the demo starts with a recommendation to review.
+        for call in self._run_now:
+            call.trigger(self._out)  # So the demo starts with something to review.
         while not self._stop.wait(SWEEP_INTERVAL_SECONDS):
             self._sweep()
-            if self._nightly.due(datetime.now(UTC)):
-                self._nightly.trigger()
+            now = datetime.now(UTC)
+            for call in self._calls:
+                if call.due(now):
+                    call.trigger(self._out)
 
     def _sweep(self) -> None:
         try:

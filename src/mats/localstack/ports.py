@@ -24,6 +24,7 @@ LAID_OUT = (
     "ib_gateway",
     "ib_control",
     "telegram",
+    "dashboard",
 )
 PICKED = ("firestore_control",)
 

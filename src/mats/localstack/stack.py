@@ -35,7 +35,7 @@ from mats.bootstrap import bootstrap
 from mats.errors import MatsError
 from mats.localstack import children
 from mats.localstack.children import KEPT_DATA, Layout, url
-from mats.localstack.chores import Chores, NightlyRun, optimize_at
+from mats.localstack.chores import Chores, accounting_jobs, nightly_run, optimize_at
 from mats.localstack.demo import configure_demo_gateway, seed_demo, write_demo_backtests
 from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
 from mats.localstack.ports import Ports
@@ -128,9 +128,12 @@ class _Stack:
         self._info = self._describe(demo.sender.sender_id if demo else None)
         write_stack_file(layout.state_dir, self._stack_info())
         print_summary(self._info, layout.state_dir, demo.secret if demo else None, kept, out)
-        nightly = NightlyRun(f"{self._function_urls()['optimizer']}/run", optimize_at(), out)
+        urls = self._function_urls()
+        nightly = nightly_run(urls["optimizer"], optimize_at())
+        strike_at = self._services.settings.accounting.nav_strike_at
+        calls = [nightly, *accounting_jobs(urls["dashboard"], strike_at)]
         self._chores = Chores(
-            self._services.ingest.publish_pending, nightly, out, run_now=bool(demo)
+            self._services.ingest.publish_pending, calls, out, run_now=[nightly] if demo else []
         )
         self._chores.start()
 

@@ -15,9 +15,15 @@ from functools import cached_property
 
 from mats.domain.accounting import AccountState
 from mats.domain.accounting.views import (
+    ClientView,
     FundSettings,
     FundSummary,
     HealthView,
+    NavHistory,
+    PnlView,
+    ReturnsView,
+    SenderView,
+    SignalPnl,
     Snapshot,
     StrikeRecord,
     TopicMark,
@@ -35,13 +41,18 @@ from mats.ports import (
     RecordStore,
     SignalStore,
 )
-from mats.services.accounting.investors import InvestorBook
+from mats.services.accounting.investors import (
+    CLIENT_VIEWS,
+    FUND_RETURNS,
+    NAV_HISTORY,
+    InvestorBook,
+)
 from mats.services.accounting.ledger import LedgerBooking
 from mats.services.accounting.payouts import Payout, PayoutBook
 from mats.services.accounting.quality import ExecutionQuality
 from mats.services.accounting.snapshots import Snapshots
 from mats.services.accounting.valuing import FundValuer
-from mats.services.accounting.views import ReadModels
+from mats.services.accounting.views import FUND_SUMMARY, PNL_VIEWS, SENDER_VIEWS, ReadModels
 from mats.settings.accounting import AccountingSettings
 
 log = logging.getLogger(__name__)
@@ -50,6 +61,7 @@ FUND = "fund"
 HEALTH = "health"
 TOPICS = "health_topics"
 STALE_ACCOUNT_SECONDS = 3600
+PNL_GROUPS = ("fund", "account", "strategy", "sender")
 
 
 @dataclass(frozen=True)
@@ -246,3 +258,38 @@ class AccountingService:
         )
         self._records.put(HEALTH, "current", view)
         return view
+
+    # Reads (each one document, or one bounded page) ----------------------------------------
+
+    def summary(self) -> FundSummary | None:
+        return self._records.get(FUND_SUMMARY, "current", FundSummary)
+
+    def pnl(self, group: str) -> list[PnlView]:
+        """The P&L views of one group: ``fund``, ``account``, ``strategy`` or ``sender``."""
+        if group not in PNL_GROUPS:
+            raise ValidationError("by", f"must be one of {', '.join(PNL_GROUPS)}; got {group!r}")
+        found = self._records.list(PNL_VIEWS, PnlView, filters=[("group", "==", group)])
+        return sorted(found, key=lambda view: view.name)
+
+    def signal_pnl(
+        self, *, sender_id: str | None = None, strategy_id: str | None = None, limit: int = 50
+    ) -> list[SignalPnl]:
+        return list(
+            self._ledger.signal_pnls_of(sender_id=sender_id, strategy_id=strategy_id, limit=limit)
+        )
+
+    def sender_view(self, sender_id: str) -> SenderView | None:
+        return self._records.get(SENDER_VIEWS, sender_id, SenderView)
+
+    def client_view(self, client_id: str) -> ClientView | None:
+        self.investors.client(client_id)  # An unknown client is an error naming the known ones.
+        return self._records.get(CLIENT_VIEWS, client_id, ClientView)
+
+    def returns(self) -> ReturnsView | None:
+        return self._records.get(FUND_RETURNS, "current", ReturnsView)
+
+    def nav_history(self, year: int) -> NavHistory | None:
+        return self._records.get(NAV_HISTORY, str(year), NavHistory)
+
+    def health(self) -> HealthView | None:
+        return self._records.get(HEALTH, "current", HealthView)
