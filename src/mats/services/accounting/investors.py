@@ -26,7 +26,7 @@ from mats.domain.accounting.views import (
     YearReturn,
     cents,
 )
-from mats.domain.funds import returns
+from mats.domain.funds import returns as twr
 from mats.domain.funds.units import (
     ClientFlow,
     FlowKind,
@@ -319,16 +319,16 @@ class InvestorBook:
 
 
 def returns_view(strikes: list[StrikeRecord]) -> ReturnsView:
-    points = [returns.NavPoint(s.at.date(), s.nav_per_unit) for s in strikes]
+    points = [twr.NavPoint(s.at.date(), s.nav_per_unit) for s in strikes]
     if not points:
         return ReturnsView((), (), None, None, None, None, None)
     last = strikes[-1]
     return ReturnsView(
-        months=tuple(MonthReturn(m, r) for m, r in returns.monthly_returns(points)),
-        years=tuple(YearReturn(y, r) for y, r in returns.yearly_returns(points)),
-        year_to_date=returns.year_to_date(points, last.at.date()),
-        since_inception=returns.since_inception(points),
-        max_drawdown=returns.max_drawdown(points),
+        months=tuple(MonthReturn(m, r) for m, r in twr.monthly_returns(points)),
+        years=tuple(YearReturn(y, r) for y, r in twr.yearly_returns(points)),
+        year_to_date=twr.year_to_date(points, last.at.date()),
+        since_inception=twr.since_inception(points),
+        max_drawdown=twr.max_drawdown(points),
         nav_per_unit=last.nav_per_unit,
         as_of=last.at,
     )
@@ -346,7 +346,7 @@ def client_view(
     dealt = [f for f in flows if f.status is FlowStatus.DEALT]
     contributed = sum((f.amount_dealt or Decimal(0) for f in dealt), Decimal(0))
     cashflows = [(f.recorded_at.date(), -(f.amount_dealt or Decimal(0))) for f in dealt]
-    irr = returns.xirr([*cashflows, (latest.at.date(), value)]) if dealt and value else None
+    irr = twr.xirr([*cashflows, (latest.at.date(), value)]) if dealt and value else None
     lines = tuple(_line(f) for f in reversed(flows))
     return ClientView(
         client_id=client.client_id,
