@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,12 +13,14 @@ from typing import Any
 
 import pytest
 
+from mats.adapters.firestore.documents import SIGNALS, to_document
 from mats.domain.accounting import AccountState
 from mats.domain.market import FxRate
 from mats.domain.orders import Fill
 from mats.domain.signals.records import OutboxState, SignalRecord, SignalStatus
 from mats.domain.trading import OrderPurpose, Side, TradingMode
 from mats.services.accounting.service import AccountUpdate
+from mats.domain.daily_pnl import StrategyDayPnl
 from tests.conftest import unique
 from tests.fakes import FakeClock
 
@@ -49,8 +52,6 @@ class Books:
             intent="ENTRY_LONG",
             outbox_state=OutboxState.PUBLISHED,
         )
-        from mats.adapters.firestore.documents import SIGNALS, to_document
-
         self.services.firestore.collection(SIGNALS).document(signal_id).set(to_document(record))
 
     def fill(
@@ -70,7 +71,7 @@ class Books:
         commission_currency: str | None = None,
         multiplier: str = "1",
     ) -> Fill:
-        fill = Fill(
+        return Fill(
             id=execution_id,
             created_at=at,
             order_id=f"{signal_id}_ORD",
@@ -90,7 +91,6 @@ class Books:
             multiplier=Decimal(multiplier),
             commission_currency=commission_currency,
         )
-        return fill
 
     def account(
         self,
@@ -117,19 +117,38 @@ class Books:
             marks=tuple((s, Decimal(p)) for s, p in marks),
         )
 
+    def records(self, collection: str) -> list[Any]:
+        """Every document of a read-model collection, as its dataclass."""
+        return self.services.records.list(collection, _KINDS[collection])
+
     def rate(self, pair: str, rate: str, at: datetime) -> None:
         base, quote = pair.split("/")
         self.services.trading_state.put_fx_rate(FxRate(base, quote, Decimal(rate), at, "test"))
 
 
-@pytest.fixture
-def books(stack: Any) -> Iterator[Books]:
+@contextmanager
+def open_books(**env: str) -> Iterator[Books]:
+    """An accounting in a Firestore project of its own (the stack's emulator must be up)."""
     from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
 
     clock = FakeClock(datetime(2026, 1, 2, 12, 0, tzinfo=UTC))
-    env = {**os.environ, "GOOGLE_CLOUD_PROJECT": unique("books"), "MATS_BASE_CURRENCY": "USD"}
-    services = bootstrap(env, clock=clock)
+    environment = {
+        **os.environ,
+        "GOOGLE_CLOUD_PROJECT": unique("books"),
+        "MATS_BASE_CURRENCY": "USD",
+        **env,
+    }
+    services = bootstrap(environment, clock=clock)
     try:
         yield Books(services, clock)
     finally:
         services.close()
+
+
+@pytest.fixture
+def books(stack: Any) -> Iterator[Books]:
+    with open_books() as opened:
+        yield opened
+
+
+_KINDS: dict[str, type] = {"strategy_day_pnl": StrategyDayPnl}

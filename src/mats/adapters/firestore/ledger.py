@@ -88,6 +88,15 @@ class FirestoreLedgerStore:
             self._fills.where(filter=firestore.FieldFilter("executed_at", "<=", at))
         )
 
+    def count_facts_until(self, at: datetime) -> int:
+        """Fills executed and account updates reported at or before ``at``."""
+        total = 0
+        for collection, field in ((self._fills, "executed_at"), (self._history, "as_of")):
+            query = collection.where(filter=firestore.FieldFilter(field, "<=", at)).count()
+            with translated_errors("counting the accounting's facts"):
+                total += int(query.get()[0][0].value)
+        return total
+
     def newest_fill_at(self) -> datetime | None:
         query = self._fills.order_by("executed_at", direction=firestore.Query.DESCENDING).limit(1)
         fills = self._fill_query(query)

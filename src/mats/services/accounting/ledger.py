@@ -261,14 +261,17 @@ def _signals(
     holding: dict[str, Decimal] = {}
     for lot in book.lots:
         holding[lot.signal_id] = holding.get(lot.signal_id, Decimal(0)) + lot.quantity
-    return {
-        signal_id: replace(
+    updated = {}
+    for signal_id, signal in signals.items():
+        held = holding.get(signal_id, Decimal(0))
+        unrealized = signal.unrealized if held else Decimal(0)  # Closed: nothing unrealised.
+        updated[signal_id] = replace(
             signal,
-            open_quantity=holding.get(signal_id, Decimal(0)),
-            net=signal.realized - signal.commissions + signal.unrealized,
+            open_quantity=held,
+            unrealized=unrealized,
+            net=signal.realized - signal.commissions + unrealized,
         )
-        for signal_id, signal in signals.items()
-    }
+    return updated
 
 
 def _opened_by(fill: LotFill, realizations: Sequence[Realization]) -> Decimal:

@@ -92,9 +92,10 @@ class ReadModels:
         """The baseline of ``at``'s trading day, valued once at the day's start and kept."""
         start = trading_day_start(at, self._settings.trading_day_start)
         day_id = start.strftime("%Y-%m-%dT%H%M")
+        facts = self._ledger.count_facts_until(start)
         found = self._records.get(DAY_START, day_id, DayStartTotals)
-        if found is not None:
-            return found
+        if found is not None and found.facts == facts:
+            return found  # Valued from the same facts: a late one (before the start) revalues.
         valuation = self._valuer.value(start)
         totals = DayStartTotals(
             trading_day=start.date(),
@@ -103,10 +104,10 @@ class ReadModels:
             accounts={k: _parts(v) for k, v in valuation.by_account.items()},
             fund=_parts(valuation.totals),
             equity=valuation.equity,
+            facts=facts,
             flags=tuple(sorted(valuation.flags)),
         )
-        if not self._records.create(DAY_START, day_id, totals):
-            return self._records.get(DAY_START, day_id, DayStartTotals) or totals
+        self._records.put(DAY_START, day_id, totals)
         return totals
 
     def _write_pnl(self, valuation: FundValuation, baseline: DayStartTotals) -> None:
