@@ -235,8 +235,11 @@ class LedgerStore(Protocol):
 
     def ledgers(self) -> Sequence[LedgerRecord]: ...
 
-    def put_ledger(self, record: LedgerRecord, signals: Sequence[SignalPnl]) -> None:
-        """Write the ledger and the signals its fill touched, in one batch."""
+    def put_ledger(
+        self, record: LedgerRecord, signals: Sequence[SignalPnl], stale: Sequence[str] = ()
+    ) -> None:
+        """Write the ledger and the signals its fill touched (dropping ``stale`` ones' P&L:
+        signals that open no lot once the ledger is folded in time order), in one batch."""
         ...
 
     def signal_pnls(self, signal_ids: Sequence[str]) -> Sequence[SignalPnl]: ...

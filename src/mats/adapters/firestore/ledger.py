@@ -114,11 +114,15 @@ class FirestoreLedgerStore:
     def ledgers(self) -> Sequence[LedgerRecord]:
         return self._ledgers.where()
 
-    def put_ledger(self, record: LedgerRecord, signals: Sequence[SignalPnl]) -> None:
+    def put_ledger(
+        self, record: LedgerRecord, signals: Sequence[SignalPnl], stale: Sequence[str] = ()
+    ) -> None:
         batch = self._client.batch()
         batch.set(self._ledgers.ref(record.key.id), to_document(record))
         for signal in signals:
             batch.set(self._signals.ref(signal.signal_id), to_document(signal))
+        for signal_id in stale:
+            batch.delete(self._signals.ref(signal_id))
         with translated_errors("writing a ledger"):
             batch.commit()
 

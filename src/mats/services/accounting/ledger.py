@@ -49,9 +49,15 @@ class LedgerBooking:
             record.last_execution_id,
         ):
             updated, signals = self._apply(record, lot_fill, rates)
+            stale: list[str] = []
         else:
-            updated, signals = accumulate_fold(key, self._store.fills_of(key.id), rates, self._base)
-        self._store.put_ledger(updated, signals)
+            fills = self._store.fills_of(key.id)
+            updated, signals = accumulate_fold(key, fills, rates, self._base)
+            # A signal that opened lots only in the order the fills came (a sale seen before
+            # the buys it closes) opens none once they are folded in time order.
+            kept = {signal.signal_id for signal in signals}
+            stale = sorted({f.signal_id for f in fills} - kept)
+        self._store.put_ledger(updated, signals, stale)
         self._store.mark_fill_applied(fill.id)
         log.info(
             "fill in ledger",
