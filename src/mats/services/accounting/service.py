@@ -29,6 +29,7 @@ from mats.domain.accounting.views import (
     TopicMark,
 )
 from mats.domain.alerts import AlertSeverity
+from mats.domain.funds.payouts import parse_month
 from mats.domain.market import validate_currency
 from mats.domain.orders import Fill
 from mats.errors import MatsError, ValidationError
@@ -218,6 +219,10 @@ class AccountingService:
 
     def crystallise(self, month: str) -> list[Payout]:
         """Crystallise every sender's fee for ``month`` at its last NAV strike, once."""
+        first = parse_month(month)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        if following > self._clock.now().date():
+            raise ValidationError("month", f"{month} has not ended: its last strike may be ahead")
         strike = self.investors.last_strike_of(month)
         if strike is None:
             raise ValidationError(
