@@ -15,12 +15,12 @@ import pytest
 
 from mats.adapters.firestore.documents import SIGNALS, to_document
 from mats.domain.accounting import AccountState
+from mats.domain.daily_pnl import StrategyDayPnl
 from mats.domain.market import FxRate
 from mats.domain.orders import Fill
 from mats.domain.signals.records import OutboxState, SignalRecord, SignalStatus
 from mats.domain.trading import OrderPurpose, Side, TradingMode
 from mats.services.accounting.service import AccountUpdate
-from mats.domain.daily_pnl import StrategyDayPnl
 from tests.conftest import unique
 from tests.fakes import FakeClock
 

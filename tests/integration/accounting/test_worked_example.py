@@ -50,7 +50,7 @@ def story(stack: Any) -> Iterator[Story]:
         yield play(books)
 
 
-def play(books: Books) -> Story:  # noqa: PLR0915 - the story is one long timeline.
+def play(books: Books) -> Story:
     story = Story(books)
     acc = books.accounting
 

@@ -92,9 +92,9 @@ class FirestoreLedgerStore:
         """Fills executed and account updates reported at or before ``at``."""
         total = 0
         for collection, field in ((self._fills, "executed_at"), (self._history, "as_of")):
-            query = collection.where(filter=firestore.FieldFilter(field, "<=", at)).count()
+            query: Any = collection.where(filter=firestore.FieldFilter(field, "<=", at))
             with translated_errors("counting the accounting's facts"):
-                total += int(query.get()[0][0].value)
+                total += int(query.count().get()[0][0].value)
         return total
 
     def newest_fill_at(self) -> datetime | None:
