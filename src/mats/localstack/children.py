@@ -22,6 +22,9 @@ FUNCTIONS = {
     "optimizer": "http",
     "dashboard": "http",
 }
+# The dashboard is its read models' one writer: one request at a time, as its Cloud Run
+# service runs with one instance and a concurrency of 1.
+FUNCTION_ENV = {"dashboard": {"THREADS": "1"}}
 # What `mats up --fresh` deletes from the state directory: everything a run keeps.
 KEPT_DATA = ("firestore", "pubsub", "ib_gateway", "secrets", "demo-sender.json")
 
@@ -159,6 +162,7 @@ def _function(layout: Layout, name: str, signature: str) -> ChildSpec:
             "K_CONFIGURATION": name,
             "FUNCTION_TARGET": name,
             "FUNCTION_SIGNATURE_TYPE": signature,
+            **FUNCTION_ENV.get(name, {}),
         }
         argv = [python_tool("functions-framework"), "--target", name]
         argv += ["--signature-type", signature, "--host", "127.0.0.1", "--port", port]
