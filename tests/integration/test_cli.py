@@ -456,6 +456,7 @@ def test_status_reports_every_service_healthy(stack: Stack) -> None:
             "ingest",
             "cerebro",
             "optimizer",
+            "dashboard",
             "bridge",
         ),
         True,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from decimal import Decimal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,13 @@ from tests.integration.trading_desk import (
 
 ALERTS = 10
 KILL_AFTER = 4
-PUSHED = ("cerebro-signals", "bridge-orders", "optimizer-backtest-jobs")
+PUSHED = (
+    "cerebro-signals",
+    "bridge-orders",
+    "optimizer-backtest-jobs",
+    "dashboard-fills",
+    "dashboard-account-updates",
+)
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +146,7 @@ def test_a_bridge_killed_after_an_entry_was_accepted_ends_with_one_order_and_one
     assert position.quantity == quantity + 1
 
 
-@pytest.mark.parametrize("victim", ["ingest", "cerebro", "bridge"])
+@pytest.mark.parametrize("victim", ["ingest", "cerebro", "bridge", "dashboard"])
 def test_a_process_killed_mid_flow_loses_and_doubles_nothing(
     crash_stack: Stack, crash_services: Any, desk: Desk, victim: str
 ) -> None:
@@ -179,6 +186,10 @@ def test_a_process_killed_mid_flow_loses_and_doubles_nothing(
     assert figures.accepted == figures.decisions == ALERTS
     assert figures.venue_orders == figures.orders
     assert figures.filled_quantity == figures.position_quantity > 0
+    # The accounting booked every fill once: each ledger holds what the bridge's position does.
+    books = accounting_for(crash_services, desk, symbols)
+    print(f"accounting after SIGKILL {victim}: {books}")
+    assert books == {"fills": figures.fills, "quantity": figures.position_quantity}
 
 
 def test_the_optimizer_killed_during_a_backtest_sync_finishes_it_once(
@@ -225,6 +236,17 @@ def test_the_optimizer_killed_during_a_backtest_sync_finishes_it_once(
     assert done.done == done.total == len(strategy_ids)
     assert set(done.results.values()) == {"stored"}
     assert stored == set(strategy_ids)
+
+
+def accounting_for(services: Any, desk: Desk, symbols: list[str]) -> dict[str, Any]:
+    """The fills and quantity the accounting's ledgers hold for ``symbols``."""
+    fills, quantity = 0, Decimal(0)
+    for symbol in symbols:
+        ledger = services.ledger_store.ledger(f"{ACCOUNT}__{desk.strategy_id}__{symbol}")
+        if ledger is not None:
+            fills += ledger.fills_applied
+            quantity += ledger.quantity
+    return {"fills": fills, "quantity": quantity}
 
 
 def push_failures(stack: Stack) -> int:

@@ -56,6 +56,7 @@ def test_stack_json_names_every_endpoint(demo_stack: Stack) -> None:
         "ingest",
         "cerebro",
         "optimizer",
+        "dashboard",
         "bridge",
     }
 

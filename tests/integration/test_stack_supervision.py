@@ -45,6 +45,7 @@ EVERY_PROCESS = (
     "ingest",
     "cerebro",
     "optimizer",
+    "dashboard",
     "bridge",
 )
 
