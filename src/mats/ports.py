@@ -269,6 +269,10 @@ class LedgerStore(Protocol):
 
     def fx_history(self) -> Sequence[FxRate]: ...
 
+    def fx_rates_at(self, at: datetime) -> Sequence[FxRate]:
+        """Each pair's latest rate at or before ``at``."""
+        ...
+
 
 class RecordStore(Protocol):
     """Collections of dataclass documents: the accounting's records and read models."""

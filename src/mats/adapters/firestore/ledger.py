@@ -22,6 +22,7 @@ from google.cloud import firestore
 
 from mats.adapters.firestore.documents import (
     FX_HISTORY,
+    FX_RATES,
     QUOTES,
     SIGNALS,
     Documents,
@@ -59,6 +60,7 @@ class FirestoreLedgerStore:
         self._latest = client.collection(ACCOUNT_LATEST)
         self._quotes = Documents(client, QUOTES, Quote)
         self._fx = Documents(client, FX_HISTORY, FxRate)
+        self._latest_rates = Documents(client, FX_RATES, FxRate)
 
     # Fills ---------------------------------------------------------------------------------
 
@@ -222,6 +224,26 @@ class FirestoreLedgerStore:
 
     def fx_history(self) -> Sequence[FxRate]:
         return self._fx.where()
+
+    def fx_rates_at(self, at: datetime) -> Sequence[FxRate]:
+        """Each pair's latest rate at or before ``at``: a read per pair, whatever the history."""
+        found = []
+        for latest in self._latest_rates.where():
+            if latest.as_of <= at:
+                found.append(latest)
+                continue
+            earlier = self._fx.where(
+                [
+                    ("base_currency", "==", latest.base_currency),
+                    ("quote_currency", "==", latest.quote_currency),
+                    ("as_of", "<=", at),
+                ],
+                order_by="as_of",
+                descending=True,
+                limit=1,
+            )
+            found.extend(earlier)
+        return found
 
 
 def _eq(field: str, value: Any) -> firestore.FieldFilter:

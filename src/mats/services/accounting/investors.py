@@ -52,12 +52,22 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 def held_for_withdrawals(records: RecordStore, at: datetime | None) -> Decimal:
     """Cash at the broker that belongs to leaving clients: amount withdrawals waiting to be
-    dealt, dealt withdrawals not yet sent, and refused deposits not yet returned."""
+    dealt, dealt withdrawals not yet sent, and refused deposits not yet returned (never the
+    deposits dealt, so it stays small whatever the history)."""
+    open_flows = [
+        *records.list(FLOWS, ClientFlow, filters=[("status", "==", FlowStatus.PENDING.value)]),
+        *_unpaid(records, FlowKind.WITHDRAWAL, FlowStatus.DEALT),
+        *_unpaid(records, FlowKind.DEPOSIT, FlowStatus.REFUSED),
+    ]
+    if at is not None:  # As it stood then: paid since counts as still held.
+        open_flows += [
+            f
+            for f in records.list(FLOWS, ClientFlow, filters=[("paid_at", ">", at)])
+            if f.recorded_at <= at
+        ]
     held = Decimal(0)
-    for flow in records.list(FLOWS, ClientFlow):
+    for flow in {f.flow_id: f for f in open_flows}.values():
         if at is not None and flow.recorded_at > at:
-            continue
-        if flow.paid_at is not None and (at is None or flow.paid_at <= at):
             continue
         if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.PENDING:
             held += flow.amount or Decimal(0)
@@ -66,6 +76,13 @@ def held_for_withdrawals(records: RecordStore, at: datetime | None) -> Decimal:
         elif flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED:
             held += flow.amount or Decimal(0)
     return held
+
+
+def _unpaid(records: RecordStore, kind: FlowKind, status: FlowStatus) -> list[ClientFlow]:
+    found = records.list(
+        FLOWS, ClientFlow, filters=[("kind", "==", kind.value), ("status", "==", status.value)]
+    )
+    return [flow for flow in found if flow.paid_at is None]
 
 
 class InvestorBook:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mats.domain.accounting.fx import Converted, RateBook
@@ -30,9 +30,10 @@ UNKNOWN_SENDER = "unattributed"
 
 
 class LedgerBooking:
-    def __init__(self, store: LedgerStore, base_currency: str) -> None:
+    def __init__(self, store: LedgerStore, base_currency: str, fx_max_age: timedelta) -> None:
         self._store = store
         self._base = base_currency
+        self._max_age = fx_max_age
 
     def book(self, fill: Fill) -> LedgerKey | None:
         """Apply one fill; the ledger it changed, or ``None`` when there was nothing to do."""
@@ -43,15 +44,17 @@ class LedgerBooking:
             return None  # A replay: this execution is already in its ledger.
         key = lot_fill.key
         record = self._store.ledger(key.id)
-        rates = RateBook(self._store.fx_history())
         if record is not None and (lot_fill.executed_at, lot_fill.execution_id) > (
             record.last_executed_at,
             record.last_execution_id,
         ):
+            # Everything this fill realises happens at its own moment: the rates then suffice.
+            rates = RateBook(self._store.fx_rates_at(lot_fill.executed_at), max_age=self._max_age)
             updated, signals = self._apply(record, lot_fill, rates)
             stale: list[str] = []
         else:
             fills = self._store.fills_of(key.id)
+            rates = RateBook(self._store.fx_history(), max_age=self._max_age)
             updated, signals = accumulate_fold(key, fills, rates, self._base)
             # A signal that opened lots only in the order the fills came (a sale seen before
             # the buys it closes) opens none once they are folded in time order.

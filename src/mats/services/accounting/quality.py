@@ -70,7 +70,7 @@ class ExecutionQuality:
         )
         if not fills:
             return None
-        rates = RateBook(self._ledger.fx_history())
+        rates = RateBook(self._ledger.fx_rates_at(max(f.executed_at for f in fills)))
         filled = sum((f.quantity for f in fills), Decimal(0))
         vwap = sum((f.quantity * f.price for f in fills), Decimal(0)) / filled
         first = min(f.executed_at for f in fills)

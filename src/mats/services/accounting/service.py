@@ -126,11 +126,11 @@ class AccountingService:
 
     @cached_property
     def valuer(self) -> FundValuer:
-        return FundValuer(self._ledger, self._records, self.base_currency)
+        return FundValuer(self._ledger, self._records, self.base_currency, self.settings.fx_max_age)
 
     @cached_property
     def booking(self) -> LedgerBooking:
-        return LedgerBooking(self._ledger, self.base_currency)
+        return LedgerBooking(self._ledger, self.base_currency, self.settings.fx_max_age)
 
     @cached_property
     def payouts(self) -> PayoutBook:

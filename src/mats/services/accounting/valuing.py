@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mats.domain.accounting import AccountState
@@ -27,18 +27,30 @@ SNAPSHOTS = "snapshots"
 
 
 class FundValuer:
-    def __init__(self, ledger: LedgerStore, records: RecordStore, base_currency: str) -> None:
+    def __init__(
+        self,
+        ledger: LedgerStore,
+        records: RecordStore,
+        base_currency: str,
+        fx_max_age: timedelta,
+    ) -> None:
         self._ledger = ledger
         self._records = records
         self.base_currency = base_currency
+        self.fx_max_age = fx_max_age
+
+    def rates(self, at: datetime) -> RateBook:
+        """Each pair's latest rate at or before ``at``: all a valuation at ``at`` converts with."""
+        return RateBook(self._ledger.fx_rates_at(at), max_age=self.fx_max_age)
 
     def value(self, at: datetime) -> FundValuation:
-        rates = RateBook(self._ledger.fx_history())
         newest = self._ledger.newest_fill_at()
         if newest is None or newest <= at:
             ledgers = list(self._ledger.ledgers())
-        else:
-            ledgers = self._folded(self._ledger.fills_until(at), rates)
+        else:  # A past moment: every ledger as its fills until then make it.
+            history = RateBook(self._ledger.fx_history(), max_age=self.fx_max_age)
+            ledgers = self._folded(self._ledger.fills_until(at), history)
+        rates = self.rates(at)
         return value_fund(
             ledgers=ledgers,
             marks=self.marks(at),

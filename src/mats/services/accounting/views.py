@@ -15,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from mats.domain.accounting.fund import FundValuation, GroupTotals, book_of
-from mats.domain.accounting.fx import RateBook
 from mats.domain.accounting.valuation import unrealized_by_signal
 from mats.domain.accounting.views import (
     DayStartTotals,
@@ -189,7 +188,7 @@ class ReadModels:
 
     def _write_open_signals(self, valuation: FundValuation, at: datetime) -> None:
         """Signals whose lots are still open carry their unrealised P&L at the current mark."""
-        rates = RateBook(self._ledger.fx_history(), max_age=self._settings.fx_max_age)
+        rates = self._valuer.rates(at)
         marks = self._valuer.marks(at)
         unrealized: dict[str, Decimal] = {}
         for record in self._ledger.ledgers():
