@@ -474,6 +474,14 @@ class QuoteFeed(Protocol):
     def quote(self, instrument: Instrument) -> Quote | None: ...
 
 
+class FxFeed(Protocol):
+    """A venue that prices currencies against each other (a ccxt exchange's tickers)."""
+
+    def fx_rates(self) -> Sequence[FxRate]:
+        """Its configured pairs' rates now; a pair it cannot price now is left out."""
+        ...
+
+
 class ExecutionStore(Protocol):
     """Orders as executed, submission claims, fills applied once each, and the ledger."""
 

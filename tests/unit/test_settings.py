@@ -144,3 +144,37 @@ def test_the_secret_store_is_the_local_directory_else_secret_manager_in_a_projec
         bootstrap({"GOOGLE_CLOUD_PROJECT": "p"}).secret_store, SecretManagerSecretStore
     )
     assert isinstance(bootstrap(emulated).secret_store, UnconfiguredSecretStore)
+
+
+def test_ccxt_fx_pairs_belong_to_the_venue_named_before_them() -> None:
+    settings = Settings(
+        {
+            **PROJECT,
+            "MATS_CCXT_VENUES": "BINANCE=binance:Binance_Main,KRAKEN=kraken:Kraken_Main",
+            "MATS_CCXT_FX_PAIRS": "BINANCE=eur/usdt, USDC/USDT,KRAKEN=USDT/USD,BINANCE=EUR/USDT",
+        }
+    )
+
+    venues = {venue.name: venue.fx_pairs for venue in settings.bridge.ccxt_venues}
+
+    assert venues == {"BINANCE": ("EUR/USDT", "USDC/USDT"), "KRAKEN": ("USDT/USD",)}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("EUR/USDT", "expected NAME=BASE/QUOTE"),
+        ("BINANCE=EURUSDT", "BINANCE: 'EURUSDT' must be written BASE/QUOTE"),
+        ("BINANCE=EUR/XYZ", "BINANCE: "),
+        ("KRAKEN=USDT/USD", "KRAKEN is not a venue of MATS_CCXT_VENUES"),
+    ],
+)
+def test_a_bad_ccxt_fx_pair_fails_the_bridge_naming_the_variable(value: str, message: str) -> None:
+    settings = Settings(
+        {**PROJECT, "MATS_CCXT_VENUES": "BINANCE=binance:Binance_Main", "MATS_CCXT_FX_PAIRS": value}
+    )
+
+    with pytest.raises(ValidationError, match=f"MATS_CCXT_FX_PAIRS: {message}") as raised:
+        _ = settings.bridge
+    assert raised.value.field == "MATS_CCXT_FX_PAIRS"
+    assert settings.ingest == IngestConfig()

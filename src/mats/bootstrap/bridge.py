@@ -20,7 +20,7 @@ from mats.settings.bridge import BridgeConfig, CcxtVenueConfig
 if TYPE_CHECKING:
     from mats.adapters.brokers.ib_session import IbSession
     from mats.bootstrap.root import Services
-    from mats.ports import Clock, QuoteFeed
+    from mats.ports import Clock, FxFeed, QuoteFeed
 
 
 def build_bridge(services: Services) -> Bridge:
@@ -30,13 +30,16 @@ def build_bridge(services: Services) -> Bridge:
     paper = PaperBroker(FirestorePaperBook(services.firestore), state, clock, config.paper)
     live: dict[str, Any] = {}
     feeds: dict[str, QuoteFeed] = {}
+    fx_feeds: dict[str, FxFeed] = {}
     sessions: list[Any] = []
     if config.ib_accounts:
         session, ib = _interactive_brokers(config, lambda: bridge, clock)
         live["IB"] = feeds["IB"] = ib
         sessions.append(session)
     for venue in config.ccxt_venues:
-        live[venue.name] = feeds[venue.name] = _ccxt(venue, clock)
+        live[venue.name] = feeds[venue.name] = broker = _ccxt(venue, clock)
+        if venue.fx_pairs:
+            fx_feeds[venue.name] = broker
     accounts = dict.fromkeys(config.ib_accounts, "IB")
     accounts.update({venue.account: venue.name for venue in config.ccxt_venues})
     router = VenueRouter(paper, live, accounts)
@@ -50,6 +53,7 @@ def build_bridge(services: Services) -> Bridge:
         market=state,
         clock=clock,
         feeds=feeds,
+        fx_feeds=fx_feeds,
         sessions=sessions,
         execution=execution,
         runtime=config.runtime,
@@ -67,7 +71,13 @@ def _ccxt(venue: CcxtVenueConfig, clock: Clock) -> Any:
         else None
     )
     return CcxtBroker(
-        venue.exchange_id, venue.account, credentials, sandbox=venue.sandbox, clock=clock
+        venue.exchange_id,
+        venue.account,
+        credentials,
+        sandbox=venue.sandbox,
+        clock=clock,
+        fx_pairs=venue.fx_pairs,
+        name=venue.name,
     )
 
 

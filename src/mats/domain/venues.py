@@ -65,6 +65,15 @@ class VenuePosition:
 
 
 @dataclass(frozen=True)
+class VenueRate:
+    """An exchange rate an account reports: ``rate`` units of the account's currency per one
+    ``currency`` (IB's ``ExchangeRate`` account value)."""
+
+    currency: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
 class VenueAccount:
     account: str
     currency: str
@@ -75,6 +84,7 @@ class VenueAccount:
     margin_available: Decimal | None = None
     unrealized_pnl: Decimal = Decimal(0)
     positions: tuple[VenuePosition, ...] = ()
+    fx_rates: tuple[VenueRate, ...] = ()  # Other currencies in this account's currency.
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ The bridge is a singleton (one Cloud Run instance, CPU always allocated). ``Brid
   accounts and publish them, all before the venue takes new orders;
 - a background loop: poll working orders and due exit retries (every ``poll``), publish
   accounts and check for long outages (every ``accounts``), reconcile (every ``reconcile``),
-  write fresh quotes for Cerebro (every ``quotes``), and send alerts that are due: never sent,
-  or CRITICAL and unacknowledged (every ``alerts``; the bridge is the one always-on process).
+  write fresh quotes for Cerebro and the exchanges' FX rates (every ``quotes``), and send alerts
+  that are due: never sent, or CRITICAL and unacknowledged (every ``alerts``; the bridge is the
+  one always-on process).
 
 A job that fails is logged and tried again on its next turn; the loop never dies of it.
 """
@@ -35,6 +36,7 @@ from mats.ports import (
     Broker,
     Clock,
     ExecutionStore,
+    FxFeed,
     MarketDataStore,
     PositionStore,
     Publisher,
@@ -43,6 +45,7 @@ from mats.ports import (
 from mats.services.alerts import AlertService
 from mats.services.execution.accounts import AccountPublisher
 from mats.services.execution.booking import FillBooking
+from mats.services.execution.fx import FxKeeping, FxRecorder
 from mats.services.execution.messages import MessageOut
 from mats.services.execution.router import ExecutionSettings, VenueRouter
 from mats.services.execution.submission import OrderSubmission
@@ -94,6 +97,8 @@ class Bridge:
         alerts: AlertService,
         feeds: Mapping[str, QuoteFeed],
         clock: Clock,
+        fx: FxRecorder,
+        fx_feeds: Mapping[str, FxFeed] | None = None,
         sessions: Sequence[Session] = (),
         settings: BridgeSettings | None = None,
     ) -> None:
@@ -105,6 +110,8 @@ class Bridge:
         self._router = router
         self._market = market
         self._feeds = dict(feeds)
+        self._fx = fx
+        self._fx_feeds = dict(fx_feeds or {})
         self._sessions = list(sessions)
         self._clock = clock
         self.settings = settings or BridgeSettings()
@@ -119,6 +126,7 @@ class Bridge:
             _Job("accounts", settings.account_seconds, self._account_job),
             _Job("reconcile", settings.reconcile_seconds, self.reconcile),
             _Job("quotes", settings.quote_seconds, self.refresh_quotes),
+            _Job("fx", settings.quote_seconds, self.refresh_fx),
             _Job("alerts", settings.alert_seconds, alerts.sweep),
         ]
 
@@ -197,6 +205,16 @@ class Bridge:
                     written += 1
                 break
         return written
+
+    def refresh_fx(self) -> int:
+        """Keep the rates of every connected FX feed's pairs (``MATS_CCXT_FX_PAIRS``), when due."""
+        kept = 0
+        for name, feed in sorted(self._fx_feeds.items()):
+            venue = self._router.live.get(name)
+            if venue is None or not venue.status().connected:
+                continue
+            kept += sum(self._fx.record(rate) for rate in feed.fx_rates())
+        return kept
 
     # Status
 
@@ -304,15 +322,22 @@ def assemble_bridge(
     market: MarketDataStore,
     clock: Clock,
     feeds: Mapping[str, QuoteFeed] | None = None,
+    fx_feeds: Mapping[str, FxFeed] | None = None,
     sessions: Sequence[Session] = (),
     execution: ExecutionSettings | None = None,
     runtime: BridgeSettings | None = None,
     reconcile_tolerance: Decimal = Decimal(0),
+    fx_keeping: FxKeeping | None = None,
 ) -> Bridge:
-    """The bridge and its jobs over the given ports (the composition root passes adapters)."""
+    """The bridge and its jobs over the given ports (the composition root passes adapters).
+
+    ``feeds`` price instruments and ``fx_feeds`` currencies, each under its venue's name; the
+    FX rates of accounts and feeds are kept through ``market`` as ``fx_keeping`` says.
+    """
     execution = execution or ExecutionSettings()
     out = MessageOut(publisher, execution.publish_timeout_seconds)
     booking = FillBooking(store=store, out=out, clock=clock)
+    fx = FxRecorder(market, fx_keeping)
     return Bridge(
         submission=OrderSubmission(
             store=store,
@@ -329,6 +354,7 @@ def assemble_bridge(
             out=out,
             alerts=alerts,
             clock=clock,
+            fx=fx,
             margin_warning=execution.margin_warning,
             margin_limit=execution.margin_limit,
         ),
@@ -351,6 +377,8 @@ def assemble_bridge(
         market=market,
         alerts=alerts,
         feeds=feeds or {},
+        fx=fx,
+        fx_feeds=fx_feeds,
         sessions=sessions,
         clock=clock,
         settings=runtime,

@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 from mats.adapters.brokers.paper import PaperSettings
+from mats.domain.market import parse_pair
 from mats.errors import ValidationError
 from mats.services.bridge import BridgeSettings
 from mats.services.execution.router import ExecutionSettings
@@ -28,7 +29,8 @@ from mats.settings.shared import margin_limit
 
 @dataclass(frozen=True)
 class CcxtVenueConfig:
-    """One ccxt venue: ``MATS_CCXT_VENUES=BINANCE=binance:Binance_Main`` plus its secrets."""
+    """One ccxt venue: ``MATS_CCXT_VENUES=BINANCE=binance:Binance_Main`` plus its secrets, and
+    the FX pairs its tickers price (``MATS_CCXT_FX_PAIRS=BINANCE=EUR/USDT,USDC/USDT``)."""
 
     name: str
     exchange_id: str
@@ -37,6 +39,7 @@ class CcxtVenueConfig:
     secret: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
     sandbox: bool = False
+    fx_pairs: tuple[str, ...] = ()  # ``BASE/QUOTE``, markets of this exchange.
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def _runtime_settings(env: Environment) -> BridgeSettings:
 def _ccxt_venues(env: Environment) -> tuple[CcxtVenueConfig, ...]:
     """``MATS_CCXT_VENUES`` (``NAME=exchange:Account,...``) with ``MATS_CCXT_<NAME>_*`` secrets."""
     venues = []
+    fx_pairs = _ccxt_fx_pairs(env)
     for name, target in pairs(env, "MATS_CCXT_VENUES").items():
         exchange_id, colon, account = target.partition(":")
         if not colon or not exchange_id.strip() or not account.strip():
@@ -134,6 +138,32 @@ def _ccxt_venues(env: Environment) -> tuple[CcxtVenueConfig, ...]:
                 secret=text(env, prefix + "SECRET"),
                 password=text(env, prefix + "PASSWORD"),
                 sandbox=flag(env, prefix + "SANDBOX"),
+                fx_pairs=fx_pairs.pop(name, ()),
             )
         )
+    if fx_pairs:
+        raise ValidationError(
+            "MATS_CCXT_FX_PAIRS",
+            f"{', '.join(sorted(fx_pairs))} is not a venue of MATS_CCXT_VENUES",
+        )
     return tuple(venues)
+
+
+def _ccxt_fx_pairs(env: Environment) -> dict[str, tuple[str, ...]]:
+    """``MATS_CCXT_FX_PAIRS``: ``NAME=BASE/QUOTE,BASE/QUOTE,OTHER=BASE/QUOTE`` (a pair without a
+    ``NAME=`` belongs to the venue named before it)."""
+    name = "MATS_CCXT_FX_PAIRS"
+    found: dict[str, list[str]] = {}
+    venue: str | None = None
+    for item in filter(None, (part.strip() for part in (text(env, name) or "").split(","))):
+        key, equals, pair = item.rpartition("=")
+        if equals:
+            venue = key.strip()
+        if not venue or not pair.strip():
+            raise ValidationError(name, f"expected NAME=BASE/QUOTE,BASE/QUOTE,...; got {item!r}")
+        try:
+            base, quote = parse_pair(pair)
+        except ValidationError as error:
+            raise ValidationError(name, f"{venue}: {error.message}") from None
+        found.setdefault(venue, []).append(f"{base}/{quote}")
+    return {venue: tuple(dict.fromkeys(pairs)) for venue, pairs in found.items()}

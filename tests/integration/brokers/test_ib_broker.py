@@ -14,7 +14,7 @@ from mats.adapters.brokers.ib import IbBroker
 from mats.adapters.brokers.ib_session import IbSession
 from mats.domain.execution.states import OrderState
 from mats.domain.trading import BracketLeg, OrderType
-from mats.domain.venues import OrderRejectedError
+from mats.domain.venues import OrderRejectedError, VenueRate
 from mats.errors import TemporaryError
 
 
@@ -172,3 +172,25 @@ def test_account_values_and_positions(session: IbSession, clock: FakeClock) -> N
     assert account.as_of == clock.now()
     assert account.equity > 0
     assert [p.quantity for p in account.positions if p.symbol == "AAPL"] == [Decimal(10)]
+
+
+def test_an_account_reports_the_gateways_exchange_rates_in_its_currency(
+    session: IbSession, gateway: GatewayProcess
+) -> None:
+    broker = IbBroker(session, {"IBKR_Main": ACCOUNT})
+
+    account = broker.account("IBKR_Main")
+    assert account.currency == "USD"
+    assert account.fx_rates == (
+        VenueRate("EUR", Decimal("1.08")),
+        VenueRate("GBP", Decimal("1.27")),
+    )
+
+    answer = gateway.post("/fx", {"EUR": 1.0925, "GBP": None, "JPY": 0.0066})
+    assert answer == {"fx_rates": {"EUR": 1.0925, "JPY": 0.0066}}
+    until(lambda: broker.account("IBKR_Main").fx_rates[0].rate == Decimal("1.0925"))
+    assert broker.account("IBKR_Main").fx_rates == (
+        VenueRate("EUR", Decimal("1.0925")),
+        VenueRate("GBP", Decimal("1.27")),  # no longer sent; ib_async keeps the last value
+        VenueRate("JPY", Decimal("0.0066")),
+    )

@@ -120,3 +120,24 @@ def test_account_values_set_through_the_control_api(gateway: GatewayProcess) -> 
     assert values["NetLiquidation"] == 250_000
     assert values["TotalCashValue"] == 250_000
     assert values["MaintMarginReq"] == 1234.5
+
+
+def test_account_updates_carry_exchange_rates_set_through_the_control_api(
+    gateway: GatewayProcess,
+) -> None:
+    def rates(ib: IB) -> dict[str, str]:
+        return {v.currency: v.value for v in ib.accountValues(ACCOUNT) if v.tag == "ExchangeRate"}
+
+    async def scenario() -> tuple[dict[str, str], dict[str, str]]:
+        async with connected(gateway) as ib:
+            first = rates(ib)
+            gateway.post("/fx", {"EUR": 1.0925, "CHF": 1.13})
+            await until(lambda: rates(ib).get("CHF"), what="pushed rates")
+            return first, rates(ib)
+
+    first, after = run(scenario)
+    assert first == {"BASE": "1.00", "USD": "1.00", "EUR": "1.08", "GBP": "1.27"}
+    assert after == {"BASE": "1.00", "USD": "1.00", "EUR": "1.0925", "GBP": "1.27", "CHF": "1.13"}
+    assert gateway.state()["settings"]["fx_rates"] == {"EUR": 1.0925, "GBP": 1.27, "CHF": 1.13}
+    gateway.post("/reset")
+    assert gateway.state()["settings"]["fx_rates"] == {"EUR": 1.08, "GBP": 1.27}

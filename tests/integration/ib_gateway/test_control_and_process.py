@@ -88,6 +88,10 @@ def test_state_lists_orders_executions_positions_and_clients(gateway: GatewayPro
         ("/fill", b'{"order_ref": "nothing-held"}', 404),
         ("/errors", b'{"code": "x"}', 400),
         ("/accounts", b'{"DU1234567": 5}', 400),
+        ("/fx", b'{"EUR": "high"}', 400),
+        ("/fx", b'{"EUR": 0}', 400),
+        ("/fx", b'{"EURO": 1.08}', 400),
+        ("/fx", b'{"USD": 1}', 400),
     ],
 )
 def test_control_api_refuses_bad_requests(
@@ -119,6 +123,7 @@ def test_with_a_data_dir_a_sigkilled_gateway_comes_back_with_its_accounts_and_ex
     first = start_gateway(tmp_path / "first.log", "--account", ACCOUNT, "--data-dir", data_dir)
     first.post("/prices", {"MSFT": 321.5})
     first.post("/accounts", {ACCOUNT: {"NetLiquidation": 500_000}})
+    first.post("/fx", {"EUR": 1.1234, "GBP": None})
 
     async def buy() -> None:
         async with connected(first) as ib:
@@ -141,6 +146,7 @@ def test_with_a_data_dir_a_sigkilled_gateway_comes_back_with_its_accounts_and_ex
             e["exec_id"] for e in before["executions"]
         ]
         assert after["prices"]["prices"]["MSFT"] == 321.5
+        assert after["settings"]["fx_rates"] == {"EUR": 1.1234}
         assert after["orders"] == []  # Working orders are not kept; a filled one is not working.
     finally:
         second.process.send_signal(signal.SIGTERM)

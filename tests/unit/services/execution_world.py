@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from mats.contracts import FillV1, decode, from_message
 from mats.domain.accounting import AccountState
 from mats.domain.execution.states import OrderState
+from mats.domain.market import FxRate
 from mats.domain.orders import Fill, Order
 from mats.domain.trading import OrderPurpose, Side
 from mats.domain.venues import (
@@ -19,6 +20,7 @@ from mats.domain.venues import (
     VenueAccount,
     VenueFill,
     VenueOrderReport,
+    VenueRate,
     VenueStatus,
 )
 from mats.errors import TemporaryError
@@ -53,6 +55,7 @@ class FakeVenue:
         self.script: list[str] = []  # outcomes for the next places; default "fill"
         self.status_now = VenueStatus(connected=True, accepting_orders=True)
         self.price = Decimal(100)
+        self.fx_rates: tuple[VenueRate, ...] = ()  # The account's ExchangeRate values.
         self._executions = itertools.count(1)
 
     def place(self, order: Order) -> VenueOrderReport:
@@ -121,6 +124,7 @@ class FakeVenue:
             cash=Decimal(60_000),
             margin_used=Decimal(36_000),
             as_of=self.clock.now(),
+            fx_rates=self.fx_rates,
         )
 
     def status(self) -> VenueStatus:
@@ -139,11 +143,22 @@ class Accounts:
 
 
 class NoInstruments:
+    """Market data with no instruments; keeps the FX rates stored (``failing``: refuses them)."""
+
+    def __init__(self) -> None:
+        self.fx: list[FxRate] = []
+        self.failing = False
+
     def list_instruments(self) -> list[object]:
         return []
 
     def put_quote(self, quote: object) -> None:
         raise AssertionError("no quotes in these tests")
+
+    def put_fx_rate(self, rate: FxRate) -> None:
+        if self.failing:
+            raise TemporaryError("Firestore is unavailable")
+        self.fx.append(rate)
 
 
 @dataclasses.dataclass
@@ -161,6 +176,7 @@ class World:
     notifier: RecordingNotifier
     clock: FakeClock
     accounts: Accounts
+    market: NoInstruments
 
     def position(self, strategy_id: str = "trend") -> Decimal:
         found = self.store.position("IBKR_Main", strategy_id, "AAPL")
@@ -171,13 +187,14 @@ class World:
         return [from_message(m) for m in decoded if isinstance(m, FillV1)]
 
 
-def a_world(*, native_brackets: bool = False) -> World:
+def a_world(*, native_brackets: bool = False, fx_feeds: Mapping[str, Any] | None = None) -> World:
     clock = FakeClock(NOW)
     venue = FakeVenue(clock, native_brackets=native_brackets)
     paper = FakeVenue(clock)
     store, publisher = InMemoryExecutionStore(), FakePublisher()
     raising, alerts, notifier = alert_service(clock)
     accounts = Accounts()
+    market = NoInstruments()
     router = VenueRouter(paper, {"IB": venue}, {"IBKR_Main": "IB"})
     bridge = assemble_bridge(
         store=store,
@@ -186,8 +203,9 @@ def a_world(*, native_brackets: bool = False) -> World:
         alerts=raising,
         accounts=accounts,
         positions=store,
-        market=NoInstruments(),  # type: ignore[arg-type]
+        market=market,  # type: ignore[arg-type]
         clock=clock,
+        fx_feeds=fx_feeds,
     )
     return World(
         bridge,
@@ -203,6 +221,7 @@ def a_world(*, native_brackets: bool = False) -> World:
         notifier,
         clock,
         accounts,
+        market,
     )
 
 

@@ -6,6 +6,10 @@ serialised; markets are loaded on first use, once. Every ccxt error is translate
 boundary through ``ccxt_errors``; a create whose outcome is unknown (timeout, 5xx) is looked up by
 its client order id before anything is raised, so a retry never sends the order twice.
 
+With ``fx_pairs`` (``MATS_CCXT_FX_PAIRS``) it is also an ``FxFeed``: ``fx_rates`` prices those
+currency pairs from the exchange's tickers (the mid when both sides are quoted, else the last
+price), source ``ccxt:{name}``.
+
 Limits: binance finds an order only with its market, so ``lookup`` and ``cancel`` take a
 ``symbol`` for orders this process has not placed (after a restart); ``executions`` reads trades
 of the markets this process has placed or looked up orders in, plus those of ``symbol_map``.
@@ -40,7 +44,7 @@ from mats.adapters.brokers.ccxt_reports import (
 )
 from mats.adapters.brokers.ccxt_secrets import RedactingLogger, Redactor
 from mats.adapters.clock import SystemClock
-from mats.domain.market import Instrument, Quote
+from mats.domain.market import FxRate, Instrument, Quote
 from mats.domain.orders import Order
 from mats.domain.trading import Side
 from mats.domain.venues import (
@@ -104,9 +108,14 @@ class CcxtBroker:
         capabilities: ExchangeCapabilities | None = None,
         clock: Clock | None = None,
         timeout_seconds: float = 10.0,
+        fx_pairs: Sequence[str] = (),
+        name: str | None = None,
     ) -> None:
         self.exchange_id = exchange_id
         self.account_name = account
+        self.name = name or exchange_id.upper()  # The MATS broker name (``BINANCE``).
+        self._fx_pairs = tuple(fx_pairs)
+        self._fx_unpriced: set[str] = set()  # Pairs already reported as having no market.
         self.capabilities = capabilities or capabilities_for(exchange_id)
         self._clock: Clock = clock or SystemClock()
         self._redactor = Redactor(
@@ -275,6 +284,51 @@ class CcxtBroker:
             ask=ask,
             source=self.exchange_id,
         )
+
+    def fx_rates(self) -> list[FxRate]:
+        """The ``fx_pairs``' rates now from the exchange's tickers (mid, else last).
+
+        A pair the exchange has no market for is logged once and left out, as is one whose
+        ticker has no price.
+        """
+        if not self._fx_pairs:
+            return []
+        self._load_markets()
+        markets = self._exchange.markets or {}
+        priced = [pair for pair in self._fx_pairs if pair in markets]
+        for pair in self._fx_pairs:
+            if pair not in markets and pair not in self._fx_unpriced:
+                self._fx_unpriced.add(pair)
+                logger.warning(
+                    "fx pair left out: the exchange has no such market",
+                    extra={"exchange": self.exchange_id, "pair": pair},
+                )
+        if not priced:
+            return []
+        if self._exchange.has.get("fetchTickers"):
+            tickers = self._call_translated("fetch_tickers", self._exchange.fetch_tickers, priced)
+        else:
+            tickers = {
+                pair: self._call_translated("fetch_ticker", self._exchange.fetch_ticker, pair)
+                for pair in priced
+            }
+        rates = []
+        for pair in priced:
+            ticker = tickers.get(pair)
+            rate = _fx_rate(ticker) if ticker is not None else None
+            if ticker is None or rate is None:
+                continue
+            base, quote = pair.split("/")
+            rates.append(
+                FxRate(
+                    base_currency=base,
+                    quote_currency=quote,
+                    rate=rate,
+                    as_of=from_millis(ticker.get("timestamp")) or self._clock.now(),
+                    source=f"ccxt:{self.name}",
+                )
+            )
+        return rates
 
     def status(self) -> VenueStatus:
         """Report connected once markets are loaded and while the last call got an answer."""
@@ -548,3 +602,11 @@ class CcxtBroker:
 def _positive(value: Any) -> Decimal | None:
     number = decimal(value)
     return number if number > 0 else None
+
+
+def _fx_rate(ticker: Mapping[str, Any]) -> Decimal | None:
+    """The mid of a two-sided ticker, else its last price (``None`` without either)."""
+    bid, ask, last = (_positive(ticker.get(k)) for k in ("bid", "ask", "last"))
+    if bid is not None and ask is not None and bid <= ask:
+        return (bid + ask) / 2
+    return last

@@ -12,13 +12,14 @@ import asyncio
 import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ib_async import Contract, ExecutionFilter, Fill, Trade
 
 from mats.adapters.brokers import ib_orders
 from mats.adapters.brokers.ib_session import IbSession
+from mats.domain.currencies import is_currency_code
 from mats.domain.market import AssetClass, Instrument, Quote
 from mats.domain.orders import Order
 from mats.domain.venues import (
@@ -27,6 +28,7 @@ from mats.domain.venues import (
     VenueFill,
     VenueOrderReport,
     VenuePosition,
+    VenueRate,
     VenueStatus,
 )
 from mats.errors import PermanentError, TemporaryError
@@ -122,20 +124,28 @@ class IbBroker:
         ]
 
     def account(self, account: str) -> VenueAccount:
-        """The account's summary and positions, fetched from IB now."""
+        """The account's summary, positions and exchange rates, fetched from IB now.
+
+        The rates are IB's ``ExchangeRate`` account values (units of the account's currency per
+        one unit of each other currency), from the account updates ib_async subscribes to at
+        connect (``accountValues``), else from the summary's ``$LEDGER:ALL`` lines.
+        """
         ib = self._session.connected_ib()
         code = self._codes.get(account, account)
 
-        async def fetch() -> tuple[list[Any], list[Any], list[Any]]:
+        async def fetch() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
             # The first call subscribes to the summary; IB keeps it and positions current.
             summary = await ib.accountSummaryAsync(code)
-            return summary, ib.positions(code), ib.portfolio(code)
+            return summary, ib.positions(code), ib.portfolio(code), ib.accountValues(code)
 
-        values, positions, portfolio = self._session.run(fetch(), action=f"accountSummary {code}")
+        values, positions, portfolio, account_values = self._session.run(
+            fetch(), action=f"accountSummary {code}"
+        )
         figures = {v.tag: v for v in values if v.currency not in ("", "BASE")}
         if "NetLiquidation" not in figures:
             raise TemporaryError(f"Interactive Brokers reports no account {code} ({account})")
         marks = {item.contract.conId: item.marketPrice for item in portfolio}
+        currency = figures["NetLiquidation"].currency or "USD"
 
         def amount(tag: str) -> Decimal:
             value = figures.get(tag)
@@ -143,7 +153,7 @@ class IbBroker:
 
         return VenueAccount(
             account=account,
-            currency=figures["NetLiquidation"].currency or "USD",
+            currency=currency,
             equity=amount("NetLiquidation"),
             cash=amount("TotalCashValue"),
             margin_used=amount("InitMarginReq"),
@@ -161,6 +171,7 @@ class IbBroker:
                 for p in positions
                 if p.position
             ),
+            fx_rates=exchange_rates([*account_values, *values], currency),
         )
 
     def serves(self, instrument: Instrument) -> bool:
@@ -220,3 +231,23 @@ class IbBroker:
                 break
             await asyncio.sleep(0.01)
         return trade
+
+
+def exchange_rates(values: Sequence[Any], base_currency: str) -> tuple[VenueRate, ...]:
+    """The ``ExchangeRate`` account values of every currency but the account's own (and IB's
+    ``BASE`` line), the first reported per currency; a currency MATS does not know (IB's CNH)
+    or a value that is not a positive number is left out."""
+    found: dict[str, VenueRate] = {}
+    for value in values:
+        currency = value.currency
+        if value.tag != "ExchangeRate" or value.modelCode or currency in found:
+            continue
+        if currency in ("", "BASE", base_currency) or not is_currency_code(currency):
+            continue
+        try:
+            rate = Decimal(value.value)
+        except InvalidOperation:
+            continue
+        if rate.is_finite() and rate > 0:
+            found[currency] = VenueRate(currency, rate)
+    return tuple(found[c] for c in sorted(found))

@@ -15,7 +15,10 @@ Protocol coverage (client request → server answer)
 * ``reqAccountUpdates`` → ``updateAccountValue``… ``updatePortfolio``… ``accountDownloadEnd``,
   then updates after fills and price moves; ``reqAccountSummary`` and ``reqAccountUpdatesMulti``
   likewise (NetLiquidation, TotalCashValue, InitMarginReq, MaintMarginReq, AvailableFunds,
-  ExcessLiquidity, BuyingPower, UnrealizedPnL, RealizedPnL... in USD);
+  ExcessLiquidity, BuyingPower, UnrealizedPnL, RealizedPnL... in USD); account updates (plain
+  and multi, not the summary) also carry ``ExchangeRate`` per currency, USD per one unit as IB
+  reports it: ``BASE`` and ``USD`` at 1.00, then each rate of ``POST /fx`` (EUR 1.08 and GBP
+  1.27 to start);
 * ``reqOpenOrders`` / ``reqAllOpenOrders`` → ``openOrder`` + ``orderStatus``… ``openOrderEnd``;
   ``reqAutoOpenOrders`` is accepted; ``reqCompletedOrders`` → ``completedOrder``… end;
 * ``reqExecutions(filter)`` → ``execDetails`` + ``commissionReport``… ``execDetailsEnd``; the
@@ -60,6 +63,11 @@ Control API (HTTP JSON on 127.0.0.1:<control port>)
 * ``POST /accounts {"DU1234567": {"NetLiquidation": 1000000, "InitMarginReq": 5000}}``:
   ``TotalCashValue`` sets cash, ``NetLiquidation`` sets cash to reach that value, other tags are
   pinned (``null`` unpins); an unknown account is added
+* ``POST /fx {"EUR": 1.08, "GBP": null}``: USD per one unit of each currency (``null`` stops
+  sending one; a connected ib_async client keeps the last value it got); every account's
+  values, the ``ExchangeRate`` lines included, are pushed at once.
+  Kept with the settings (``GET /state`` → ``settings.fx_rates``); ``/reset`` restores the demo
+  rates
 * ``POST /settings {"commission_per_unit": 0.005, "commission_per_unit_by_sec_type": {"FUT":
   0.85}, "commission_minimum": 0, "initial_margin_rate": 0.25, "maintenance_margin_rate": 0.2,
   "default_price": 100}``
@@ -67,9 +75,11 @@ Control API (HTTP JSON on 127.0.0.1:<control port>)
   connections stay)
 
 Restarts: with ``--data-dir DIR`` accounts (cash, positions, pinned values), the day's
-executions, prices and settings are kept in ``DIR/gateway.json`` after every change (before a
-fill is reported) and restored at start; working orders are not kept.
+executions, prices and settings (exchange rates included) are kept in ``DIR/gateway.json``
+after every change (before a fill is reported) and restored at start; working orders are not
+kept.
 
-Simplifications: one currency (USD); no trading sessions (DAY orders never expire); futures
-cash moves by realised P&L only; ``reqExecutions`` returns every client's executions.
+Simplifications: one currency (USD; the exchange rates are reported, never applied); no trading
+sessions (DAY orders never expire); futures cash moves by realised P&L only; ``reqExecutions``
+returns every client's executions.
 """

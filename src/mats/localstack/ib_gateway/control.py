@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from mats.localstack.ib_gateway.gateway import Gateway
+from mats.localstack.ib_gateway.ledger import BASE_CURRENCY
 
 GATEWAY = web.AppKey("gateway", Gateway)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -41,6 +42,7 @@ def create_app(gateway: Gateway) -> web.Application:
     app.router.add_post("/drop", _drop)
     app.router.add_post("/restart", _restart)
     app.router.add_post("/accounts", _accounts)
+    app.router.add_post("/fx", _fx)
     app.router.add_post("/settings", _settings)
     app.router.add_post("/reset", _reset)
     return app
@@ -190,6 +192,21 @@ async def _accounts(request: web.Request) -> web.Response:
         gateway.publish_account(str(account))
     gateway.changed()
     return web.json_response({code: gateway.ledger.values(code) for code in gateway.ledger.codes})
+
+
+async def _fx(request: web.Request) -> web.Response:
+    body = await _object(request)
+    rates: dict[str, float | None] = {}
+    for key, value in body.items():
+        currency = str(key).upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise BadRequestError(f"{key} is not a currency code")
+        if currency == BASE_CURRENCY:
+            raise BadRequestError(f"{BASE_CURRENCY} is the accounts' currency: its rate is 1")
+        if value is not None and _number(body, key) <= 0:
+            raise BadRequestError(f"{key} must be a positive number")
+        rates[currency] = None if value is None else _number(body, key)
+    return web.json_response({"fx_rates": _gateway(request).set_fx_rates(rates)})
 
 
 async def _settings(request: web.Request) -> web.Response:

@@ -276,17 +276,31 @@ class Gateway:
             for row in self.ledger.portfolio(account)
             if con_ids is None or row.instrument.con_id in con_ids
         ]
+        fx_rates = self.settings.fx_rates
         for session in self.clients.values():
             batch: list[messages.Fields] = []
             if session.account_updates == account:
-                batch += publish.account_updates(account, values, rows, self.clock())
+                batch += publish.account_updates(account, values, rows, self.clock(), fx_rates)
             for req_id, tags in session.summaries.items():
                 batch += publish.account_summary(req_id, account, values, tags)
             for req_id, wanted in session.multi_updates.items():
                 if wanted in {account, "", "All"}:
-                    batch += publish.account_update_multi(req_id, account, values)
+                    batch += publish.account_update_multi(req_id, account, values, fx_rates)
             for fields in batch:
                 session.send(fields)
+
+    def set_fx_rates(self, rates: Mapping[str, float | None]) -> dict[str, float]:
+        """Set (``None``: drop) USD per one unit of each currency; push every account's values."""
+        for currency, rate in rates.items():
+            if rate is None:
+                self.settings.fx_rates.pop(currency, None)
+            else:
+                self.settings.fx_rates[currency] = rate
+        _log.info("fx rates set", extra={"event": "fx", "rates": dict(rates)})
+        self.changed()
+        for account in self.ledger.codes:
+            self.publish_account(account, [])
+        return dict(self.settings.fx_rates)
 
     def set_prices(self, prices: Mapping[str, float]) -> set[str]:
         """Move the market: stream ticks, re-match orders and revalue accounts."""

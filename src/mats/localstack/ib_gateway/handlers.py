@@ -113,7 +113,8 @@ def _account_updates(gateway: Gateway, session: Session, reader: FieldReader) ->
     session.account_updates = account
     values = gateway.ledger.values(account)
     rows = gateway.ledger.portfolio(account)
-    for fields in publish.account_updates(account, values, rows, gateway.clock()):
+    fx_rates = gateway.settings.fx_rates
+    for fields in publish.account_updates(account, values, rows, gateway.clock(), fx_rates):
         session.send(fields)
     session.send(messages.account_download_end(account))
 
@@ -143,7 +144,9 @@ def _account_updates_multi(gateway: Gateway, session: Session, reader: FieldRead
     session.multi_updates[req_id] = account
     for code in gateway.ledger.codes:
         if account in {code, "", "All"}:
-            for fields in publish.account_update_multi(req_id, code, gateway.ledger.values(code)):
+            values = gateway.ledger.values(code)
+            fx_rates = gateway.settings.fx_rates
+            for fields in publish.account_update_multi(req_id, code, values, fx_rates):
                 session.send(fields)
     session.send(messages.account_update_multi_end(req_id))
 

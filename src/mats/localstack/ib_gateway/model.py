@@ -213,7 +213,7 @@ class Execution:
 
 @dataclass
 class Settings:
-    """Knobs the control API turns: fills, commissions, margin."""
+    """Knobs the control API turns: fills, commissions, margin, exchange rates."""
 
     partial_slices: int = 1
     hold_remainder: bool = False
@@ -226,6 +226,8 @@ class Settings:
     initial_margin_rate: float = 0.25
     maintenance_margin_rate: float = 0.2
     default_price: float = 100.0
+    # USD per one unit of each currency: the accounts' ``ExchangeRate`` values (demo rates).
+    fx_rates: dict[str, float] = field(default_factory=lambda: {"EUR": 1.08, "GBP": 1.27})
 
     def commission(self, instrument: Instrument, quantity: float) -> float:
         """Return the commission for one execution of ``quantity`` units."""
@@ -248,6 +250,7 @@ class Settings:
             "initial_margin_rate": self.initial_margin_rate,
             "maintenance_margin_rate": self.maintenance_margin_rate,
             "default_price": self.default_price,
+            "fx_rates": dict(self.fx_rates),
         }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from mats.localstack.ib_gateway import messages
@@ -24,13 +24,29 @@ def _tagged_values(account: str, values: dict[str, float]) -> list[tuple[str, st
     return lines
 
 
+def _exchange_rates(fx_rates: Mapping[str, float]) -> list[tuple[str, str, str]]:
+    """Return IB's ``ExchangeRate`` lines: base currency per one unit of each currency, the
+    ``BASE`` line and the base currency itself at 1 first, as IB sends them."""
+    lines = [("ExchangeRate", "1.00", "BASE"), ("ExchangeRate", "1.00", BASE_CURRENCY)]
+    lines += [
+        ("ExchangeRate", format_number(rate), currency)
+        for currency, rate in sorted(fx_rates.items())
+        if currency != BASE_CURRENCY
+    ]
+    return lines
+
+
 def account_updates(
-    account: str, values: dict[str, float], rows: Iterable[PortfolioRow], now: datetime
+    account: str,
+    values: dict[str, float],
+    rows: Iterable[PortfolioRow],
+    now: datetime,
+    fx_rates: Mapping[str, float],
 ) -> list[Fields]:
-    """Return an account update batch: values, portfolio lines and the update time."""
+    """Return an account update batch: values, exchange rates, portfolio lines, update time."""
+    lines = _tagged_values(account, values) + _exchange_rates(fx_rates)
     batch = [
-        messages.account_value(tag, value, currency, account)
-        for tag, value, currency in _tagged_values(account, values)
+        messages.account_value(tag, value, currency, account) for tag, value, currency in lines
     ]
     batch += [messages.portfolio_value(account, row) for row in rows]
     batch.append(messages.account_update_time(now))
@@ -48,11 +64,13 @@ def account_summary(
     ]
 
 
-def account_update_multi(req_id: int, account: str, values: dict[str, float]) -> list[Fields]:
-    """Return the ``accountUpdateMulti`` lines of one account."""
+def account_update_multi(
+    req_id: int, account: str, values: dict[str, float], fx_rates: Mapping[str, float]
+) -> list[Fields]:
+    """Return the ``accountUpdateMulti`` lines of one account, exchange rates included."""
     return [
         messages.account_update_multi(req_id, account, tag, value, currency)
-        for tag, value, currency in _tagged_values(account, values)
+        for tag, value, currency in _tagged_values(account, values) + _exchange_rates(fx_rates)
     ]
 
 

@@ -1,5 +1,6 @@
 """Publish accounts: fetch each live account from its venue, store it for Cerebro, publish it,
-and raise a CRITICAL alert when its margin use nears the limit (once, until it falls back)."""
+keep the exchange rates it reports (IB's ``ExchangeRate`` values, source ``ib:{account}``), and
+raise a CRITICAL alert when its margin use nears the limit (once, until it falls back)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from decimal import Decimal
 from mats.contracts import AccountPositionV1, AccountUpdateV1
 from mats.domain.accounting import AccountState
 from mats.domain.alerts import Alert, AlertSeverity
-from mats.errors import PermanentError, TemporaryError
+from mats.domain.market import FxRate
+from mats.domain.venues import VenueAccount
+from mats.errors import MatsError, PermanentError, TemporaryError
 from mats.ports import AccountStore, Clock
 from mats.services.alerts import AlertService
+from mats.services.execution.fx import FxRecorder
 from mats.services.execution.messages import MessageOut
 from mats.services.execution.router import VenueRouter
 
@@ -28,11 +32,13 @@ class AccountPublisher:
         out: MessageOut,
         alerts: AlertService,
         clock: Clock,
+        fx: FxRecorder,
         margin_warning: Decimal,
         margin_limit: Decimal,
     ) -> None:
         self._router = router
         self._accounts = accounts
+        self._fx = fx
         self._out = out
         self._alerts = alerts
         self._clock = clock
@@ -85,9 +91,29 @@ class AccountPublisher:
                     ),
                 )
             )
+            self._keep_rates(venue_name, snapshot)
             self._check_margin(state)
             states.append(state)
         return states
+
+    def _keep_rates(self, venue_name: str, snapshot: VenueAccount) -> None:
+        """Each reported currency's rate in the account's currency, e.g. EURUSD from a USD
+        account (stored when due: ``FxRecorder``)."""
+        source = f"{venue_name.lower()}:{snapshot.account}"
+        for reported in snapshot.fx_rates:
+            if reported.currency == snapshot.currency:
+                continue
+            rate = FxRate(
+                base_currency=reported.currency,
+                quote_currency=snapshot.currency,
+                rate=reported.rate,
+                as_of=snapshot.as_of,
+                source=source,
+            )
+            try:
+                self._fx.record(rate)
+            except MatsError as error:  # The account is published; the next update tries again.
+                log.warning("fx rate not kept", extra={"pair": rate.pair, "error": str(error)})
 
     def _check_margin(self, state: AccountState) -> None:
         if state.equity <= 0:
