@@ -33,7 +33,13 @@ if TYPE_CHECKING:
     from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
     from mats.domain.signals.signal import Signal
     from mats.domain.strategies import Strategy, StrategyFilter
-    from mats.domain.venues import VenueAccount, VenueFill, VenueOrderReport, VenueStatus
+    from mats.domain.venues import (
+        BridgeHealth,
+        VenueAccount,
+        VenueFill,
+        VenueOrderReport,
+        VenueStatus,
+    )
 
 
 class Clock(Protocol):
@@ -325,6 +331,12 @@ class MarketDataStore(Protocol):
     def put_quote(self, quote: Quote) -> None: ...
 
     def put_fx_rate(self, rate: FxRate) -> None: ...
+
+
+class BridgeHealthStore(Protocol):
+    def put_bridge_health(self, health: BridgeHealth) -> None:
+        """Keep the bridge's session state where the dashboard's health view reads it."""
+        ...
 
 
 class RiskStore(Protocol):

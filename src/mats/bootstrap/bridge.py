@@ -58,6 +58,7 @@ def build_bridge(services: Services) -> Bridge:
         execution=execution,
         runtime=config.runtime,
         reconcile_tolerance=config.reconcile_tolerance,
+        health=state,
     )
     return bridge
 

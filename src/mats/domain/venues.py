@@ -96,3 +96,23 @@ class VenueStatus:
     reason: str | None = None
     disconnected_since: datetime | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VenueHealth:
+    name: str
+    connected: bool
+    accepting_orders: bool
+    reason: str | None = None
+    disconnected_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BridgeHealth:
+    """The bridge's session as it last reported it (``bridge_health/current``, every 15 s)."""
+
+    ready: bool
+    problems: tuple[str, ...]
+    venues: tuple[VenueHealth, ...]
+    at: datetime
+    started_at: datetime | None = None

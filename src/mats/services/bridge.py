@@ -30,9 +30,11 @@ from typing import Any, Protocol
 
 from mats.domain.execution.records import OrderRecord
 from mats.domain.orders import Order
+from mats.domain.venues import BridgeHealth, VenueHealth
 from mats.errors import MatsError
 from mats.ports import (
     AccountStore,
+    BridgeHealthStore,
     Broker,
     Clock,
     ExecutionStore,
@@ -101,6 +103,7 @@ class Bridge:
         fx_feeds: Mapping[str, FxFeed] | None = None,
         sessions: Sequence[Session] = (),
         settings: BridgeSettings | None = None,
+        health: BridgeHealthStore | None = None,
     ) -> None:
         self.submission = submission
         self.booking = booking
@@ -113,6 +116,7 @@ class Bridge:
         self._fx = fx
         self._fx_feeds = dict(fx_feeds or {})
         self._sessions = list(sessions)
+        self._health = health
         self._clock = clock
         self.settings = settings or BridgeSettings()
         self._events: queue.Queue[str | None] = queue.Queue()
@@ -128,6 +132,7 @@ class Bridge:
             _Job("quotes", settings.quote_seconds, self.refresh_quotes),
             _Job("fx", settings.quote_seconds, self.refresh_fx),
             _Job("alerts", settings.alert_seconds, alerts.sweep),
+            _Job("health", settings.alert_seconds, self.report_health),
         ]
 
     # Lifecycle
@@ -247,6 +252,27 @@ class Bridge:
             "last_reconciliation": self._last_reconciliation,
         }
 
+    def report_health(self) -> None:
+        """Keep the session's state for the dashboard's health view."""
+        if self._health is None:
+            return
+        ready, problems = self.ready()
+        venues = []
+        for name, venue in sorted(self._router.live.items()):
+            status = venue.status()
+            venues.append(
+                VenueHealth(
+                    name,
+                    status.connected,
+                    status.accepting_orders,
+                    status.reason,
+                    status.disconnected_since,
+                )
+            )
+        self._health.put_bridge_health(
+            BridgeHealth(ready, tuple(problems), tuple(venues), self._clock.now(), self._started_at)
+        )
+
     # Internals
 
     def poll_orders(self) -> None:
@@ -328,6 +354,7 @@ def assemble_bridge(
     runtime: BridgeSettings | None = None,
     reconcile_tolerance: Decimal = Decimal(0),
     fx_keeping: FxKeeping | None = None,
+    health: BridgeHealthStore | None = None,
 ) -> Bridge:
     """The bridge and its jobs over the given ports (the composition root passes adapters).
 
@@ -382,4 +409,5 @@ def assemble_bridge(
         sessions=sessions,
         clock=clock,
         settings=runtime,
+        health=health,
     )

@@ -155,3 +155,23 @@ def test_scheduler_routes_name_a_bad_field(stack: Stack) -> None:
         assert answer["field"] == field, (path, answer)
     status, answer = post(f"{base}/strike", [])  # type: ignore[arg-type]
     assert (status, answer["field"]) == (400, "body")
+
+
+def test_the_health_view_shows_the_bridge_session_and_what_arrived(
+    stack: Stack, services: Any
+) -> None:
+    from mats.domain.accounting.views import HealthView  # noqa: PLC0415
+    from mats.domain.venues import BridgeHealth  # noqa: PLC0415
+
+    bridge = wait_for(
+        lambda: services.records.get("bridge_health", "current", BridgeHealth),
+        lambda health: health.ready,
+    )
+    assert {venue.name for venue in bridge.venues} >= {"IB"}
+    base = stack.info["function_urls"]["dashboard"]
+    status, _ = post(f"{base}/snapshot", {})
+    assert status == 200
+    health = services.records.get("health", "current", HealthView)
+    assert health.bridge is not None
+    assert health.bridge.ready
+    assert health.last_snapshot_at is not None

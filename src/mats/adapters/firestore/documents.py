@@ -33,6 +33,7 @@ DECISIONS = "decisions"
 DECISION_SEQUENCE = "decision_sequence"
 ORDERS = "orders"
 ALERTS = "alerts"
+BRIDGE_HEALTH = "bridge_health"
 
 _TEMPORARY = (
     google_errors.ServiceUnavailable,

@@ -18,6 +18,7 @@ from mats.adapters.firestore.documents import (
     ACCOUNTS,
     ALERTS,
     BACKTESTS,
+    BRIDGE_HEALTH,
     FX_HISTORY,
     FX_RATES,
     INSTRUMENTS,
@@ -34,6 +35,7 @@ from mats.domain.alerts import Alert
 from mats.domain.cerebro.context import BacktestFacts
 from mats.domain.market import FxRate, Instrument, Quote
 from mats.domain.risk import RiskSetting
+from mats.domain.venues import BridgeHealth
 
 
 class FirestoreTradingState:
@@ -92,6 +94,12 @@ class FirestoreTradingState:
         latest = self.fx_rates.get(rate.pair)
         if latest is None or latest.as_of <= rate.as_of:
             self.fx_rates.put(rate.pair, rate)
+
+    def put_bridge_health(self, health: BridgeHealth) -> None:
+        self._client.collection(BRIDGE_HEALTH).document("current").set(to_document(health))
+
+    def bridge_health(self) -> BridgeHealth | None:
+        return Documents(self._client, BRIDGE_HEALTH, BridgeHealth).get("current")
 
     def put_risk(self, setting: RiskSetting) -> None:
         self.risk.put(setting.scope, setting)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from mats.domain.accounting.lots import LedgerKey, Lot
+from mats.domain.venues import BridgeHealth
 
 CENT = Decimal("0.01")
 
@@ -407,3 +408,4 @@ class HealthView:
     last_strike: str | None
     stale_accounts: tuple[str, ...]
     as_of: datetime
+    bridge: BridgeHealth | None = None

@@ -32,6 +32,7 @@ from mats.domain.alerts import AlertSeverity
 from mats.domain.funds.payouts import parse_month
 from mats.domain.market import validate_currency
 from mats.domain.orders import Fill
+from mats.domain.venues import BridgeHealth
 from mats.errors import MatsError, ValidationError
 from mats.ports import (
     AlertStore,
@@ -260,6 +261,7 @@ class AccountingService:
                 if (now - a.updated_at).total_seconds() > STALE_ACCOUNT_SECONDS
             ),
             as_of=now,
+            bridge=self._records.get("bridge_health", "current", BridgeHealth),
         )
         self._records.put(HEALTH, "current", view)
         return view
