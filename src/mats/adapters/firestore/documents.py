@@ -32,6 +32,8 @@ DECISIONS = "decisions"
 DECISION_SEQUENCE = "decision_sequence"
 ORDERS = "orders"
 ALERTS = "alerts"
+# Written by the dashboard aggregator: each strategy's P&L since the start of the trading day.
+STRATEGY_DAY_PNL = "strategy_day_pnl"
 
 _TEMPORARY = (
     google_errors.ServiceUnavailable,
