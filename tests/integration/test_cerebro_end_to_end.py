@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from mats.adapters.firestore.documents import STRATEGY_DAY_PNL, Documents
 from mats.contracts import EncodedMessage, decode, decode_as, encode, to_message
+from mats.domain.daily_pnl import StrategyDayPnl, trading_day_start
 from mats.domain.market import AssetClass
 from mats.domain.risk import RiskState
 from mats.domain.signals.signal import Signal
@@ -23,12 +25,24 @@ from tests.builders import tradingview_alert
 from tests.conftest import Stack, http_post, unique
 from tests.fakes import FakePublisher
 from tests.integration.conftest import Receiver
-from tests.integration.trading import mats, push_message, telegram_messages, until
+from tests.integration.trading import (
+    fund_equity,
+    mats,
+    push_message,
+    shares,
+    telegram_messages,
+    until,
+    value_every_account,
+)
 
 
 @pytest.fixture
 def desk(services: Any) -> dict[str, Any]:
-    """A sender, an ACTIVE LIVE strategy on its own account, an instrument and 20% allocated."""
+    """A sender, an ACTIVE LIVE strategy on its own account, an instrument and 5% allocated.
+
+    Sizing takes a share of the whole fund (every account on the session's stack): at 1% margin
+    the account's own room (about 38,000 shares at 100) is far above 5% of it.
+    """
     issued: IssuedSecret = services.senders.create(
         unique("Cerebro E2E"), rate_limit_per_minute=6000
     )
@@ -58,12 +72,11 @@ def desk(services: Any) -> dict[str, Any]:
         currency="USD",
         tick_size=Decimal("0.01"),
         lot_size=Decimal(1),
-        margin_rate=Decimal("0.5"),
+        margin_rate=Decimal("0.01"),
     )
+    value_every_account(services)
     # The session's stack is shared: earlier tests' strategies may still hold positions.
-    services.allocations.set_custom(
-        {strategy_id: Decimal(20)}, approved_by="test", allow_close=True
-    )
+    services.allocations.set_custom({strategy_id: Decimal(5)}, approved_by="test", allow_close=True)
     return {"sender": issued, "strategy_id": strategy_id, "account": account, "symbol": symbol}
 
 
@@ -116,7 +129,10 @@ def test_webhook_becomes_a_sized_order_on_the_orders_topic(
     decision = stored.decision
     assert decision.status.value == "APPROVED"
     [order] = decision.orders
-    assert (order.side.value, order.quantity) == ("BUY", Decimal(200))
+    fund = fund_equity(decision)
+    # The fund is every account on the stack: the desk's 100,000 and the simulated IB Gateway's.
+    assert fund > Decimal(100_000) + Decimal(2_000_000)
+    assert (order.side.value, order.quantity) == ("BUY", shares(fund, percent=5, price=100))
     assert delivery["data"] == stored.messages[0].data.decode()
     assert delivery["ordering_key"] == f"{desk['account']}/{desk['symbol']}"
     assert delivery["attributes"]["purpose"] == "ENTRY"
@@ -208,7 +224,7 @@ def test_an_approved_allocation_or_a_halt_applies_to_the_very_next_signal(
     unallocated = wait_for_decision(
         services, post_alert(stack, desk, time="2026-11-20T10:00:00Z")["signal_id"]
     )
-    services.allocations.set_custom({strategy_id: Decimal(5)}, approved_by="test")
+    services.allocations.set_custom({strategy_id: Decimal(2)}, approved_by="test")
     allocated = wait_for_decision(
         services, post_alert(stack, desk, time="2026-11-20T10:01:00Z")["signal_id"]
     )
@@ -218,7 +234,9 @@ def test_an_approved_allocation_or_a_halt_applies_to_the_very_next_signal(
     halted = post_alert(stack, desk, time="2026-11-20T10:02:00Z")
 
     assert unallocated.decision.reasons[0].value == "NO_ALLOCATION"
-    assert allocated.decision.orders[0].quantity == Decimal(50)
+    assert allocated.decision.orders[0].quantity == shares(
+        fund_equity(allocated.decision), percent=2, price=100
+    )
     assert (
         wait_for_decision(services, halted["signal_id"]).decision.reasons[-1].value
         == "TRADING_HALTED"
@@ -265,6 +283,53 @@ def test_cerebros_critical_alerts_reach_telegram_once_and_can_be_acknowledged(
     assert texts[0].startswith("🚨 CRITICAL EXIT_BLOCKED")
     assert acknowledged[0]["acknowledged_by"] == "ops"
     assert alert_id not in [a["alert_id"] for a in outstanding]
+
+
+def test_the_accountings_loss_since_the_trading_day_began_sets_the_strategy_reducing(
+    stack: Stack, services: Any, desk: dict[str, Any]
+) -> None:
+    strategy_id = desk["strategy_id"]
+    services.strategies.update(strategy_id, StrategyChanges(max_daily_loss=Decimal(5000)))
+    now = datetime.now(UTC)
+    day_start = trading_day_start(now, services.settings.cerebro.trading_day_start)
+    Documents(services.firestore, STRATEGY_DAY_PNL, StrategyDayPnl).put(
+        strategy_id,
+        StrategyDayPnl(
+            strategy_id=strategy_id,
+            trading_day=day_start.date(),
+            day_start=day_start,
+            pnl=Decimal(-6000),
+            realized=Decimal(-500),
+            unrealized=Decimal(-5400),
+            commissions=Decimal(100),
+            as_of=now,
+        ),
+    )
+
+    answer = post_alert(stack, desk, time="2026-11-20T12:00:00Z")
+    decision = wait_for_decision(services, answer["signal_id"]).decision
+
+    assert [r.value for r in decision.reasons] == ["DAILY_LOSS_LIMIT", "REDUCING_ONLY"]
+    assert decision.orders == ()
+    used = decision.input("daily_pnl")
+    assert used is not None
+    assert used.source.startswith(f"strategy_day_pnl/{strategy_id} (realised + unrealised since")
+    assert Decimal(str(used.value)) == Decimal(-6000)
+    risk = {r.scope: r.state for r in services.operations.list_risk()}
+    assert risk[f"strategy:{strategy_id}"] is RiskState.REDUCING
+
+
+def test_the_order_carries_the_mid_of_the_quote_it_was_decided_on(
+    stack: Stack, services: Any, desk: dict[str, Any], order_receiver: Receiver
+) -> None:
+    services.operations.set_quote(desk["symbol"], bid=Decimal("99.9"), ask=Decimal("100.1"))
+
+    answer = post_alert(stack, desk, time="2026-11-20T13:00:00Z")
+    [delivery] = order_receiver.wait_for(f"{answer['signal_id']}_ORD")
+    decision = wait_for_decision(services, answer["signal_id"]).decision
+
+    assert decision.orders[0].decision_mid == Decimal(100)
+    assert Decimal(json.loads(delivery["data"])["decision_mid"]) == Decimal(100)
 
 
 def _a_signal_message(services: Any, desk: dict[str, Any]) -> bytes:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import pytest
 
+from mats.domain.cerebro.decisions import fmt
 from tests.conftest import Stack, unique
 from tests.integration.test_cli import mats, mats_json, record_account
 
@@ -192,9 +194,12 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
     # The bridge quotes MSFT from the simulated IB Gateway: let it agree with the signal's price.
     set_gateway_price(stack, "MSFT", 400)
     mats_json(stack, "quotes", "set", "MSFT", "--last", "400")
+    # Sizing takes a share of the whole fund: every account on the session's stack, valued in
+    # USD (Binance_Main's USDT too). 1% of it stays well within this account's margin room.
+    mats_json(stack, "fx", "set", "USDT/USD", "1")
     # The session's stack is shared: earlier tests' strategies may still hold positions.
     activated = mats_json(
-        stack, "allocations", "set", f"{strategy_id}=10", "--notes", "cli test", "--allow-close"
+        stack, "allocations", "set", f"{strategy_id}=1", "--notes", "cli test", "--allow-close"
     )
     shown = mats_json(stack, "allocations", "current")
     history = mats_json(stack, "allocations", "history", "--limit", "3")
@@ -226,14 +231,18 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
     listed = mats_json(stack, "decisions", "list", "--strategy", strategy_id)
     orders = mats_json(stack, "orders", "list", "--strategy", strategy_id)
 
+    fund = Decimal(next(i["value"] for i in decision["inputs"] if i["name"] == "fund_equity"))
+    quantity = (fund / 100 / 400).to_integral_value(rounding=ROUND_FLOOR)
+
     assert activated["allocation"]["status"] == "ACTIVE"
-    assert shown["allocations"] == {strategy_id: "10"}
+    assert shown["allocations"] == {strategy_id: "1"}
     assert history[0]["allocation_id"] == activated["allocation"]["allocation_id"]
     assert decision["status"] == "APPROVED"
-    assert decision["orders"][0]["quantity"] == "25"
+    assert decision["orders"][0]["quantity"] == str(quantity)
     assert "allocated_capital" in text
-    assert "100000 USD equity x 10% = 10000" in text
+    assert f"{fmt(fund)} USD fund equity x 1% = {fmt(fund / 100)}" in text
     assert "pass  margin_utilisation" in text
+    assert "pass  fund_margin_utilisation" in text
     assert [d["signal_id"] for d in listed] == [signal_id]
     assert orders[0]["order"]["id"] == f"{signal_id}_ORD"
     # A PAPER strategy: the bridge fills it on the paper venue.
@@ -241,7 +250,7 @@ def test_signal_to_decision_through_the_cli(stack: Stack, setup: dict[str, Any])
         lambda: mats(stack, "orders", "show", f"{signal_id}_ORD", "--json"),
         until=lambda shown: shown["state"] == "FILLED",
     )
-    assert (filled["venue"], filled["filled_quantity"]) == ("PAPER", "25")
+    assert (filled["venue"], filled["filled_quantity"]) == ("PAPER", str(quantity))
 
 
 def test_positions_risk_and_alerts(stack: Stack, setup: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Limits hold however many alerts arrive at once: on the real stack, through the simulated IB
 Gateway, entry alerts posted concurrently never leave a position, or a position with its working
-orders, above its allocation, its money cap or the account's margin limit."""
+orders, above its allocation (a share of the fund's equity), its money cap or the account's
+margin limit."""
 
 from __future__ import annotations
 
@@ -20,7 +21,13 @@ from mats.domain.trading import TradingMode
 from mats.services.registry import IssuedSecret, StrategyChanges
 from tests.builders import tradingview_alert
 from tests.conftest import Stack, http_post, unique
-from tests.integration.trading import control, until
+from tests.integration.trading import (
+    control,
+    fund_equity,
+    shares,
+    until,
+    value_every_account,
+)
 
 ACCOUNT = "IBKR_Main"
 PRICE = 50
@@ -124,16 +131,19 @@ def test_eight_entries_at_once_stay_within_the_allocation_and_the_money_cap(
     by_allocation = new_strategy(services, sender)
     by_cap = new_strategy(services, sender, max_position_size=Decimal(1_000))
     symbol = new_symbol(stack, services)
+    value_every_account(services)
     services.allocations.set_custom(
         {by_allocation: Decimal(2), by_cap: Decimal(2)}, approved_by="test", allow_close=True
     )
-    equity = account(services).equity
-    allowed = (equity * Decimal("0.02") / PRICE).to_integral_value(rounding="ROUND_FLOOR")
 
     signal_ids = post_entries(
         stack, sender, [(by_allocation, symbol), (by_cap, symbol)], ALERTS_AT_ONCE
     )
     records = settle(services, signal_ids)
+    decisions = [services.decision_store.get(s).decision for s in signal_ids]
+    # Each decision sizes on the fund's equity as it read it (the account's moves with fills).
+    funds = [fund_equity(d) for d in decisions if d.input("fund_equity") is not None]
+    allowed = max(shares(fund, percent=2, price=PRICE) for fund in funds)
 
     filled = [r for r in records if r.state is OrderState.FILLED]
     print(
@@ -143,7 +153,6 @@ def test_eight_entries_at_once_stay_within_the_allocation_and_the_money_cap(
     )
     assert 0 < held(services, by_allocation, symbol) <= allowed
     assert 0 < held(services, by_cap, symbol) <= 20  # $1,000 at 50 a share.
-    decisions = [services.decision_store.get(s).decision for s in signal_ids]
     refused = [d for d in decisions if not d.orders]
     # Refused for the room already taken; alerts that came after a fill was booked also find
     # the ledger long where the sender said flat.

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from mats.domain.execution.records import OrderRecord
@@ -102,3 +103,21 @@ def push_message(url: str, message_id: str, data: bytes, topic: str = "signals")
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
+
+
+def fund_equity(decision: Any) -> Decimal:
+    """The fund's equity (every account, in USD) a decision sized its entry on."""
+    found = decision.input("fund_equity")
+    assert found is not None, f"{decision.signal_id} recorded no fund equity"
+    return Decimal(str(found.value))
+
+
+def shares(fund: Decimal, *, percent: int, price: int) -> Decimal:
+    """Whole shares that ``percent`` of the fund buys at ``price``."""
+    return (fund * percent / 100 / price).to_integral_value(rounding=ROUND_FLOOR)
+
+
+def value_every_account(services: Any) -> None:
+    """Give the one non-USD account the session's tests record (Binance_Main, USDT) a rate, so
+    the fund's equity counts every account and no decision is SCALED for a missing rate."""
+    services.operations.set_fx_rate("USDT/USD", Decimal(1))

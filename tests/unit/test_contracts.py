@@ -65,6 +65,16 @@ def test_an_order_crosses_the_wire_and_back_unchanged() -> None:
     assert decode_as(encode(to_message(order)).data, Order) == order
 
 
+def test_an_orders_decision_mid_crosses_the_wire_and_an_older_message_has_none() -> None:
+    order = an_order(decision_mid=Decimal("200.05"))
+    body = json.loads(encode(to_message(order)).data)
+    older = {name: value for name, value in body.items() if name != "decision_mid"}
+
+    assert body["decision_mid"] == "200.05"
+    assert decode_as(encode(to_message(order)).data, Order) == order
+    assert decode_as(json.dumps(older).encode(), Order).decision_mid is None
+
+
 def test_decoding_a_message_as_the_wrong_record_names_both_schemas() -> None:
     with pytest.raises(ContractError, match=r"expected mats\.order\.v1, got mats\.signal\.v1"):
         decode_as(encode(to_message(a_signal())).data, Order)

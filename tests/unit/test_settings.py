@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,9 @@ def test_a_bad_ccxt_venue_fails_the_bridge_naming_the_variable(tmp_path: Path) -
         ("MATS_PAPER_SLIPPAGE_BPS", "-1", "bridge"),
         ("MATS_MISMATCH_POLICY", "SOMETIMES", "cerebro"),
         ("MATS_BASE_CURRENCY", "DOLLARS", "cerebro"),
+        ("MATS_TRADING_DAY_START", "22", "cerebro"),
+        ("MATS_TRADING_DAY_START", "7:30", "cerebro"),
+        ("MATS_TRADING_DAY_START", "25:00", "cerebro"),
         ("MATS_ALERT_REPEAT_SECONDS", "0", "notifications"),
         ("MATS_MAX_BODY_BYTES", "lots", "ingest"),
         ("MATS_TRUSTED_PROXY_HOPS", "-1", "ingest"),
@@ -86,6 +90,19 @@ def test_a_bad_margin_limit_fails_cerebro_and_the_bridge_which_both_read_it() ->
         with pytest.raises(ValidationError, match="MATS_MARGIN_LIMIT: must be a fraction"):
             getattr(settings, section)
     assert settings.ingest == IngestConfig()
+
+
+def test_the_trading_day_starts_at_midnight_utc_unless_set() -> None:
+    assert Settings(PROJECT).cerebro.trading_day_start == time(0, 0)
+    evening = Settings({**PROJECT, "MATS_TRADING_DAY_START": "22:00"})
+    assert evening.cerebro.trading_day_start == time(22, 0)
+
+
+def test_a_bad_trading_day_start_says_what_it_expects() -> None:
+    settings = Settings({**PROJECT, "MATS_TRADING_DAY_START": "10pm"})
+
+    with pytest.raises(ValidationError, match=r"expected HH:MM \(UTC\); got '10pm'"):
+        _ = settings.cerebro
 
 
 def test_without_a_project_only_the_clients_fail() -> None:

@@ -57,6 +57,9 @@ class Order:
     tick_size: Decimal | None = None  # The instrument's price increment (paper fills use it).
     # Cerebro's estimate of the margin one unit ties up, in the account's currency (entries).
     margin_per_unit: Decimal | None = None
+    # The mid of the quote Cerebro decided on ((bid + ask) / 2, else last): implementation
+    # shortfall's decision price. ``None`` without a fresh quote.
+    decision_mid: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from mats.domain.cerebro.decisions import CerebroSettings, MismatchPolicy
 from mats.domain.market import validate_currency
 from mats.errors import ValidationError
 from mats.settings.environment import Environment, fraction, text, whole_number
-from mats.settings.shared import margin_limit
+from mats.settings.shared import margin_limit, trading_day_start
 
 
 def cerebro_settings(env: Environment) -> CerebroSettings:
@@ -38,4 +38,5 @@ def cerebro_settings(env: Environment) -> CerebroSettings:
             (text(env, "MATS_BASE_CURRENCY") or defaults.base_currency).upper(),
             "MATS_BASE_CURRENCY",
         ),
+        trading_day_start=trading_day_start(env),
     )

@@ -83,6 +83,19 @@ def pairs(env: Environment, name: str) -> dict[str, str]:
     return found
 
 
+def utc_time(env: Environment, name: str, default: time) -> time:
+    """``HH:MM`` (UTC)."""
+    raw = text(env, name)
+    if raw is None:
+        return default
+    try:
+        if len(raw) != len("HH:MM"):
+            raise ValueError(raw)
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(name, f"expected HH:MM (UTC); got {raw!r}") from None
+
+
 def utc_window(env: Environment, name: str) -> tuple[time, time] | None:
     """``HH:MM-HH:MM`` (UTC; may wrap midnight)."""
     raw = text(env, name)

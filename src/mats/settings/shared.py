@@ -1,16 +1,17 @@
-"""Sections more than one deployable reads: OIDC, where alerts go, the margin limit."""
+"""Sections more than one deployable reads: OIDC, where alerts go, the margin limit, the
+trading day."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 from mats.adapters.oidc import GOOGLE_CERTS_URL, OidcSettings
 from mats.domain.cerebro.decisions import CerebroSettings
 from mats.errors import ValidationError
 from mats.services.alerts import AlertSettings
-from mats.settings.environment import Environment, fraction, number, text
+from mats.settings.environment import Environment, fraction, number, text, utc_time
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,8 @@ def notification_config(env: Environment) -> NotificationConfig:
 def margin_limit(env: Environment) -> Decimal:
     """The largest margin use an entry may cause: Cerebro decides by it, the bridge re-checks."""
     return fraction(env, "MATS_MARGIN_LIMIT", CerebroSettings.margin_limit)
+
+
+def trading_day_start(env: Environment) -> time:
+    """When the trading day starts (UTC): Cerebro's daily loss and the accounting's day P&L."""
+    return utc_time(env, "MATS_TRADING_DAY_START", CerebroSettings.trading_day_start)

@@ -1,8 +1,9 @@
 """Cerebro's reads and writes: the facts of a decision in three rounds of reads, then one batch.
 
-The store returns facts (documents, the newest activation, the account's working orders, the
-strategy's positions, every FX rate); the domain derives the ACTIVE allocation, today's P&L and
-the exposure from them. The activation log is read on every signal, so an approval applies to
+The store returns facts (documents, every account of the fund, the newest activation, the
+fund's working orders, the strategy's positions, every FX rate, the accounting's day P&L of the
+strategy); the domain derives the ACTIVE allocation, the fund's equity, today's P&L and the
+exposure from them. The activation log is read on every signal, so an approval applies to
 the very next one.
 
 One batch records a decision: ``decision_sequence/{account}__{n}`` (the claim that serialises
@@ -29,6 +30,8 @@ from mats.adapters.firestore.documents import (
     DECISIONS,
     ORDERS,
     STRATEGIES,
+    STRATEGY_DAY_PNL,
+    Documents,
     from_document,
     to_document,
     translated_errors,
@@ -43,6 +46,7 @@ from mats.domain.accounting import AccountState
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
+from mats.domain.daily_pnl import StrategyDayPnl
 from mats.domain.execution.records import OrderRecord, new_record
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.signals.signal import Signal
@@ -63,30 +67,36 @@ class FirestoreDecisionStore:
         self._decisions = client.collection(DECISIONS)
         self._orders = client.collection(ORDERS)
         self._sequences = client.collection(DECISION_SEQUENCE)
+        self._day_pnl = Documents(client, STRATEGY_DAY_PNL, StrategyDayPnl)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
     def inputs_for(self, signal: Signal) -> tuple[DecisionInputs, StoredDecision | None]:
         """Read the decision's facts in three rounds of concurrent requests.
 
-        The account's decision sequence is read before its orders, and its orders before the
+        Round 1: the signal's documents, every account, the newest activation, the account's
+        decision sequence and every FX rate; round 2: the orders; round 3: the positions. The
+        account's decision sequence is read before its orders, and its orders before the
         strategy's positions: a decision that claimed the sequence wrote its orders with the
         claim, and the bridge writes a fill to the position before it marks the order filled,
         so a fill in between is counted twice (safe), never missed.
         """
         pool = self._executor()
         documents = pool.submit(self._documents, signal)
+        accounts = pool.submit(self._state.accounts.where)
         head = pool.submit(self._portfolio.head)
         sequence = pool.submit(self._sequence, signal.account)
         rates = pool.submit(self._state.fx_rates.where)
         found = documents.result()
-        account: AccountState | None = found["account"]
+        fund = tuple(accounts.result())
+        account = next((a for a in fund if a.account == signal.account), None)
         orders = self._orders_of(pool, signal.account, account)
         positions = self._state.positions.where([("strategy_id", "==", signal.strategy_id)])
         inputs = DecisionInputs(
             strategy=found["strategy"],
             account=account,
             instrument=found["instrument"],
+            accounts=fund,
             activation=head.result(),
             positions=tuple(positions),
             orders=orders,
@@ -95,6 +105,7 @@ class FirestoreDecisionStore:
             backtest=found["backtest"],
             risk_global=found["risk_global"],
             risk_strategy=found["risk_strategy"],
+            day_pnl=found["day_pnl"],
             sequence=sequence.result(),
         )
         return inputs, found["decision"]
@@ -183,12 +194,12 @@ class FirestoreDecisionStore:
         references = {
             "decision": self._decisions.document(signal.id),
             "strategy": self._client.collection(STRATEGIES).document(signal.strategy_id),
-            "account": state.accounts.ref(signal.account),
             "instrument": state.instruments.ref(symbol_key),
             "quote": state.quotes.ref(symbol_key),
             "risk_global": state.risk.ref(GLOBAL_SCOPE),
             "risk_strategy": state.risk.ref(strategy_scope(signal.strategy_id)),
             "backtest": self._client.collection(BACKTESTS).document(signal.strategy_id),
+            "day_pnl": self._day_pnl.ref(signal.strategy_id),
         }
         with translated_errors("reading the decision inputs"):
             by_path = {s.reference.path: s for s in self._client.get_all(list(references.values()))}
@@ -198,11 +209,11 @@ class FirestoreDecisionStore:
         return {
             "decision": _stored(decision.to_dict()) if decision.exists else None,
             "strategy": _parse(Strategy, snapshots["strategy"]),
-            "account": state.accounts.parse(snapshots["account"]),
             "instrument": state.instruments.parse(snapshots["instrument"]),
             "quote": state.quotes.parse(snapshots["quote"]),
             "risk_global": state.risk.parse(snapshots["risk_global"]),
             "risk_strategy": state.risk.parse(snapshots["risk_strategy"]),
+            "day_pnl": self._day_pnl.parse(snapshots["day_pnl"]),
             "backtest": backtest_facts(signal.strategy_id, backtest.to_dict())
             if backtest.exists
             else None,
@@ -222,11 +233,12 @@ class FirestoreDecisionStore:
     def _orders_of(
         self, pool: ThreadPoolExecutor, account: str, state: AccountState | None
     ) -> tuple[OrderRecord, ...]:
-        """The account's orders not yet ended, and its LIVE orders changed since the broker's
-        snapshot of it (their fills may not be in its margin yet; a paper fill never is, and an
-        account set by hand has no broker to catch up)."""
+        """The fund's orders not yet ended (the fund's margin counts them), and the account's
+        LIVE orders changed since the broker's snapshot of it (their fills may not be in its
+        margin yet; a paper fill never is, and an account set by hand has no broker to catch
+        up)."""
         on_account = self._orders.where(filter=firestore.FieldFilter("account", "==", account))
-        queries = [on_account.where(filter=firestore.FieldFilter("active", "==", True))]
+        queries = [self._orders.where(filter=firestore.FieldFilter("active", "==", True))]
         if state is not None and state.source not in MANUAL_SOURCES:
             live = firestore.FieldFilter("trading_mode", "==", TradingMode.LIVE.value)
             since = firestore.FieldFilter("updated_at", ">=", state.updated_at)
@@ -238,7 +250,7 @@ class FirestoreDecisionStore:
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cerebro-read")
+                self._pool = ThreadPoolExecutor(max_workers=5, thread_name_prefix="cerebro-read")
             return self._pool
 
 

@@ -34,6 +34,8 @@ DECISION_SEQUENCE = "decision_sequence"
 ORDERS = "orders"
 ALERTS = "alerts"
 BRIDGE_HEALTH = "bridge_health"
+# Written by the dashboard aggregator: each strategy's P&L since the start of the trading day.
+STRATEGY_DAY_PNL = "strategy_day_pnl"
 
 _TEMPORARY = (
     google_errors.ServiceUnavailable,

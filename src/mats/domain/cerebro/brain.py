@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import AlertSeverity
-from mats.domain.cerebro.context import DecisionInputs, Known, Trace
+from mats.domain.cerebro.context import DecisionInputs, Known, Trace, quote_mid
 from mats.domain.cerebro.decisions import (
     CerebroSettings,
     Decision,
@@ -26,6 +26,7 @@ from mats.domain.cerebro.decisions import (
 from mats.domain.cerebro.entries import size_entry
 from mats.domain.cerebro.exits import size_exit
 from mats.domain.cerebro.orders import EXIT_LEG, cancel_order
+from mats.domain.daily_pnl import trading_day_start
 from mats.domain.market import Instrument
 from mats.domain.orders import Order
 from mats.domain.risk import RiskSetting, RiskState, most_restrictive, strategy_scope
@@ -54,6 +55,8 @@ def decide(
     risk, risk_change = _risk_state(trace, inputs, known)
     intent = _effective_intent(trace, inputs.position_of(signal))
     if intent is not None:
+        if intent is not Intent.CANCEL:
+            trace.decision_mid = _decision_mid(trace, inputs)
         _act(trace, inputs, known, intent, risk)
     return _finish(trace, inputs, intent, risk_change)
 
@@ -220,7 +223,7 @@ def _risk_state(
     automatic, change = RiskState.ACTIVE, None
     limit = strategy.risk_limits.max_daily_loss
     if limit is not None:
-        loss = _loss_today(trace, inputs, known)
+        loss, basis = _loss_today(trace, inputs, known)
         if loss is None:
             automatic = RiskState.REDUCING  # A limit that cannot be checked holds entries back.
         elif not trace.check(
@@ -228,7 +231,7 @@ def _risk_state(
             loss,
             limit,
             passed=loss <= limit,
-            note=f"{trace.settings.base_currency}, realised today",
+            note=f"{trace.settings.base_currency}, {basis}",
         ):
             automatic = RiskState.REDUCING
             detail = (
@@ -258,7 +261,47 @@ def _risk_state(
     return state, change
 
 
-def _loss_today(trace: Trace, inputs: DecisionInputs, known: Known) -> Decimal | None:
+def _loss_today(trace: Trace, inputs: DecisionInputs, known: Known) -> tuple[Decimal | None, str]:
+    """The strategy's loss since the start of the trading day, in the base currency, and what
+    it counts: the accounting's realised + unrealised figure for the current trading day, else
+    the ledger's realised P&L today (``None`` when a figure cannot be valued)."""
+    start = trading_day_start(trace.now, trace.settings.trading_day_start)
+    day = inputs.day_pnl
+    if day is not None and day.day_start == start:
+        basis = f"realised + unrealised since {start:%Y-%m-%d %H:%M} UTC"
+        trace.record_input(
+            "daily_pnl",
+            day.pnl,
+            f"strategy_day_pnl/{day.strategy_id} ({basis}, net of commissions)",
+            day.as_of,
+        )
+        if day.flags:
+            trace.step("daily_pnl_flags", f"the accounting flags: {', '.join(day.flags)}")
+        if "FX_MISSING" in day.flags:
+            trace.reason(
+                Reason.FX_RATE_MISSING,
+                f"strategy_day_pnl/{day.strategy_id} lacks an FX rate: today's loss cannot be "
+                "valued",
+            )
+            return None, basis
+        return Decimal(0) - day.pnl, basis
+    why = (
+        "no strategy_day_pnl"
+        if day is None
+        else f"strategy_day_pnl is for the day from {day.day_start:%Y-%m-%d %H:%M} UTC"
+    )
+    basis = f"realised today, positions ledger ({why})"
+    loss = _realised_loss_today(trace, inputs, known)
+    trace.record_input(
+        "daily_pnl",
+        Decimal(0) - loss if loss is not None else None,
+        basis,
+        max((p.updated_at for p in inputs.positions), default=None),
+    )
+    return loss, basis
+
+
+def _realised_loss_today(trace: Trace, inputs: DecisionInputs, known: Known) -> Decimal | None:
     """Today's realised loss across the strategy's positions, in the base currency."""
     today, base = trace.signal.created_at.date(), trace.settings.base_currency
     loss = Decimal(0)
@@ -272,6 +315,21 @@ def _loss_today(trace: Trace, inputs: DecisionInputs, known: Known) -> Decimal |
             return None
         loss -= pnl * rate.rate
     return loss
+
+
+def _decision_mid(trace: Trace, inputs: DecisionInputs) -> Decimal | None:
+    """The mid of the fresh quote the decision is made on: the shortfall's decision price."""
+    quote = inputs.quote
+    if quote is None or not quote.is_fresh(trace.now, trace.settings.quote_max_age):
+        trace.step("decision_mid", "not recorded: no fresh quote")
+        return None
+    mid = quote_mid(quote)
+    if mid is None:
+        trace.step("decision_mid", f"not recorded: the quote ({quote.source}) has no price")
+        return None
+    how = "(bid + ask) / 2" if quote.bid is not None and quote.ask is not None else "last"
+    trace.step("decision_mid", f"{how} of the fresh quote ({quote.source})", mid)
+    return mid
 
 
 def _missing_reference(
@@ -340,7 +398,7 @@ def _record_inputs(trace: Trace, inputs: DecisionInputs) -> None:
         [
             f"{r.order.id} {r.order.side.value if r.order.side else r.order.action.value} "
             f"{fmt(r.remaining)} {r.order.symbol}"
-            for r in inputs.orders
+            for r in inputs.orders_on(signal.account)
             if not r.state.ended
         ],
         f"orders on {signal.account} not yet ended",

@@ -18,6 +18,7 @@ from mats.domain.cerebro.decisions import (
     Step,
     fmt,
 )
+from mats.domain.daily_pnl import StrategyDayPnl
 from mats.domain.execution.records import OrderRecord
 from mats.domain.market import Conversion, FxRate, Instrument, Quote, conversion
 from mats.domain.orders import Order
@@ -41,15 +42,19 @@ class BacktestFacts:
 class DecisionInputs:
     """Everything read from the store for one signal: facts only, the domain derives the rest.
 
-    ``positions`` are the strategy's ledger positions in every instrument; ``orders`` the
-    account's orders not yet ended, plus those changed since the account's snapshot (their
-    margin may not be in it yet); ``sequence`` the account's decision sequence as read (a
-    decision claims the next one, so two decisions that read the same state cannot both stand).
+    ``account`` is the strategy's account and ``accounts`` every account of the fund (the
+    sizing base is their equity together); ``positions`` are the strategy's ledger positions in
+    every instrument; ``orders`` the fund's orders not yet ended, plus the strategy account's
+    orders changed since its snapshot (their margin may not be in it yet); ``day_pnl`` the
+    accounting's P&L of the strategy since the start of the trading day, when it has one;
+    ``sequence`` the account's decision sequence as read (a decision claims the next one, so two
+    decisions that read the same state cannot both stand).
     """
 
     strategy: Strategy | None
     account: AccountState | None
     instrument: Instrument | None
+    accounts: tuple[AccountState, ...] = ()
     activation: Activation | None = None
     positions: tuple[StrategyPosition, ...] = ()
     orders: tuple[OrderRecord, ...] = ()
@@ -58,12 +63,25 @@ class DecisionInputs:
     backtest: BacktestFacts | None = None
     risk_global: RiskSetting | None = None
     risk_strategy: RiskSetting | None = None
+    day_pnl: StrategyDayPnl | None = None
     sequence: int = 0
 
     @property
     def allocation(self) -> Allocation | None:
         """The ACTIVE allocation, as the newest activation names it."""
         return self.activation.allocation() if self.activation is not None else None
+
+    @property
+    def fund_accounts(self) -> tuple[AccountState, ...]:
+        """Every account of the fund, the strategy's own included, in name order."""
+        by_name = {a.account: a for a in self.accounts}
+        if self.account is not None:
+            by_name.setdefault(self.account.account, self.account)
+        return tuple(by_name[name] for name in sorted(by_name))
+
+    def orders_on(self, account: str) -> tuple[OrderRecord, ...]:
+        """The orders read that belong to ``account``."""
+        return tuple(r for r in self.orders if r.order.account == account)
 
     def position_of(self, signal: Signal) -> StrategyPosition | None:
         return next(
@@ -99,12 +117,17 @@ class Trace:
     reasons: list[Reason] = field(default_factory=list)
     alerts: list[AlertDraft] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    decision_mid: Decimal | None = None  # Set on every order placed (implementation shortfall).
 
-    def convert(self, rates: Sequence[FxRate], source: str, target: str) -> Conversion | None:
-        """A currency conversion, recorded as a step (or as ``FX_RATE_MISSING``)."""
+    def convert(
+        self, rates: Sequence[FxRate], source: str, target: str, *, missing: str = ""
+    ) -> Conversion | None:
+        """A currency conversion, recorded as a step (or as ``FX_RATE_MISSING``, with why
+        ``missing`` matters)."""
         found = conversion(rates, source, target)
         if found is None:
-            self.reason(Reason.FX_RATE_MISSING, f"no {source}/{target} rate is stored")
+            because = f": {missing}" if missing else ""
+            self.reason(Reason.FX_RATE_MISSING, f"no {source}/{target} rate is stored{because}")
         elif found.pair is not None and not any(i.name == f"fx {found.pair}" for i in self.inputs):
             self.record_input(f"fx {found.pair}", found.rate, f"fx_rates/{found.pair}", found.as_of)
             self.step(f"fx_{source}_{target}", found.describe(), found.rate)
@@ -133,3 +156,10 @@ class Trace:
 
     def alert(self, kind: str, severity: AlertSeverity, message: str) -> None:
         self.alerts.append(AlertDraft(kind, severity, message))
+
+
+def quote_mid(quote: Quote) -> Decimal | None:
+    """The quote's mid: halfway between bid and ask when it has both, else its last price."""
+    if quote.bid is not None and quote.ask is not None:
+        return (quote.bid + quote.ask) / 2
+    return quote.last

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -71,6 +71,8 @@ class CerebroSettings:
     base_currency: str = "USD"  # Money limits (max position, max daily loss) are in it.
     # Equity set aside for the commission and slippage of entries on their way (margin limit).
     cost_allowance: Decimal = Decimal("0.001")
+    # When the trading day starts (UTC): the daily loss counts from it.
+    trading_day_start: time = time(0, 0)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Size an entry (or an add) against allocation, max position, margin and slippage.
 
-The chain, each step recorded: allocated capital = equity x allocation %; quantity = capital /
-(price x multiplier x FX), rounded down to the lot, less what the strategy already holds or has
-on its way on that side (exposure: the ledger plus every working order, as if filled); capped so
-the position's notional in the fund's base currency stays within max_position_size; scaled down
-so margin use, with the margin of working orders, stays within the limit (or rejected when not
-even one lot fits).
+The chain, each step recorded: allocated capital = the fund's equity (every account, in the base
+currency) x allocation %; converted to the instrument's currency, quantity = capital / (price x
+multiplier), rounded down to the lot, less what the strategy already holds or has on its way on
+that side (exposure: the ledger plus every working order, as if filled); capped so the
+position's notional in the fund's base currency stays within max_position_size; scaled down so
+margin use, with the margin of working orders, stays within the limit on the strategy's account
+and on the fund as a whole (or rejected when not even one lot fits).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from mats.domain.accounting import AccountState
 from mats.domain.alerts import AlertSeverity
 from mats.domain.cerebro.context import DecisionInputs, Known, Trace
 from mats.domain.cerebro.decisions import Reason, fmt
 from mats.domain.cerebro.exposure import exposure, in_flight, working_orders
+from mats.domain.cerebro.fund import Fund, fund_in_flight, value_fund, value_in_account
 from mats.domain.cerebro.orders import build_order
-from mats.domain.market import Instrument, conversion
+from mats.domain.market import Instrument
 from mats.domain.orders import Order
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import OrderPurpose, Side
@@ -34,7 +35,13 @@ class Pricing:
     price: Decimal
     to_account: Decimal  # FX from the instrument's currency to the account's.
     in_account: Decimal
-    in_base: Decimal | None  # ``None`` when no money limit needs it.
+    to_base: Decimal  # FX from the instrument's currency to the base currency.
+    in_base: Decimal
+
+    def account_to_base(self, amount: Decimal) -> Decimal:
+        """An amount in the account's currency, in the base currency (through the instrument's
+        rates, so it holds even when the account's own rate to the base is missing)."""
+        return amount / self.to_account * self.to_base
 
 
 def size_entry(
@@ -51,17 +58,10 @@ def size_entry(
     ``desired_total`` caps the position an add asks for (``None``: as much as allowed);
     ``pending`` are orders this decision made already (a reverse's exit leg).
     """
-    strategy, account = known.strategy, known.account
-    if strategy.status is StrategyStatus.INACTIVE:
-        trace.reason(Reason.STRATEGY_INACTIVE, f"Strategy {strategy.strategy_id} is INACTIVE")
+    base = _sizing_base(trace, inputs, known)
+    if base is None:
         return None
-    percent = inputs.allocation.percent_for(strategy.strategy_id) if inputs.allocation else None
-    if not percent:
-        trace.reason(Reason.NO_ALLOCATION, "the ACTIVE allocation gives this strategy 0%")
-        return None
-    if account.equity <= 0:
-        trace.reason(Reason.NO_EQUITY, f"account equity is {fmt(account.equity)}")
-        return None
+    percent, fund = base
     price = _sizing_price(trace, inputs, side)
     if price is None or not _slippage_ok(trace, inputs, side):
         return None
@@ -72,6 +72,7 @@ def size_entry(
     quantity = _by_allocation(
         trace,
         known,
+        fund,
         percent=percent,
         pricing=pricing,
         committed=committed,
@@ -83,10 +84,35 @@ def size_entry(
     if quantity is None:
         return None
     quantity = _fit_margin(trace, inputs, known, quantity, pricing)
+    if quantity is None:
+        return None
+    quantity = _fit_fund_margin(trace, inputs, known, quantity, pricing, fund=fund)
     if quantity is None or not _min_notional_ok(trace, known.instrument, quantity, price):
         return None
     per_unit, _ = _margin_per_unit(inputs, known.instrument, pricing)
     return _order(trace, known, side, quantity, price=price, per_unit=per_unit)
+
+
+def _sizing_base(trace: Trace, inputs: DecisionInputs, known: Known) -> tuple[Decimal, Fund] | None:
+    """The strategy's allocation % and the fund it is a share of, if an entry may be sized."""
+    strategy, account = known.strategy, known.account
+    if strategy.status is StrategyStatus.INACTIVE:
+        trace.reason(Reason.STRATEGY_INACTIVE, f"Strategy {strategy.strategy_id} is INACTIVE")
+        return None
+    percent = inputs.allocation.percent_for(strategy.strategy_id) if inputs.allocation else None
+    if not percent:
+        trace.reason(Reason.NO_ALLOCATION, "the ACTIVE allocation gives this strategy 0%")
+        return None
+    if account.equity <= 0:
+        trace.reason(Reason.NO_EQUITY, f"account equity is {fmt(account.equity)}")
+        return None
+    fund = value_fund(trace, inputs)
+    if fund.equity <= 0:
+        trace.reason(
+            Reason.NO_EQUITY, f"the fund's equity is {fmt(fund.equity)} {fund.base_currency}"
+        )
+        return None
+    return percent, fund
 
 
 def _pricing(trace: Trace, inputs: DecisionInputs, known: Known, price: Decimal) -> Pricing | None:
@@ -101,37 +127,46 @@ def _pricing(trace: Trace, inputs: DecisionInputs, known: Known, price: Decimal)
         f"{fmt(to_account.rate)} ({account.base_currency})",
         in_account,
     )
-    in_base = None
-    if known.strategy.risk_limits.max_position_size is not None:
-        base = trace.settings.base_currency
-        to_base = trace.convert(inputs.fx_rates, instrument.currency, base)
-        if to_base is None:
-            return None
-        in_base = price * instrument.multiplier * to_base.rate
-    return Pricing(price, to_account.rate, in_account, in_base)
+    base = trace.settings.base_currency
+    to_base = trace.convert(inputs.fx_rates, instrument.currency, base)
+    if to_base is None:
+        return None
+    in_base = price * instrument.multiplier * to_base.rate
+    return Pricing(price, to_account.rate, in_account, to_base.rate, in_base)
 
 
 def _by_allocation(
     trace: Trace,
     known: Known,
+    fund: Fund,
     *,
     percent: Decimal,
     pricing: Pricing,
     committed: Decimal,
     desired_total: Decimal | None,
 ) -> Decimal | None:
-    account, instrument = known.account, known.instrument
-    allocated = account.equity * percent / 100
+    instrument, base = known.instrument, fund.base_currency
+    allocated = fund.equity * percent / 100
     trace.step(
         "allocated_capital",
-        f"{fmt(account.equity)} {account.base_currency} equity x {fmt(percent)}%",
+        f"{fmt(fund.equity)} {base} fund equity x {fmt(percent)}%",
         allocated,
     )
-    affordable = instrument.round_quantity_down(allocated / pricing.in_account)
+    capital = allocated
+    if instrument.currency != base:
+        capital = allocated / pricing.to_base
+        trace.step(
+            "allocated_in_instrument_currency",
+            f"{fmt(allocated)} {base} / {fmt(pricing.to_base)} ({instrument.currency} -> {base})"
+            f" in {instrument.currency}",
+            capital,
+        )
+    unit = pricing.price * instrument.multiplier
+    affordable = instrument.round_quantity_down(capital / unit)
     quantity = affordable - committed
     trace.step(
         "quantity_by_allocation",
-        f"{fmt(allocated)} / {fmt(pricing.in_account)} rounded down to lot "
+        f"{fmt(capital)} / {fmt(unit)} rounded down to lot "
         f"{fmt(instrument.lot_size)} = {fmt(affordable)}, less {fmt(committed)} committed",
         quantity,
     )
@@ -158,7 +193,7 @@ def _committed(
     signal = trace.signal
     position = inputs.position_of(signal)
     held = position.quantity if position is not None else Decimal(0)
-    working = working_orders(inputs.orders, pending)
+    working = working_orders(inputs.orders_on(signal.account), pending)
     found = exposure(held, working, strategy_id=signal.strategy_id, symbol=signal.symbol)
     committed = found.committed(side)
     trace.step("exposure", f"{found.describe(side)}: committed on the {side.value} side", committed)
@@ -170,7 +205,7 @@ def _cap_by_max_position(
 ) -> Decimal | None:
     """Keep the position's notional, in the base currency, within max_position_size."""
     limit = known.strategy.risk_limits.max_position_size
-    if limit is None or pricing.in_base is None:
+    if limit is None:
         trace.step("max_position_size", "not set")
         return quantity
     base, unit = trace.settings.base_currency, pricing.in_base
@@ -214,9 +249,9 @@ def _fit_margin(
     trace.step("margin_per_unit", source, per_unit)
     limit, allowance = trace.settings.margin_limit, trace.settings.cost_allowance
     flying = in_flight(
-        inputs.orders,
+        inputs.orders_on(account.account),
         snapshot_at=account.updated_at,
-        notional_per_unit=lambda order: _notional_in(order, inputs, account),
+        notional_per_unit=lambda order: value_in_account(inputs, order, account),
     )
     if flying is None:
         trace.reason(
@@ -239,10 +274,10 @@ def _fit_margin(
     ):
         return quantity
     # used + q x m <= limit x (equity - allowance x (in flight + q x unit)), solved for q.
-    headroom = limit * (account.equity - allowance * flying.notional) - used
-    per_unit_total = per_unit + limit * allowance * pricing.in_account
-    fitting = (
-        instrument.round_quantity_down(headroom / per_unit_total) if headroom > 0 else Decimal(0)
+    fitting = _fitting(
+        instrument,
+        headroom=limit * (account.equity - allowance * flying.notional) - used,
+        per_unit_total=per_unit + limit * allowance * pricing.in_account,
     )
     if fitting <= 0:
         trace.reason(
@@ -266,13 +301,67 @@ def _shown(ratio: Decimal) -> Decimal:
     )
 
 
-def _notional_in(order: Order, inputs: DecisionInputs, account: AccountState) -> Decimal | None:
-    """A working order's full notional per unit in the account's currency (no margin estimate)."""
-    price = order.reference_price or order.limit_price or order.stop_price
-    rate = conversion(inputs.fx_rates, order.currency, account.base_currency)
-    if price is None or rate is None:
+def _fit_fund_margin(
+    trace: Trace,
+    inputs: DecisionInputs,
+    known: Known,
+    quantity: Decimal,
+    pricing: Pricing,
+    *,
+    fund: Fund,
+) -> Decimal | None:
+    """Keep the fund's margin use within the limit: every account's margin used, every entry
+    in flight and this order's margin, against the fund's equity, all in the base currency."""
+    per_unit, _ = _margin_per_unit(inputs, known.instrument, pricing)
+    per_unit_base = pricing.account_to_base(per_unit)
+    limit, allowance = trace.settings.margin_limit, trace.settings.cost_allowance
+    base = fund.base_currency
+    flying, unvalued = fund_in_flight(inputs, fund)
+    if unvalued:
+        trace.step(
+            "fund_in_flight",
+            f"working orders on {', '.join(unvalued)} cannot be valued (no price or FX rate): "
+            "left out of the fund's margin",
+        )
+    used = fund.margin_used + flying.margin
+    traded = flying.notional + quantity * pricing.in_base
+    equity = fund.equity - traded * allowance
+    projected = (used + quantity * per_unit_base) / equity if equity > 0 else Decimal("Infinity")
+    if trace.check(
+        "fund_margin_utilisation",
+        _shown(projected),
+        limit,
+        passed=projected <= limit,
+        note=f"({fmt(fund.margin_used)} used + {fmt(flying.margin)} in flight + "
+        f"{fmt(quantity)} x {fmt(per_unit_base)}) / ({fmt(fund.equity)} fund equity - "
+        f"{fmt(allowance * 100)}% of {fmt(traded)} traded), {base}",
+    ):
+        return quantity
+    fitting = _fitting(
+        known.instrument,
+        headroom=limit * (fund.equity - allowance * flying.notional) - used,
+        per_unit_total=per_unit_base + limit * allowance * pricing.in_base,
+    )
+    if fitting <= 0:
+        trace.reason(
+            Reason.MARGIN_LIMIT,
+            f"the fund's margin use would reach {fmt(projected * 100)}% of its equity; the "
+            f"limit is {fmt(limit * 100)}% and not even one lot fits",
+        )
         return None
-    return price * order.multiplier * rate.rate
+    trace.reason(
+        Reason.MARGIN_SCALED,
+        f"scaled from {fmt(quantity)} to {fmt(fitting)} to keep the fund's margin use within "
+        f"{fmt(limit * 100)}% of its equity",
+    )
+    return fitting
+
+
+def _fitting(instrument: Instrument, *, headroom: Decimal, per_unit_total: Decimal) -> Decimal:
+    """The most lots whose margin (and cost allowance) fits in ``headroom``."""
+    if headroom <= 0:
+        return Decimal(0)
+    return instrument.round_quantity_down(headroom / per_unit_total)
 
 
 def _order(
@@ -290,6 +379,7 @@ def _order(
             reference_price=price,
             created_at=trace.now,
             margin_per_unit=per_unit,
+            decision_mid=trace.decision_mid,
         )
     except ValidationError as error:
         trace.reason(Reason.INVALID_BRACKET, str(error))

@@ -49,7 +49,7 @@ def size_exit(
             f"({fmt(instrument.lot_size)}), at least one",
             wanted,
         )
-    working = working_orders(inputs.orders, pending)
+    working = working_orders(inputs.orders_on(signal.account), pending)
     found = exposure(held, working, strategy_id=signal.strategy_id, symbol=signal.symbol)
     if found.exiting:
         trace.step(
@@ -78,4 +78,5 @@ def size_exit(
         reference_price=reference,
         created_at=trace.now,
         leg=leg,
+        decision_mid=trace.decision_mid,
     )

@@ -32,6 +32,7 @@ def build_order(
     created_at: datetime,
     leg: str = MAIN_LEG,
     margin_per_unit: Decimal | None = None,
+    decision_mid: Decimal | None = None,
 ) -> Order:
     """Make the order for one leg, with prices rounded to the tick in the safe direction."""
     identifier = order_id(signal.id, leg)
@@ -78,6 +79,7 @@ def build_order(
         tags=signal.tags,
         tick_size=instrument.tick_size,
         margin_per_unit=margin_per_unit,
+        decision_mid=decision_mid,
     )
 
 
