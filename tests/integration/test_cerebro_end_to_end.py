@@ -12,7 +12,7 @@ import pytest
 
 from mats.adapters.firestore.documents import STRATEGY_DAY_PNL, Documents
 from mats.contracts import EncodedMessage, decode, decode_as, encode, to_message
-from mats.domain.daily_pnl import StrategyDayPnl, trading_day_start
+from mats.domain.accounting.daily import StrategyDayPnl, trading_day_start
 from mats.domain.market import AssetClass
 from mats.domain.risk import RiskState
 from mats.domain.signals.signal import Signal

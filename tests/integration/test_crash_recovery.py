@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import time
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

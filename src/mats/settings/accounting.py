@@ -8,9 +8,15 @@ from decimal import Decimal
 
 from mats.domain.funds.payouts import PayoutTerms
 from mats.domain.market import validate_currency
-from mats.errors import ValidationError
-from mats.settings.environment import Environment, fraction, number, text, whole_number
-from mats.settings.shared import margin_limit
+from mats.settings.environment import (
+    Environment,
+    fraction,
+    number,
+    text,
+    utc_time,
+    whole_number,
+)
+from mats.settings.shared import margin_limit, trading_day_start
 
 
 @dataclass(frozen=True)
@@ -26,16 +32,6 @@ class AccountingSettings:
     shortfall_window: int = 500  # Orders per group the execution-quality aggregates cover.
 
 
-def utc_time(env: Environment, name: str, default: time) -> time:
-    raw = text(env, name)
-    if raw is None:
-        return default
-    try:
-        return time.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(name, f"must be HH:MM (UTC); got {raw!r}") from None
-
-
 def accounting_settings(env: Environment) -> AccountingSettings:
     defaults = AccountingSettings()
     terms = defaults.payout_terms
@@ -44,7 +40,7 @@ def accounting_settings(env: Environment) -> AccountingSettings:
             (text(env, "MATS_BASE_CURRENCY") or defaults.base_currency).upper(),
             "MATS_BASE_CURRENCY",
         ),
-        trading_day_start=utc_time(env, "MATS_TRADING_DAY_START", defaults.trading_day_start),
+        trading_day_start=trading_day_start(env),
         nav_strike_at=utc_time(env, "MATS_NAV_STRIKE_AT", defaults.nav_strike_at),
         fx_max_age=timedelta(
             days=whole_number(env, "MATS_FX_MAX_AGE_DAYS", defaults.fx_max_age.days)

@@ -15,7 +15,7 @@ import pytest
 
 from mats.adapters.firestore.documents import SIGNALS, to_document
 from mats.domain.accounting import AccountState
-from mats.domain.daily_pnl import StrategyDayPnl
+from mats.domain.accounting.daily import StrategyDayPnl
 from mats.domain.market import FxRate
 from mats.domain.orders import Fill
 from mats.domain.signals.records import OutboxState, SignalRecord, SignalStatus

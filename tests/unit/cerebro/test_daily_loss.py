@@ -8,9 +8,9 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mats.domain.accounting.daily import StrategyDayPnl
 from mats.domain.cerebro.brain import decide
 from mats.domain.cerebro.decisions import CerebroSettings, Decision, Reason
-from mats.domain.daily_pnl import StrategyDayPnl
 from mats.domain.risk import RiskState
 from mats.domain.strategies import RiskLimits
 from tests.builders import NOW, a_signal, a_strategy, decision_inputs

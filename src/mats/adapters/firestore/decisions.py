@@ -43,10 +43,10 @@ from mats.adapters.firestore.trading import (
 )
 from mats.contracts import EncodedMessage
 from mats.domain.accounting import AccountState
+from mats.domain.accounting.daily import StrategyDayPnl
 from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
-from mats.domain.daily_pnl import StrategyDayPnl
 from mats.domain.execution.records import OrderRecord, new_record
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.signals.signal import Signal

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from mats.domain.accounting import AccountState, StrategyPosition
+from mats.domain.accounting.daily import trading_day_start
 from mats.domain.alerts import AlertSeverity
 from mats.domain.cerebro.context import DecisionInputs, Known, Trace, quote_mid
 from mats.domain.cerebro.decisions import (
@@ -26,7 +27,6 @@ from mats.domain.cerebro.decisions import (
 from mats.domain.cerebro.entries import size_entry
 from mats.domain.cerebro.exits import size_exit
 from mats.domain.cerebro.orders import EXIT_LEG, cancel_order
-from mats.domain.daily_pnl import trading_day_start
 from mats.domain.market import Instrument
 from mats.domain.orders import Order
 from mats.domain.risk import RiskSetting, RiskState, most_restrictive, strategy_scope

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from mats.domain.accounting import AccountState, StrategyPosition
+from mats.domain.accounting.daily import StrategyDayPnl
 from mats.domain.alerts import AlertDraft, AlertSeverity
 from mats.domain.cerebro.decisions import (
     CerebroSettings,
@@ -18,7 +19,6 @@ from mats.domain.cerebro.decisions import (
     Step,
     fmt,
 )
-from mats.domain.daily_pnl import StrategyDayPnl
 from mats.domain.execution.records import OrderRecord
 from mats.domain.market import Conversion, FxRate, Instrument, Quote, conversion
 from mats.domain.orders import Order

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from mats.domain.accounting.daily import StrategyDayPnl, trading_day_start
 from mats.domain.accounting.fund import FundValuation, GroupTotals, book_of
 from mats.domain.accounting.valuation import unrealized_by_signal
 from mats.domain.accounting.views import (
@@ -25,7 +26,6 @@ from mats.domain.accounting.views import (
     StrikeRecord,
     cents,
 )
-from mats.domain.daily_pnl import StrategyDayPnl, trading_day_start
 from mats.ports import LedgerStore, RecordStore
 from mats.services.accounting.investors import held_for_withdrawals
 from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook, PayoutState

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mats.domain.daily_pnl import trading_day_start
+from mats.domain.accounting.daily import trading_day_start
 
 
 @pytest.mark.parametrize(
