@@ -17,6 +17,8 @@ Routes:
   optional; the NAV per unit struck and the pending flows dealt, once per date.
 - ``POST /month-end`` (Scheduler, the 1st): body ``{"month": "YYYY-MM"}`` (default: last month);
   every sender's fee crystallised at the month's last strike, once per month.
+- ``POST /settings`` (``mats fund set``): body ``{"base_currency": "EUR", "by": NAME}``; the fund's
+  settings changed by their one writer, so this instance values in the new currency at once.
 - ``GET /healthz``.
 
 Answers: 200 with what was done (a repeat answers with the first result); a message that breaks
@@ -156,6 +158,16 @@ def _month_end(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int
     return {"status": "crystallised", "month": month, "payouts": to_primitive(payouts)}, 200
 
 
+def _settings(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    currency, by = body.get("base_currency"), body.get("by") or "api"
+    if not isinstance(currency, str):
+        raise ValidationError("base_currency", "expected a currency code, e.g. USD")
+    if not isinstance(by, str):
+        raise ValidationError("by", "expected a name")
+    stored = app.accounting.set_base_currency(currency, by=by)
+    return {"status": "set", "settings": to_primitive(stored)}, 200
+
+
 def _brief(snapshot: dict[str, Any]) -> dict[str, Any]:
     keys = ("snapshot_id", "at", "equity", "margin_used", "flags")
     return {"snapshot": {k: snapshot[k] for k in keys}, "positions": len(snapshot["positions"])}
@@ -167,4 +179,5 @@ ROUTES: dict[str, Handler] = {
     "/snapshot": _snapshot,
     "/strike": _strike,
     "/month-end": _month_end,
+    "/settings": _settings,
 }

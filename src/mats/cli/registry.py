@@ -103,4 +103,37 @@ COMMANDS: dict[str, CommandEntry] = {
         "alerts",
         "Alerts raised for people: blocked exits, limits, mismatches, broker trouble.",
     ),
+    "fund": CommandEntry(
+        "mats.cli.fund",
+        "fund",
+        "The fund: its summary (equity, NAV, today's P&L, margin) and settings.",
+    ),
+    "clients": CommandEntry(
+        "mats.cli.clients",
+        "clients",
+        "Investors: create them, record deposits and withdrawals, show their units and value.",
+    ),
+    "nav": CommandEntry(
+        "mats.cli.fund", "nav", "NAV per unit: strike it, its history and the fund's returns."
+    ),
+    "payouts": CommandEntry(
+        "mats.cli.payouts",
+        "payouts",
+        "Senders' fees: month-end crystallisation, payouts due and paid, payout terms.",
+    ),
+    "pnl": CommandEntry(
+        "mats.cli.pnl",
+        "pnl",
+        "P&L in the base currency by fund, account, strategy, sender or signal.",
+    ),
+    "snapshots": CommandEntry(
+        "mats.cli.fund",
+        "snapshots",
+        "Hourly snapshots of every position and account, as valued then.",
+    ),
+    "shortfall": CommandEntry(
+        "mats.cli.pnl",
+        "shortfall",
+        "Execution quality: implementation shortfall per strategy or sender, in basis points.",
+    ),
 }

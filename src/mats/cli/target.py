@@ -23,6 +23,7 @@ class Target:
     state_dir: Path | None = None
     stack: dict[str, Any] | None = None
     bridge_url: str | None = None
+    dashboard_url: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -39,12 +40,14 @@ def resolve_target(
     stack is used: its project, emulators and secret store.
     """
     bridge_url = os.environ.get("MATS_BRIDGE_URL")
+    dashboard_url = os.environ.get("MATS_DASHBOARD_URL")
     if project:
         return Target(
             "cloud",
             project,
             ingest_url,
             bridge_url=bridge_url,
+            dashboard_url=dashboard_url,
             env={"GOOGLE_CLOUD_PROJECT": project},
         )
     directory = state_dir or find_state_dir()
@@ -63,11 +66,16 @@ def resolve_target(
             directory,
             stack,
             bridge_url=bridge_url or stack.get("bridge_url"),
+            dashboard_url=dashboard_url or (stack.get("function_urls") or {}).get("dashboard"),
             env=_stack_env(stack),
         )
     if os.environ.get("GOOGLE_CLOUD_PROJECT"):
         return Target(
-            "environment", os.environ["GOOGLE_CLOUD_PROJECT"], ingest_url, bridge_url=bridge_url
+            "environment",
+            os.environ["GOOGLE_CLOUD_PROJECT"],
+            ingest_url,
+            bridge_url=bridge_url,
+            dashboard_url=dashboard_url,
         )
     raise MatsError(
         "no MATS to talk to: start the local stack with `make up` (or `mats up`), "

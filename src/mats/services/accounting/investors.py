@@ -27,6 +27,7 @@ from mats.domain.accounting.views import (
     cents,
 )
 from mats.domain.funds import returns as twr
+from mats.domain.funds.payouts import parse_month
 from mats.domain.funds.units import (
     ClientFlow,
     FlowKind,
@@ -46,6 +47,8 @@ FLOWS = "client_flows"
 CLIENT_VIEWS = "client_views"
 FUND_RETURNS = "fund_returns"
 NAV_HISTORY = "nav_history"
+
+MAX_FLOW_LINES = 100  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -185,9 +188,11 @@ class InvestorBook:
             flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED
         )
         if not owed:
-            raise MatsError(f"flow {flow_id} is a {flow.status} {flow.kind}: no cash is owed")
+            raise ValidationError(
+                "flow", f"{flow_id} is a {flow.status} {flow.kind}: no cash is owed"
+            )
         if flow.paid_at is not None:
-            raise MatsError(f"flow {flow_id} was already paid ({flow.paid_reference})")
+            raise ValidationError("flow", f"{flow_id} was already paid ({flow.paid_reference})")
         paid = replace(flow, paid_at=self._clock.now(), paid_reference=reference.strip())
         self._records.put(FLOWS, flow_id, paid)
         return paid
@@ -297,9 +302,9 @@ class InvestorBook:
         return self._records.list(NAV_STRIKES, StrikeRecord, filters=filters, order_by="at")
 
     def last_strike_of(self, month: str) -> StrikeRecord | None:
-        year, number = (int(part) for part in month.split("-"))
-        start = datetime(year, number, 1, tzinfo=UTC)
-        end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+        first = parse_month(month)
+        start = datetime(first.year, first.month, 1, tzinfo=UTC)
+        end = datetime(first.year + first.month // 12, first.month % 12 + 1, 1, tzinfo=UTC)
         found = self._records.list(
             NAV_STRIKES,
             StrikeRecord,
@@ -324,6 +329,25 @@ class InvestorBook:
         view = returns_view(every)
         self._records.put(FUND_RETURNS, "current", view)
         self.write_client_views(latest, view)
+
+    def current_view(self, client_id: str) -> ClientView:
+        """A client's view with its flows as they are now; writes nothing.
+
+        The stored view is written at each strike, so its figures are the latest strike's,
+        but the flows recorded since (the pending ones, by forward pricing) are not in it: they
+        are read here. A client no strike has seen yet holds nothing.
+        """
+        client = self.client(client_id)
+        own = self.flows(client_id)
+        stored = self._records.get(CLIENT_VIEWS, client_id, ClientView)
+        if stored is None:
+            latest = self.latest_strike()
+            returns = self._records.get(FUND_RETURNS, "current", ReturnsView)
+            base = self._valuer.base_currency
+            return client_view(client, own, latest, returns or returns_view([]), base)
+        lines = tuple(_line(f) for f in reversed(own))
+        pending = tuple(line for line in lines if line.status == FlowStatus.PENDING.value)
+        return replace(stored, pending=pending, flows=lines[:MAX_FLOW_LINES])
 
     def write_client_views(self, latest: StrikeRecord, view: ReturnsView) -> None:
         flows = self.flows()
@@ -354,31 +378,36 @@ def returns_view(strikes: list[StrikeRecord]) -> ReturnsView:
 def client_view(
     client: Client,
     flows: list[ClientFlow],
-    latest: StrikeRecord,
+    latest: StrikeRecord | None,
     view: ReturnsView,
     base_currency: str,
 ) -> ClientView:
-    units = latest.holdings.get(client.client_id, Decimal(0))
-    value = client_value(units, latest.nav_per_unit)
+    """A client's view at the latest strike (before the first: no units, no NAV per unit)."""
+    units = latest.holdings.get(client.client_id, Decimal(0)) if latest else Decimal(0)
+    value = client_value(units, latest.nav_per_unit) if latest else Decimal("0.00")
     dealt = [f for f in flows if f.status is FlowStatus.DEALT]
     contributed = sum((f.amount_dealt or Decimal(0) for f in dealt), Decimal(0))
     cashflows = [(f.recorded_at.date(), -(f.amount_dealt or Decimal(0))) for f in dealt]
-    irr = twr.xirr([*cashflows, (latest.at.date(), value)]) if dealt and value else None
+    irr = (
+        twr.xirr([*cashflows, (latest.at.date(), value)])
+        if latest is not None and dealt and value
+        else None
+    )
     lines = tuple(_line(f) for f in reversed(flows))
     return ClientView(
         client_id=client.client_id,
         name=client.name,
         base_currency=base_currency,
         units=units,
-        nav_per_unit=latest.nav_per_unit,
+        nav_per_unit=latest.nav_per_unit if latest else None,
         value=value,
         net_contributions=cents(contributed),
         profit=value - cents(contributed),
         irr=irr,
         pending=tuple(line for line in lines if line.status == FlowStatus.PENDING.value),
-        flows=lines[:100],
+        flows=lines[:MAX_FLOW_LINES],
         returns=view,
-        as_of=latest.at,
+        as_of=latest.at if latest else None,
     )
 
 

@@ -23,7 +23,7 @@ from mats.domain.funds.payouts import (
     next_payment_date,
     parse_month,
 )
-from mats.errors import MatsError, ValidationError
+from mats.errors import ValidationError
 from mats.ports import Clock, RecordStore
 
 PAYOUTS = "payouts"
@@ -205,18 +205,20 @@ class PayoutBook:
         if found is None:
             raise ValidationError("payout", f"no payout {payout!r}; see `mats payouts list`")
         if found.paid_at is not None:
-            raise MatsError(
-                f"payout {payout} was already paid on {found.paid_at:%Y-%m-%d} "
-                f"(reference {found.paid_reference})"
+            raise ValidationError(
+                "payout",
+                f"{payout} was already paid on {found.paid_at:%Y-%m-%d} "
+                f"(reference {found.paid_reference})",
             )
         if found.crystallisation.payable <= 0:
-            raise MatsError(
-                f"payout {payout} has nothing payable (carried {found.crystallisation.carried_out})"
+            raise ValidationError(
+                "payout",
+                f"{payout} has nothing payable (carried {found.crystallisation.carried_out})",
             )
         paid = replace(
             found, paid_at=self._clock.now(), paid_reference=reference.strip(), paid_by=by
         )
         if not self._records.create(PAYMENTS, payout, paid):  # Two at once: one wins.
-            raise MatsError(f"payout {payout} was already paid")
+            raise ValidationError("payout", f"{payout} was already paid")
         self._records.put(PAYOUTS, payout, paid)
         return paid

@@ -33,7 +33,7 @@ from mats.domain.funds.payouts import parse_month
 from mats.domain.market import validate_currency
 from mats.domain.orders import Fill
 from mats.domain.venues import BridgeHealth
-from mats.errors import MatsError, ValidationError
+from mats.errors import ValidationError
 from mats.ports import (
     AlertStore,
     Clock,
@@ -112,9 +112,10 @@ class AccountingService:
         if code != self.base_currency and (
             self.investors.latest_strike() is not None or self._ledger.ledgers()
         ):
-            raise MatsError(
+            raise ValidationError(
+                "base_currency",
                 f"the fund already keeps its books in {self.base_currency}: the base currency "
-                "can change only before the first fill or NAV strike"
+                "can change only before the first fill or NAV strike",
             )
         stored = FundSettings(code, self._clock.now(), by)
         self._records.put(FUND, "settings", stored)
@@ -287,6 +288,9 @@ class AccountingService:
 
     def sender_view(self, sender_id: str) -> SenderView | None:
         return self._records.get(SENDER_VIEWS, sender_id, SenderView)
+
+    def client_views(self) -> list[ClientView]:
+        return sorted(self._records.list(CLIENT_VIEWS, ClientView), key=lambda v: v.client_id)
 
     def client_view(self, client_id: str) -> ClientView | None:
         self.investors.client(client_id)  # An unknown client is an error naming the known ones.
