@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer clean
+.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
 	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
 	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
+	@echo "make bench-accounting  time the accounting's read models and on_fill with 100x the history"
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -54,6 +55,9 @@ bench: install
 
 bench-cli: install
 	$(BIN)/python bench/cli_startup.py
+
+bench-accounting: install
+	$(BIN)/python bench/accounting.py
 
 bench-optimizer: $(UV)
 	$(UV) sync --frozen --extra local --extra bridge --group bench --python python3

@@ -67,7 +67,11 @@ class FundValuer:
             price = _mid(quote.bid, quote.ask) or quote.last
             if price is not None and quote.as_of <= at:
                 candidates[quote.symbol].append(Mark(quote.symbol, price, "quote", quote.as_of))
-        for symbol, price, as_of, account in self._ledger.broker_marks(at):
+        # At or after every account's latest update (every refresh), the brokers' marks are
+        # those of the latest states: one read, not a query of each account's history.
+        latest = self._ledger.latest_accounts()
+        moment = None if all(state.updated_at <= at for state in latest) else at
+        for symbol, price, as_of, account in self._ledger.broker_marks(moment):
             candidates[symbol].append(Mark(symbol, price, f"broker:{account}", as_of))
         snapshot = self._last_snapshot(at)
         if snapshot is not None:
