@@ -337,8 +337,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 class NoOrders:
-    """No order records: execution quality reads the order and stops there. (With one, its
-    ``order.order.decision_mid`` needs ``Order.decision_mid``, which this tree's Order lacks.)"""
+    """No order records: execution quality reads the order and stops there (not measured yet:
+    with orders it would also query the order's fills and each group's latest 500 orders)."""
 
     def order(self, order_id: str) -> None:
         return None
