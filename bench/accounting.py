@@ -185,9 +185,6 @@ class MemoryLedger:
     def newest_fill_at(self) -> datetime | None:
         return self._newest
 
-    def count_facts_until(self, at: datetime) -> int:
-        return bisect_right(self.fact_times, at)
-
     def ledger(self, ledger_id: str) -> LedgerRecord | None:
         return self.records.get(ledger_id)
 
@@ -217,7 +214,7 @@ class MemoryLedger:
             if (sender_id is None or s.sender_id == sender_id)
             and (strategy_id is None or s.strategy_id == strategy_id)
         ]
-        return sorted(found, key=lambda s: s.signal_id, reverse=True)[:limit]
+        return sorted(found, key=lambda s: (s.as_of, s.signal_id), reverse=True)[:limit]
 
     def sender_of(self, signal_id: str) -> str | None:
         return self.senders.get(signal_id)
@@ -824,11 +821,12 @@ def reads(books: Books) -> dict[str, Callable[[], Any]]:
         "client view (stored)": lambda: acc.client_view("c1"),
         "client view (mats clients show)": lambda: acc.investors.current_view("c1"),
         "returns": acc.returns,
-        f"NAV history ({END.year} page)": lambda: acc.nav_history(END.year),
+        f"NAV history ({END:%Y-%m} page)": lambda: acc.nav_month(f"{END:%Y-%m}"),
     }
 
 
 UNGATED = {
+    f"NAV history ({END.year}, twelve month pages)": lambda acc: acc.nav_history(END.year),
     "signal P&L (a sender's latest 50)": lambda acc: acc.signal_pnl(sender_id=SENDER_A, limit=50),
 }
 

@@ -186,7 +186,7 @@ def history(app: CliContext, year: int | None) -> None:
     """Show a year of NAV per unit, a line per strike."""
     services = app.services
     wanted = year or services.clock.now().year
-    page = services.accounting.nav_history(wanted) or NavHistory(str(wanted), ())
+    page = services.accounting.nav_history(wanted)
     emit(page, lambda p: render_history(p, services.accounting.base_currency))
 
 
@@ -203,12 +203,14 @@ def render_history(page: NavHistory, ccy: str) -> str:
 
 
 @nav.command("returns")
+@click.option("--year", type=click.IntRange(1970, 9999), help="Every month of that year.")
 @json_option
 @pass_cli
-def returns(app: CliContext) -> None:
-    """Show the fund's time-weighted returns: months by year, year on year, year to date,
-    since inception and the maximum drawdown."""
-    emit(app.services.accounting.returns(), render_returns)
+def returns(app: CliContext, year: int | None) -> None:
+    """Show the fund's time-weighted returns: months by year (the latest 24, or every month of
+    --year), year on year, year to date, since inception and the maximum drawdown."""
+    accounting = app.services.accounting
+    emit(accounting.returns_of(year) if year else accounting.returns(), render_returns)
 
 
 def render_returns(view: ReturnsView | None) -> str:

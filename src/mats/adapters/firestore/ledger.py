@@ -90,15 +90,6 @@ class FirestoreLedgerStore:
             self._fills.where(filter=firestore.FieldFilter("executed_at", "<=", at))
         )
 
-    def count_facts_until(self, at: datetime) -> int:
-        """Fills executed and account updates reported at or before ``at``."""
-        total = 0
-        for collection, field in ((self._fills, "executed_at"), (self._history, "as_of")):
-            query: Any = collection.where(filter=firestore.FieldFilter(field, "<=", at))
-            with translated_errors("counting the accounting's facts"):
-                total += int(query.count().get()[0][0].value)
-        return total
-
     def newest_fill_at(self) -> datetime | None:
         query = self._fills.order_by("executed_at", direction=firestore.Query.DESCENDING).limit(1)
         fills = self._fill_query(query)
@@ -147,11 +138,12 @@ class FirestoreLedgerStore:
     def signal_pnls_of(
         self, *, sender_id: str | None, strategy_id: str | None, limit: int
     ) -> Sequence[SignalPnl]:
+        """The latest ``limit`` signals (by their P&L's last change) of a sender or strategy:
+        one bounded query (an index on the filter and ``as_of`` in a project)."""
         filters = [
             (f, "==", v) for f, v in (("sender_id", sender_id), ("strategy_id", strategy_id)) if v
         ]
-        found = self._signals.where(filters)
-        return sorted(found, key=lambda s: s.signal_id, reverse=True)[:limit]
+        return self._signals.where(filters, order_by="as_of", descending=True, limit=limit)
 
     def sender_of(self, signal_id: str) -> str | None:
         with translated_errors("reading a signal's sender"):
@@ -170,8 +162,9 @@ class FirestoreLedgerStore:
         try:
             with translated_errors("keeping an account update"):
                 self._history.document(history_id).create(document)
+            kept_now = True
         except AlreadyExists:
-            return False
+            kept_now = False  # A replay; it may still have to move the latest (a crash between).
         latest = self._latest.document(state.account)
         with translated_errors("reading an account's latest state"):
             current = latest.get()
@@ -181,7 +174,8 @@ class FirestoreLedgerStore:
         ):
             with translated_errors("writing an account's latest state"):
                 latest.set(document)
-        return True
+            return True
+        return kept_now
 
     def latest_accounts(self) -> Sequence[AccountState]:
         return [kept.state for kept in self._latest_marked()]

@@ -231,7 +231,6 @@ class DayStartTotals:
     accounts: dict[str, PnlParts]
     fund: PnlParts
     equity: Decimal
-    facts: int = 0  # Fills and account updates at or before the start it was valued from.
     flags: tuple[str, ...] = ()
 
 

@@ -10,7 +10,8 @@ unit arithmetic is :func:`mats.domain.funds.units.strike`.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -45,39 +46,66 @@ from mats.services.accounting.valuing import FundValuer
 CLIENTS = "clients"
 FLOWS = "client_flows"
 CLIENT_VIEWS = "client_views"
-FUND_RETURNS = "fund_returns"
-NAV_HISTORY = "nav_history"
+FUND_RETURNS = "fund_returns"  # "current": the latest RECENT_MONTHS months, every year
+RETURN_YEARS = "fund_return_years"  # {YYYY}: that year's months
+CASH_HELD = "cash_held"
+NAV_HISTORY = "nav_history"  # {YYYY-MM}: a point per strike
+RECENT_MONTHS = 24
 
-MAX_FLOW_LINES = 100  # A client view lists the newest flows, so it stays one bounded document.
+MAX_FLOW_LINES = 20  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+@dataclass(frozen=True)
+class CashHeld:
+    """Cash at the broker that belongs to a leaving client (``cash_held/{flow_id}``): kept
+    beside its flow while it is held, so the fund's NAV reads the open few, not every flow."""
+
+    flow_id: str
+    client_id: str
+    amount: Decimal
+
+
+def held_by(flow: ClientFlow) -> Decimal:
+    """What of ``flow`` the fund holds for the client: an amount withdrawal waiting to be dealt,
+    a dealt withdrawal not yet sent, a refused deposit not yet returned."""
+    if flow.paid_at is not None:
+        return Decimal(0)
+    if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.PENDING:
+        return flow.amount or Decimal(0)
+    if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.DEALT:
+        return -(flow.amount_dealt or Decimal(0))
+    if flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED:
+        return flow.amount or Decimal(0)
+    return Decimal(0)
+
+
+def write_flows(records: RecordStore, flows: Sequence[ClientFlow]) -> None:
+    """Write flows and keep their held cash beside them."""
+    records.put_all(FLOWS, [(f.flow_id, f) for f in flows])
+    held = [(f.flow_id, CashHeld(f.flow_id, f.client_id, held_by(f))) for f in flows]
+    records.put_all(CASH_HELD, [(i, c) for i, c in held if c.amount])
+    for flow_id, cash in held:
+        if not cash.amount:
+            records.delete(CASH_HELD, flow_id)
+
+
 def held_for_withdrawals(records: RecordStore, at: datetime | None) -> Decimal:
-    """Cash at the broker that belongs to leaving clients: amount withdrawals waiting to be
-    dealt, dealt withdrawals not yet sent, and refused deposits not yet returned (never the
-    deposits dealt, so it stays small whatever the history)."""
-    open_flows = [
+    """Cash at the broker that belongs to leaving clients, now (the open few) or at a past
+    moment (from the flows that could have been open then)."""
+    if at is None:
+        return sum((c.amount for c in records.list(CASH_HELD, CashHeld)), Decimal(0))
+    candidates = [
         *records.list(FLOWS, ClientFlow, filters=[("status", "==", FlowStatus.PENDING.value)]),
         *_unpaid(records, FlowKind.WITHDRAWAL, FlowStatus.DEALT),
         *_unpaid(records, FlowKind.DEPOSIT, FlowStatus.REFUSED),
+        *records.list(FLOWS, ClientFlow, filters=[("paid_at", ">", at)]),  # Paid since then.
     ]
-    if at is not None:  # As it stood then: paid since counts as still held.
-        open_flows += [
-            f
-            for f in records.list(FLOWS, ClientFlow, filters=[("paid_at", ">", at)])
-            if f.recorded_at <= at
-        ]
     held = Decimal(0)
-    for flow in {f.flow_id: f for f in open_flows}.values():
-        if at is not None and flow.recorded_at > at:
-            continue
-        if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.PENDING:
-            held += flow.amount or Decimal(0)
-        elif flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.DEALT:
-            held += -(flow.amount_dealt or Decimal(0))
-        elif flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED:
-            held += flow.amount or Decimal(0)
+    for flow in {f.flow_id: f for f in candidates}.values():
+        if flow.recorded_at <= at:
+            held += held_by(replace(flow, paid_at=None))
     return held
 
 
@@ -194,7 +222,7 @@ class InvestorBook:
         if flow.paid_at is not None:
             raise ValidationError("flow", f"{flow_id} was already paid ({flow.paid_reference})")
         paid = replace(flow, paid_at=self._clock.now(), paid_reference=reference.strip())
-        self._records.put(FLOWS, flow_id, paid)
+        write_flows(self._records, [paid])
         return paid
 
     def _record(
@@ -215,6 +243,7 @@ class InvestorBook:
         flow = ClientFlow(flow_id, client_id, kind, amount, units, recorded)
         if not self._records.create(FLOWS, flow_id, flow):
             raise MatsError(f"flow {flow_id} already exists; record it again")
+        write_flows(self._records, [flow])  # An amount withdrawal's cash is held from now.
         return flow
 
     def _holding(self, client_id: str) -> tuple[Decimal, Decimal | None]:
@@ -282,7 +311,7 @@ class InvestorBook:
         if not self._records.create(NAV_STRIKES, strike_id, record):
             stored = self._records.get(NAV_STRIKES, strike_id, StrikeRecord)
             return stored or record, False
-        self._records.put_all(FLOWS, [(f.flow_id, f) for f in (*dealt.dealt, *dealt.refused)])
+        write_flows(self._records, [*dealt.dealt, *dealt.refused])
         self._write_views(record)
         return record, True
 
@@ -292,13 +321,8 @@ class InvestorBook:
         )
         return found[0] if found else None
 
-    def strikes(self, *, year: int | None = None) -> list[StrikeRecord]:
-        filters = []
-        if year is not None:
-            filters = [
-                ("at", ">=", datetime(year, 1, 1, tzinfo=UTC)),
-                ("at", "<", datetime(year + 1, 1, 1, tzinfo=UTC)),
-            ]
+    def strikes(self, *, since: datetime | None = None) -> list[StrikeRecord]:
+        filters = [("at", ">=", since)] if since is not None else []
         return self._records.list(NAV_STRIKES, StrikeRecord, filters=filters, order_by="at")
 
     def last_strike_of(self, month: str) -> StrikeRecord | None:
@@ -318,15 +342,25 @@ class InvestorBook:
     # Views ---------------------------------------------------------------------------------
 
     def _write_views(self, latest: StrikeRecord) -> None:
-        """NAV history (one page a year), the fund's returns and every client's view."""
-        year = latest.at.year
+        """NAV history (a page a month), the fund's returns (the latest and a page a year) and
+        every client's view: each a bounded document whatever the history."""
+        month = f"{latest.at:%Y-%m}"
+        first = parse_month(month)
         page = [
             NavPointView(s.at.date(), s.nav_per_unit, s.nav_after_dealing, s.units_after)
-            for s in self.strikes(year=year)
+            for s in self.strikes(since=datetime.combine(first, time(), UTC))
+            if f"{s.at:%Y-%m}" == month
         ]
-        self._records.put(NAV_HISTORY, str(year), NavHistory(str(year), tuple(page)))
+        self._records.put(NAV_HISTORY, month, NavHistory(month, tuple(page)))
         every = self.strikes()
-        view = returns_view(every)
+        full = returns_view(every)
+        year = str(latest.at.year)
+        self._records.put(
+            RETURN_YEARS,
+            year,
+            replace(full, months=tuple(m for m in full.months if m.month.startswith(year))),
+        )
+        view = replace(full, months=full.months[-RECENT_MONTHS:])
         self._records.put(FUND_RETURNS, "current", view)
         self.write_client_views(latest, view)
 

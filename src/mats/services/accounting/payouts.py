@@ -29,30 +29,41 @@ from mats.ports import Clock, RecordStore
 PAYOUTS = "payouts"
 PAYOUT_TERMS = "payout_terms"
 PAYMENTS = "payout_payments"
+PAYOUT_TOTALS = "payout_totals"
 NAV_STRIKES = "nav_strikes"
 
 
 @dataclass(frozen=True)
 class Payout:
-    """One sender's crystallisation for one month and, once it is paid, the payment."""
+    """One sender's crystallisation for one month and, once it is paid, the payment.
+
+    ``sender_id``, ``month``, ``crystallised_at`` and ``open`` (payable and not yet paid) are
+    kept beside the crystallisation so the accounting finds a sender's latest and what is due
+    with bounded queries, whatever the history.
+    """
 
     payout_id: str
+    sender_id: str
+    month: str
+    crystallised_at: datetime
+    open: bool
     crystallisation: Crystallisation
     paid_at: datetime | None = None
     paid_reference: str | None = None
     paid_by: str | None = None
 
     @property
-    def sender_id(self) -> str:
-        return self.crystallisation.sender_id
-
-    @property
-    def month(self) -> str:
-        return self.crystallisation.month
-
-    @property
     def outstanding(self) -> Decimal:
         return Decimal(0) if self.paid_at is not None else self.crystallisation.payable
+
+
+@dataclass(frozen=True)
+class PaidTotal:
+    """Everything paid to one sender so far (``payout_totals/{sender}``): recomputed from its
+    payouts when one is paid and at every NAV strike."""
+
+    sender_id: str
+    paid: Decimal
 
 
 @dataclass(frozen=True)
@@ -129,36 +140,74 @@ class PayoutBook:
     def states(
         self, sender_ids: Sequence[str], *, at: datetime | None = None
     ) -> dict[str, PayoutState]:
-        """Each sender's state from its payouts crystallised (and paid) at or before ``at``."""
-        every = self.payouts()
-        return {
-            sender: self._state(sender, [p for p in every if p.sender_id == sender], at)
-            for sender in sorted({*sender_ids, *(p.sender_id for p in every)})
-        }
-
-    def _state(self, sender_id: str, payouts: list[Payout], at: datetime | None) -> PayoutState:
-        terms = self.terms(sender_id)
-        done = [
+        """Each sender's state from its payouts crystallised (and paid) at or before ``at``:
+        a query for what is open and one per sender for its latest crystallisation."""
+        moment = at or self._clock.now()
+        owed = [
             p
-            for p in sorted(payouts, key=lambda p: p.month)
-            if at is None or p.crystallisation.at <= at
+            for p in (
+                *self._records.list(PAYOUTS, Payout, filters=[("open", "==", True)]),
+                *self._records.list(PAYOUTS, Payout, filters=[("paid_at", ">", moment)]),
+            )
+            if p.crystallised_at <= moment and p.crystallisation.payable > 0
         ]
-        last = done[-1].crystallisation if done else None
-        paid = [p for p in done if p.paid_at is not None and (at is None or p.paid_at <= at)]
-        unpaid = [p for p in done if p not in paid and p.crystallisation.payable > 0]
-        return PayoutState(
-            sender_id=sender_id,
-            terms=terms,
-            hwm=last.hwm_after if last else Decimal(0),
-            carried=last.carried_out if last else Decimal(0),
-            due=sum((p.crystallisation.payable for p in unpaid), Decimal(0)),
-            paid=sum((p.crystallisation.payable for p in paid), Decimal(0)),
-            last_month=last.month if last else None,
-            next_payment_date=(
-                min(p.crystallisation.payment_date for p in unpaid)
-                if unpaid
-                else next_payment_date((at or self._clock.now()).date(), terms)
-            ),
+        owed = list({p.payout_id: p for p in owed}.values())
+        senders = sorted({*sender_ids, *(p.sender_id for p in owed)})
+        paid = {
+            t.sender_id: t.paid for t in self._records.get_many(PAYOUT_TOTALS, senders, PaidTotal)
+        }
+        states = {}
+        for sender in senders:
+            latest = self._records.list(
+                PAYOUTS,
+                Payout,
+                filters=[("sender_id", "==", sender), ("crystallised_at", "<=", moment)],
+                order_by="crystallised_at",
+                descending=True,
+                limit=1,
+            )
+            last = latest[0].crystallisation if latest else None
+            unpaid = [p for p in owed if p.sender_id == sender]
+            terms = self.terms(sender)
+            states[sender] = PayoutState(
+                sender_id=sender,
+                terms=terms,
+                hwm=last.hwm_after if last else Decimal(0),
+                carried=last.carried_out if last else Decimal(0),
+                due=sum((p.crystallisation.payable for p in unpaid), Decimal(0)),
+                paid=paid.get(sender, Decimal(0)),
+                last_month=last.month if last else None,
+                next_payment_date=(
+                    min(p.crystallisation.payment_date for p in unpaid)
+                    if unpaid
+                    else next_payment_date(moment.date(), terms)
+                ),
+            )
+        return states
+
+    def total_paid(self, sender_ids: Sequence[str] | None = None) -> None:
+        """Recompute what each sender has been paid (all of them when none is named)."""
+        every = self.payouts()
+        names = sorted(set(sender_ids) if sender_ids is not None else {p.sender_id for p in every})
+        self._records.put_all(
+            PAYOUT_TOTALS,
+            [
+                (
+                    name,
+                    PaidTotal(
+                        name,
+                        sum(
+                            (
+                                p.crystallisation.payable
+                                for p in every
+                                if p.sender_id == name and p.paid_at is not None
+                            ),
+                            Decimal(0),
+                        ),
+                    ),
+                )
+                for name in names
+            ],
         )
 
     def crystallise_month(
@@ -180,17 +229,22 @@ class PayoutBook:
                 raise ValidationError(
                     "month", f"{sender_id} is already crystallised up to {state.last_month}"
                 )
+            crystallised = crystallise(
+                sender_id=sender_id,
+                month=month,
+                at=at,
+                cumulative_pnl=cumulative.get(sender_id, Decimal(0)),
+                hwm=state.hwm,
+                carried=state.carried,
+                terms=state.terms,
+            )
             record = Payout(
-                identifier,
-                crystallise(
-                    sender_id=sender_id,
-                    month=month,
-                    at=at,
-                    cumulative_pnl=cumulative.get(sender_id, Decimal(0)),
-                    hwm=state.hwm,
-                    carried=state.carried,
-                    terms=state.terms,
-                ),
+                payout_id=identifier,
+                sender_id=sender_id,
+                month=month,
+                crystallised_at=at,
+                open=crystallised.payable > 0,
+                crystallisation=crystallised,
             )
             if not self._records.create(PAYOUTS, identifier, record):
                 record = self.get(identifier) or record
@@ -216,9 +270,14 @@ class PayoutBook:
                 f"{payout} has nothing payable (carried {found.crystallisation.carried_out})",
             )
         paid = replace(
-            found, paid_at=self._clock.now(), paid_reference=reference.strip(), paid_by=by
+            found,
+            open=False,
+            paid_at=self._clock.now(),
+            paid_reference=reference.strip(),
+            paid_by=by,
         )
         if not self._records.create(PAYMENTS, payout, paid):  # Two at once: one wins.
             raise ValidationError("payout", f"{payout} was already paid")
         self._records.put(PAYOUTS, payout, paid)
+        self.total_paid([paid.sender_id])
         return paid

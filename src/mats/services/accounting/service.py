@@ -47,6 +47,7 @@ from mats.services.accounting.investors import (
     CLIENT_VIEWS,
     FUND_RETURNS,
     NAV_HISTORY,
+    RETURN_YEARS,
     InvestorBook,
 )
 from mats.services.accounting.ledger import LedgerBooking
@@ -182,7 +183,7 @@ class AccountingService:
         if key is None:
             return False
         self.quality.record(fill, self._ledger.sender_of(fill.signal_id))
-        self.views.refresh(self._clock.now())
+        self.views.refresh(self._clock.now(), late_fact_at=fill.executed_at)
         return True
 
     def on_account(self, update: AccountUpdate) -> bool:
@@ -191,7 +192,7 @@ class AccountingService:
         marks = [(symbol, price) for symbol, price in update.marks]
         if not self._ledger.record_account(update.state, marks):  # type: ignore[arg-type]
             return False
-        self.views.refresh(self._clock.now())
+        self.views.refresh(self._clock.now(), late_fact_at=update.state.updated_at)
         return True
 
     def _seen(self, topic: str, message_id: str) -> None:
@@ -216,6 +217,7 @@ class AccountingService:
         states = self.payouts.states(list(valuation.senders), at=at)
         record, new = self.investors.strike(at, fees_owed=self.views.fees_owed(valuation, states))
         if new:
+            self.payouts.total_paid()  # Self-healing: recomputed from the payouts every day.
             self.views.refresh(max(self._clock.now(), at))
         return record, new
 
@@ -299,8 +301,19 @@ class AccountingService:
     def returns(self) -> ReturnsView | None:
         return self._records.get(FUND_RETURNS, "current", ReturnsView)
 
-    def nav_history(self, year: int) -> NavHistory | None:
-        return self._records.get(NAV_HISTORY, str(year), NavHistory)
+    def returns_of(self, year: int) -> ReturnsView | None:
+        """The fund's returns with every month of ``year`` (one page a year)."""
+        return self._records.get(RETURN_YEARS, str(year), ReturnsView)
+
+    def nav_month(self, month: str) -> NavHistory | None:
+        """One month's page of NAV per unit, a point per strike."""
+        return self._records.get(NAV_HISTORY, month, NavHistory)
+
+    def nav_history(self, year: int) -> NavHistory:
+        """A year of NAV per unit: its twelve month pages, read in one round."""
+        months = [f"{year:04d}-{number:02d}" for number in range(1, 13)]
+        pages = self._records.get_many(NAV_HISTORY, months, NavHistory)
+        return NavHistory(str(year), tuple(point for page in pages for point in page.points))
 
     def health(self) -> HealthView | None:
         return self._records.get(HEALTH, "current", HealthView)

@@ -64,13 +64,13 @@ class ReadModels:
     def base_currency(self) -> str:
         return self._valuer.base_currency
 
-    def refresh(self, at: datetime) -> FundSummary:
+    def refresh(self, at: datetime, *, late_fact_at: datetime | None = None) -> FundSummary:
         """Rewrite every read model from the fund as it stands at ``at`` (or at the newest
         fill, when a venue's clock runs ahead of ours: never a fill left out)."""
         newest = self._ledger.newest_fill_at()
         at = max(at, newest) if newest is not None else at
         valuation = self._valuer.value(at)
-        baseline = self.day_start(at)
+        baseline = self.day_start(at, revalue_from=late_fact_at)
         states = self._payouts.states(list(valuation.senders))
         self._write_pnl(valuation, baseline)
         self._write_senders(valuation, states)
@@ -87,14 +87,14 @@ class ReadModels:
             total += state.liability(cumulative)
         return cents(total)
 
-    def day_start(self, at: datetime) -> DayStartTotals:
-        """The baseline of ``at``'s trading day, valued once at the day's start and kept."""
+    def day_start(self, at: datetime, *, revalue_from: datetime | None = None) -> DayStartTotals:
+        """The baseline of ``at``'s trading day, valued at the day's start and kept; valued again
+        when a fact from before the start (``revalue_from``) arrives late."""
         start = trading_day_start(at, self._settings.trading_day_start)
         day_id = start.strftime("%Y-%m-%dT%H%M")
-        facts = self._ledger.count_facts_until(start)
         found = self._records.get(DAY_START, day_id, DayStartTotals)
-        if found is not None and found.facts == facts:
-            return found  # Valued from the same facts: a late one (before the start) revalues.
+        if found is not None and not (revalue_from is not None and revalue_from <= start):
+            return found
         valuation = self._valuer.value(start)
         totals = DayStartTotals(
             trading_day=start.date(),
@@ -103,7 +103,6 @@ class ReadModels:
             accounts={k: _parts(v) for k, v in valuation.by_account.items()},
             fund=_parts(valuation.totals),
             equity=valuation.equity,
-            facts=facts,
             flags=tuple(sorted(valuation.flags)),
         )
         self._records.put(DAY_START, day_id, totals)
