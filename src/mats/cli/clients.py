@@ -7,7 +7,6 @@ non-numeric amount is an error naming the field, exit 1, like every other refusa
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -143,12 +142,10 @@ def _clients_table(rows: list[ClientRow]) -> str:
 def show(app: CliContext, client_id: str) -> None:
     """Show what an investor sees: units, value, contributions, profit, returns and flows."""
     investors = app.services.accounting.investors
-    view = investors.current_view(client_id)
-    paid = {f.flow_id: f for f in investors.flows(client_id) if f.paid_at}
-    emit(view, lambda v: render_client(v, paid))
+    emit(investors.current_view(client_id), render_client)
 
 
-def render_client(view: ClientView, paid: Mapping[str, ClientFlow]) -> str:
+def render_client(view: ClientView) -> str:
     ccy = view.base_currency
     since = (
         f"as at the NAV strike of {moment(view.as_of)}"
@@ -172,15 +169,14 @@ def render_client(view: ClientView, paid: Mapping[str, ClientFlow]) -> str:
     parts = [f"Client {view.client_id} ({view.name}), {since}", fields(rows)]
     if view.pending:
         parts += ["", "Pending (dealt at the next NAV strike)", _flows_table(view.pending, ccy)]
-    parts += ["", "Flows", _flows_table(view.flows, ccy, paid) if view.flows else "None yet."]
+    flows = _flows_table(view.flows, ccy, paid=True) if view.flows else "None yet."
+    parts += ["", "Flows", flows]
     if view.returns.months:
         parts += ["", "Monthly returns (time-weighted)", returns_table(view.returns)]
     return "\n".join(parts)
 
 
-def _flows_table(
-    lines: tuple[FlowLine, ...], ccy: str, paid: Mapping[str, ClientFlow] | None = None
-) -> str:
+def _flows_table(lines: tuple[FlowLine, ...], ccy: str, *, paid: bool = False) -> str:
     headers = [
         "RECORDED (UTC)",
         "FLOW",
@@ -208,11 +204,10 @@ def _flows_table(
         ]
         for line in lines
     ]
-    if paid is not None:
+    if paid:
         headers.append("PAID")
         for row, line in zip(rows, lines, strict=True):
-            sent = paid.get(line.flow_id)
-            row.append(f"{sent.paid_reference}" if sent else "-")
+            row.append(line.paid_reference or "-")
     if any(line.reason for line in lines):
         headers.append("REASON")
         for row, line in zip(rows, lines, strict=True):

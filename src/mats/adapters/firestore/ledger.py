@@ -90,11 +90,6 @@ class FirestoreLedgerStore:
             self._fills.where(filter=firestore.FieldFilter("executed_at", "<=", at))
         )
 
-    def newest_fill_at(self) -> datetime | None:
-        query = self._fills.order_by("executed_at", direction=firestore.Query.DESCENDING).limit(1)
-        fills = self._fill_query(query)
-        return fills[0].executed_at if fills else None
-
     def _fill_query(self, query: Any) -> list[LotFill]:
         with translated_errors("querying ledger fills"):
             return [_fill(snapshot.to_dict()) for snapshot in query.stream()]

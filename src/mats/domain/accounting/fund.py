@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -78,6 +78,9 @@ class FundValuation:
     margin_used: Decimal
     flags: frozenset[str]
     as_of: datetime | None  # The newest fact reflected.
+    ledgers: tuple[LedgerRecord, ...] = ()  # What it was valued from.
+    marks: Mapping[str, Mark] = field(default_factory=dict)
+    rates: RateBook | None = None
 
     @property
     def totals(self) -> GroupTotals:
@@ -170,6 +173,9 @@ def value_fund(
         margin_used=margin,
         flags=flags,
         as_of=max(newest) if newest else None,
+        ledgers=tuple(ledgers),
+        marks=marks,
+        rates=rates,
     )
 
 

@@ -342,6 +342,8 @@ class FlowLine:
     amount_dealt: Decimal | None
     strike_id: str | None
     reason: str | None = None
+    paid_at: datetime | None = None  # A withdrawal's cash sent (a refused deposit returned).
+    paid_reference: str | None = None
 
 
 @dataclass(frozen=True)

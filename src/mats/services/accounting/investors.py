@@ -50,9 +50,9 @@ FUND_RETURNS = "fund_returns"  # "current": the latest RECENT_MONTHS months, eve
 RETURN_YEARS = "fund_return_years"  # {YYYY}: that year's months
 CASH_HELD = "cash_held"
 NAV_HISTORY = "nav_history"  # {YYYY-MM}: a point per strike
-RECENT_MONTHS = 24
+RECENT_MONTHS = 12
 
-MAX_FLOW_LINES = 20  # A client view lists the newest flows, so it stays one bounded document.
+MAX_FLOW_LINES = 12  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -223,6 +223,10 @@ class InvestorBook:
             raise ValidationError("flow", f"{flow_id} was already paid ({flow.paid_reference})")
         paid = replace(flow, paid_at=self._clock.now(), paid_reference=reference.strip())
         write_flows(self._records, [paid])
+        view = self._records.get(CLIENT_VIEWS, paid.client_id, ClientView)
+        if view is not None:  # The line the client sees says the cash was sent.
+            lines = tuple(_line(paid) if line.flow_id == flow_id else line for line in view.flows)
+            self._records.put(CLIENT_VIEWS, paid.client_id, replace(view, flows=lines))
         return paid
 
     def _record(
@@ -372,16 +376,22 @@ class InvestorBook:
         are read here. A client no strike has seen yet holds nothing.
         """
         client = self.client(client_id)
-        own = self.flows(client_id)
         stored = self._records.get(CLIENT_VIEWS, client_id, ClientView)
         if stored is None:
             latest = self.latest_strike()
             returns = self._records.get(FUND_RETURNS, "current", ReturnsView)
             base = self._valuer.base_currency
+            own = self.flows(client_id)  # Before any strike: only pending flows exist.
             return client_view(client, own, latest, returns or returns_view([]), base)
-        lines = tuple(_line(f) for f in reversed(own))
-        pending = tuple(line for line in lines if line.status == FlowStatus.PENDING.value)
-        return replace(stored, pending=pending, flows=lines[:MAX_FLOW_LINES])
+        pending = self._records.list(
+            FLOWS,
+            ClientFlow,
+            filters=[("client_id", "==", client_id), ("status", "==", FlowStatus.PENDING.value)],
+        )
+        lines = tuple(_line(f) for f in sorted(pending, key=_newest_first))
+        flows = {line.flow_id: line for line in (*lines, *stored.flows)}  # Newer state wins.
+        newest = sorted(flows.values(), key=lambda line: line.recorded_at, reverse=True)
+        return replace(stored, pending=lines, flows=tuple(newest[:MAX_FLOW_LINES]))
 
     def write_client_views(self, latest: StrikeRecord, view: ReturnsView) -> None:
         flows = self.flows()
@@ -445,6 +455,10 @@ def client_view(
     )
 
 
+def _newest_first(flow: ClientFlow) -> tuple[float, str]:
+    return (-flow.recorded_at.timestamp(), flow.flow_id)
+
+
 def _line(flow: ClientFlow) -> FlowLine:
     return FlowLine(
         flow_id=flow.flow_id,
@@ -458,4 +472,6 @@ def _line(flow: ClientFlow) -> FlowLine:
         amount_dealt=flow.amount_dealt,
         strike_id=flow.strike_id,
         reason=flow.reason,
+        paid_at=flow.paid_at,
+        paid_reference=flow.paid_reference,
     )

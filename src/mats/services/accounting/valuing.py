@@ -43,25 +43,30 @@ class FundValuer:
         """Each pair's latest rate at or before ``at``: all a valuation at ``at`` converts with."""
         return RateBook(self._ledger.fx_rates_at(at), max_age=self.fx_max_age)
 
-    def value(self, at: datetime) -> FundValuation:
-        newest = self._ledger.newest_fill_at()
-        if newest is None or newest <= at:
-            ledgers = list(self._ledger.ledgers())
-        else:  # A past moment: every ledger as its fills until then make it.
+    def value(self, at: datetime, *, not_before_newest_fill: bool = False) -> FundValuation:
+        """The fund at ``at``; with ``not_before_newest_fill``, at the newest fill if a venue's
+        clock ran ahead of ours (a live refresh never leaves a fill out)."""
+        ledgers = list(self._ledger.ledgers())
+        newest = newest_fill(ledgers)
+        if not_before_newest_fill and newest is not None:
+            at = max(at, newest)
+        if newest is not None and newest > at:  # A past moment: as the fills until then make it.
             history = RateBook(self._ledger.fx_history(), max_age=self.fx_max_age)
             ledgers = self._folded(self._ledger.fills_until(at), history)
         rates = self.rates(at)
+        held = {record.key.symbol for record in ledgers if record.lots}
         return value_fund(
             ledgers=ledgers,
-            marks=self.marks(at),
+            marks=self.marks(at, needed=held),
             accounts=self._accounts(at),
             rates=rates,
             base_currency=self.base_currency,
             at=at,
         )
 
-    def marks(self, at: datetime) -> dict[str, Mark]:
-        """The freshest mark of every symbol at or before ``at``."""
+    def marks(self, at: datetime, *, needed: set[str] | None = None) -> dict[str, Mark]:
+        """The freshest mark of every symbol at or before ``at``. The hourly snapshots' marks
+        are read only when a ``needed`` symbol has no quote or broker mark then."""
         candidates: dict[str, list[Mark]] = defaultdict(list)
         for quote in self._ledger.quotes():
             price = _mid(quote.bid, quote.ask) or quote.last
@@ -73,7 +78,8 @@ class FundValuer:
         moment = None if all(state.updated_at <= at for state in latest) else at
         for symbol, price, as_of, account in self._ledger.broker_marks(moment):
             candidates[symbol].append(Mark(symbol, price, f"broker:{account}", as_of))
-        snapshot = self._last_snapshot(at)
+        missing = needed is None or bool(needed - set(candidates))
+        snapshot = self._last_snapshot(at) if missing else None
         if snapshot is not None:
             for line in snapshot.positions:
                 if line.mark is not None and line.mark_as_of is not None:
@@ -119,3 +125,8 @@ def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
     if bid is not None and ask is not None:
         return (bid + ask) / 2
     return None
+
+
+def newest_fill(ledgers: Sequence[LedgerRecord]) -> datetime | None:
+    """The newest fill any ledger holds (each ledger keeps its last)."""
+    return max((record.last_executed_at for record in ledgers), default=None)

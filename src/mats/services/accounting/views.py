@@ -67,9 +67,8 @@ class ReadModels:
     def refresh(self, at: datetime, *, late_fact_at: datetime | None = None) -> FundSummary:
         """Rewrite every read model from the fund as it stands at ``at`` (or at the newest
         fill, when a venue's clock runs ahead of ours: never a fill left out)."""
-        newest = self._ledger.newest_fill_at()
-        at = max(at, newest) if newest is not None else at
-        valuation = self._valuer.value(at)
+        valuation = self._valuer.value(at, not_before_newest_fill=True)
+        at = valuation.at
         baseline = self.day_start(at, revalue_from=late_fact_at)
         states = self._payouts.states(list(valuation.senders))
         self._write_pnl(valuation, baseline)
@@ -187,10 +186,10 @@ class ReadModels:
 
     def _write_open_signals(self, valuation: FundValuation, at: datetime) -> None:
         """Signals whose lots are still open carry their unrealised P&L at the current mark."""
-        rates = self._valuer.rates(at)
-        marks = self._valuer.marks(at)
+        rates = valuation.rates or self._valuer.rates(at)
+        marks = valuation.marks
         unrealized: dict[str, Decimal] = {}
-        for record in self._ledger.ledgers():
+        for record in valuation.ledgers:
             if not record.lots:
                 continue
             mark = marks.get(record.key.symbol)
