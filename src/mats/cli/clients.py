@@ -26,7 +26,7 @@ from mats.cli.figures import (
 )
 from mats.cli.fund import returns_table
 from mats.cli.output import emit, json_option, table
-from mats.domain.accounting.views import ClientView, FlowLine
+from mats.domain.accounting.views import ClientView, FlowLine, ReturnsView
 from mats.domain.funds.units import ClientFlow, FlowStatus
 from mats.errors import ValidationError
 
@@ -142,10 +142,12 @@ def _clients_table(rows: list[ClientRow]) -> str:
 def show(app: CliContext, client_id: str) -> None:
     """Show what an investor sees: units, value, contributions, profit, returns and flows."""
     investors = app.services.accounting.investors
-    emit(investors.current_view(client_id), render_client)
+    view = investors.current_view(client_id)
+    fund = app.services.accounting.returns()
+    emit(view, lambda v: render_client(v, fund))
 
 
-def render_client(view: ClientView) -> str:
+def render_client(view: ClientView, fund: ReturnsView | None) -> str:
     ccy = view.base_currency
     since = (
         f"as at the NAV strike of {moment(view.as_of)}"
@@ -171,8 +173,8 @@ def render_client(view: ClientView) -> str:
         parts += ["", "Pending (dealt at the next NAV strike)", _flows_table(view.pending, ccy)]
     flows = _flows_table(view.flows, ccy, paid=True) if view.flows else "None yet."
     parts += ["", "Flows", flows]
-    if view.returns.months:
-        parts += ["", "Monthly returns (time-weighted)", returns_table(view.returns)]
+    if fund is not None and fund.months:
+        parts += ["", "Monthly returns (time-weighted)", returns_table(fund)]
     return "\n".join(parts)
 
 

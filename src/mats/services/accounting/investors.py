@@ -52,7 +52,7 @@ CASH_HELD = "cash_held"
 NAV_HISTORY = "nav_history"  # {YYYY-MM}: a point per strike
 RECENT_MONTHS = 12
 
-MAX_FLOW_LINES = 12  # A client view lists the newest flows, so it stays one bounded document.
+MAX_FLOW_LINES = 10  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -450,7 +450,7 @@ def client_view(
         irr=irr,
         pending=tuple(line for line in lines if line.status == FlowStatus.PENDING.value),
         flows=lines[:MAX_FLOW_LINES],
-        returns=view,
+        returns=replace(view, months=(), years=()),  # The tables: `fund_returns/current`.
         as_of=latest.at if latest else None,
     )
 
