@@ -31,59 +31,29 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import flask
 import functions_framework
 
-from mats.adapters.oidc import Unauthenticated, verify_request
-from mats.bootstrap import Services, instance_services
+from mats.bootstrap import Services
+from mats.bootstrap.private_routes import Handler, serve
 from mats.codec import from_primitive, parse_datetime, to_primitive
 from mats.contracts import AccountUpdateV1, ContractError, FillV1, decode, from_message
 from mats.domain.accounting import AccountState
-from mats.errors import MatsError, TemporaryError, ValidationError
+from mats.errors import ValidationError
 from mats.logs import install_redaction
 from mats.services.accounting.service import AccountUpdate
 
 install_redaction()  # Before the framework serves (or logs) a single request.
 log = logging.getLogger("mats.functions.dashboard")
 
-Handler = Callable[[Services, dict[str, Any]], tuple[dict[str, Any], int]]
-
 
 @functions_framework.http
 def dashboard(request: flask.Request) -> flask.typing.ResponseReturnValue:
     """Route one request."""
-    path = request.path.rstrip("/")
-    if path == "/healthz":
-        return {"status": "ok"}, 200
-    handler = ROUTES.get(path)
-    if handler is None:
-        return {"status": "not_found", "error": f"no route {request.path}"}, 404
-    if request.method != "POST":
-        return {"status": "method_not_allowed", "error": "use POST"}, 405
-    app = instance_services()
-    try:
-        verify_request(request.headers, app.settings.oidc)
-    except Unauthenticated as error:
-        log.warning("dashboard request refused", extra={"reason": str(error)})
-        return {"status": "unauthorized", "error": "authentication failed"}, 401
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        body = {} if not request.get_data() else None
-    if body is None:
-        return {"status": "invalid", "field": "body", "error": "must be a JSON object"}, 400
-    try:
-        return handler(app, body)
-    except TemporaryError as error:
-        log.error("dashboard request failed; retry", extra={"error": str(error)})
-        return {"status": "unavailable", "error": str(error)}, 503
-    except ValidationError as error:
-        return {"status": "invalid", "field": error.field, "error": error.message}, 422
-    except MatsError as error:
-        return {"status": "invalid", "error": str(error)}, 422
+    return serve(request, ROUTES, log)
 
 
 def _pushed(body: dict[str, Any], expected: type) -> tuple[str, Any] | None:

@@ -28,12 +28,12 @@ from typing import Any
 import flask
 import functions_framework
 
-from mats.adapters.oidc import Unauthenticated, verify_request
-from mats.bootstrap import Services, instance_services
+from mats.bootstrap import Services
+from mats.bootstrap.private_routes import serve
 from mats.codec import from_primitive, to_primitive
 from mats.contracts import BacktestJobV1, ContractError, decode
 from mats.domain.backtests import BacktestSeries, validate_series
-from mats.errors import MatsError, TemporaryError, ValidationError
+from mats.errors import ValidationError
 from mats.logs import install_redaction
 from mats.services.optimizer import SandboxRequest
 
@@ -44,34 +44,8 @@ log = logging.getLogger("mats.functions.optimizer")
 @functions_framework.http
 def optimizer(request: flask.Request) -> flask.typing.ResponseReturnValue:
     """Route one request."""
-    if request.path.rstrip("/") == "/healthz":
-        return {"status": "ok"}, 200
     routes = {"/run": _run, "/sandbox": _sandbox, "/jobs/backtest-sync": _backtest_job}
-    handler = routes.get(request.path.rstrip("/"))
-    if handler is None:
-        return {"status": "not_found", "error": f"no route {request.path}"}, 404
-    if request.method != "POST":
-        return {"status": "method_not_allowed", "error": "use POST"}, 405
-    app = instance_services()
-    try:
-        verify_request(request.headers, app.settings.oidc)
-    except Unauthenticated as error:
-        log.warning("optimizer request refused", extra={"reason": str(error)})
-        return {"status": "unauthorized", "error": "authentication failed"}, 401
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        body = {} if not request.get_data() else None
-    if body is None:
-        return {"status": "invalid", "field": "body", "error": "must be a JSON object"}, 400
-    try:
-        return handler(app, body)
-    except TemporaryError as error:
-        log.error("optimizer request failed; retry", extra={"error": str(error)})
-        return {"status": "unavailable", "error": str(error)}, 503
-    except ValidationError as error:
-        return {"status": "invalid", "field": error.field, "error": error.message}, 422
-    except MatsError as error:
-        return {"status": "invalid", "error": str(error)}, 422
+    return serve(request, routes, log)
 
 
 def _run(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
