@@ -7,6 +7,7 @@ import os
 import signal
 import urllib.request
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from mats.localstack.processes import stack_processes
@@ -74,8 +75,9 @@ def survivors(stack: Stack) -> list[int]:
 
 
 def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs; a zombie (dead, not yet reaped by its adopter) does not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -7,7 +7,6 @@ import os
 import re
 import shlex
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BIN, REPO, Stack, start_stack, stop_stack
-from tests.integration.stack_control import wait_for
+from tests.integration.stack_control import alive, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -181,19 +180,8 @@ def test_sigterm_stops_every_child_and_removes_stack_json(demo_stack: Stack) -> 
 
     assert code == 0
     assert not (demo_stack.state_dir / "stack.json").exists()
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(pid) for pid in children)
+    wait_for(lambda: not any(alive(pid) for pid in children), 10, "every child gone")
     assert "MATS local stack stopped." in demo_stack.log.read_text()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
