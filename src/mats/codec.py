@@ -85,19 +85,39 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _convert(annotation: Any, data: Any, path: str) -> Any:
-    origin = typing.get_origin(annotation)
+_ANY, _OPTIONAL, _CONTAINER, _DATACLASS, _ENUM, _SCALAR = range(6)
+
+
+@cache
+def _kind(annotation: Any) -> int:
+    """How to convert to ``annotation`` (worked out once per annotation: this is hot)."""
     if annotation is Any:
-        return data
+        return _ANY
+    origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
+        return _OPTIONAL
+    if origin in (tuple, dict):
+        return _CONTAINER
+    if dataclasses.is_dataclass(annotation):
+        return _DATACLASS
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return _ENUM
+    return _SCALAR
+
+
+def _convert(annotation: Any, data: Any, path: str) -> Any:
+    kind = _kind(annotation)
+    if kind == _ANY:
+        return data
+    if kind == _OPTIONAL:
         return _convert_optional(annotation, data, path)
     if data is None:
         raise ValidationError(path, "is required")
-    if origin in (tuple, dict):
+    if kind == _CONTAINER:
         return _convert_container(annotation, data, path)
-    if dataclasses.is_dataclass(annotation):
+    if kind == _DATACLASS:
         return _convert_dataclass(annotation, data, path)
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
+    if kind == _ENUM:
         return _convert_enum(annotation, data, path)
     scalar = _SCALARS.get(annotation)
     if scalar is None:
@@ -105,22 +125,28 @@ def _convert(annotation: Any, data: Any, path: str) -> Any:
     return scalar(data, path)
 
 
+@cache
+def _args(annotation: Any) -> tuple[Any, ...]:
+    return typing.get_args(annotation)
+
+
 def _convert_container(annotation: Any, data: Any, path: str) -> Any:
     if typing.get_origin(annotation) is tuple:
-        item_type = typing.get_args(annotation)[0]
+        item_type = _args(annotation)[0]
         if not isinstance(data, list | tuple):
             raise ValidationError(path, "expected a list")
         return tuple(_convert(item_type, item, f"{path}[{i}]") for i, item in enumerate(data))
-    _, value_type = typing.get_args(annotation)
+    _, value_type = _args(annotation)
     if not isinstance(data, Mapping):
         raise ValidationError(path, "expected an object")
     return {str(k): _convert(value_type, v, f"{path}.{k}") for k, v in data.items()}
 
 
 def _convert_optional(annotation: Any, data: Any, path: str) -> Any:
-    options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    every = _args(annotation)
+    options = [arg for arg in every if arg is not type(None)]
     if data is None:
-        if len(options) < len(typing.get_args(annotation)):
+        if len(options) < len(every):
             return None
         raise ValidationError(path, "is required")
     return _convert(options[0], data, path)
@@ -169,24 +195,30 @@ def _convert_str(data: Any, path: str) -> str:
     return data
 
 
+@cache
+def _fields(cls: Any) -> tuple[tuple[str, Any, bool], ...]:
+    """``(name, type, has a default)`` of each field ``cls`` is built with."""
+    hints = _hints(cls)
+    return tuple(
+        (
+            field.name,
+            hints[field.name],
+            field.default is not dataclasses.MISSING
+            or field.default_factory is not dataclasses.MISSING,
+        )
+        for field in dataclasses.fields(cls)
+        if field.init
+    )
+
+
 def _convert_dataclass(cls: Any, data: Any, path: str) -> Any:
     if not isinstance(data, Mapping):
         raise ValidationError(path, "expected an object")
-    hints = _hints(cls)
     values: dict[str, Any] = {}
-    for field in dataclasses.fields(cls):
-        if not field.init:
+    for name, hint, has_default in _fields(cls):
+        if has_default and name not in data:
             continue
-        if field.name not in data:
-            has_default = (
-                field.default is not dataclasses.MISSING
-                or field.default_factory is not dataclasses.MISSING
-            )
-            if has_default:
-                continue
-        values[field.name] = _convert(
-            hints[field.name], data.get(field.name), f"{path}.{field.name}"
-        )
+        values[name] = _convert(hint, data.get(name), f"{path}.{name}")
     return cls(**values)
 
 

@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -67,7 +68,10 @@ def test_demo_data_covers_every_status_and_mode(demo_stack: Stack) -> None:
     assert {s["trading_mode"] for s in listed} == {"LIVE", "PAPER"}
     assert len({s["account"] for s in listed}) >= 3
     sender_id = demo_stack.info["demo_sender_id"]
-    assert all(s["sender_ids"] == [sender_id] for s in listed)
+    assert all(s["sender_ids"][0] == sender_id for s in listed)
+    # A second sender sends for two of them, so the senders' P&L and payouts differ.
+    both = {s["strategy_id"] for s in listed if len(s["sender_ids"]) == 2}
+    assert both == {"trend-es", "momentum-aapl"}
 
 
 def test_the_demo_starts_with_backtests_and_a_recommendation_to_review(demo_stack: Stack) -> None:
@@ -254,9 +258,12 @@ def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
     assert added == []
     assert "Kept the data of the last run" in output
     assert "shown once" not in output
-    assert len(senders) == 1
+    assert len(senders) == 2  # The demo senders, not seeded again.
     # --fresh: the kept data is gone and the demo is seeded anew, with a new sender.
-    assert _collection(anew, "signals") == []
+    # Only the demo history's signals, all from before today: the one sent above is gone.
+    today = f"_{datetime.now(UTC):%Y%m%d}_"
+    assert any(today in path for path in _collection(before, "signals"))
+    assert not any(today in path for path in _collection(anew, "signals"))
     assert _collection(anew, "senders") != _collection(after, "senders")
     assert "shown once" in fresh_output
 

@@ -1,10 +1,14 @@
-"""Demo data for the local stack: a sender and strategies covering every status and mode."""
+"""Demo data for the local stack: two senders, strategies covering every status and mode, and
+a year of fund history (``demo_history.py``) for every accounting view."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import urllib.request
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +18,12 @@ from mats.bootstrap import Services
 from mats.domain.market import AssetClass
 from mats.domain.strategies import StrategyStatus
 from mats.domain.trading import TradingMode
+from mats.localstack.demo_history import FIRST, SECOND, HistoryReport, seed_history
 from mats.services.registry import IssuedSecret, StrategyChanges
 
-DEMO_SENDER_NAME = "Demo Signals"
+DEMO_SENDER_NAME = "Demo Signals"  # Sends for every demo strategy; its secret is printed.
+SECOND_SENDER_NAME = "Northside Quant"  # A second sender, so sender views differ.
+SECOND_SENDER_STRATEGIES = ("trend-es", "momentum-aapl")
 
 # Risk limits are money in the base currency (USD): max_position_size caps a position's notional.
 DEMO_STRATEGIES = {
@@ -100,14 +107,48 @@ DEMO_ALLOCATION = {
 }
 
 
-def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
-    """Create the demo sender, strategies, accounts, instruments, backtests and allocation.
+@dataclass(frozen=True)
+class DemoSeed:
+    """The demo sender with its one-time secret, and what the year of history seeded."""
 
-    Returns the sender with its one-time secret.
-    """
-    senders, strategies = services.senders, services.strategies
-    operations, allocations = services.operations, services.allocations
+    issued: IssuedSecret
+    history: HistoryReport
+
+
+def seed_demo(services: Services, backtest_dir: Path) -> DemoSeed:
+    """Create the demo senders, strategies, accounts, instruments, backtests and allocation,
+    then a year of fund history; each account then holds the equity the history ends with."""
+    senders, operations = services.senders, services.operations
     issued = senders.create(DEMO_SENDER_NAME, rate_limit_per_minute=600)
+    second = senders.create(SECOND_SENDER_NAME, rate_limit_per_minute=600)
+    # The history needs only the senders: it runs (in memory) while the rest is written.
+    ids = {FIRST: issued.sender.sender_id, SECOND: second.sender.sender_id}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mats-up-history") as pool:
+        running = pool.submit(seed_history, services, ids)
+        _seed_registry(services, issued, second, backtest_dir)
+        history = running.result()
+    # The history ends flat: each account's equity is its cash, as the history left it.
+    for account, (broker, currency, _, _) in DEMO_ACCOUNTS.items():
+        equity = history.equities[account]
+        operations.set_account(
+            account,
+            broker=broker,
+            base_currency=currency,
+            equity=equity,
+            cash=equity,
+            margin_used=Decimal(0),
+        )
+    # Today's rate, where the history's left it (money limits are in USD: USDT needs a rate).
+    operations.set_fx_rate("USDT/USD", history.usdt_usd)
+    return DemoSeed(issued, history)
+
+
+def _seed_registry(
+    services: Services, issued: IssuedSecret, second: IssuedSecret, backtest_dir: Path
+) -> None:
+    """Accounts, strategies (with their senders), instruments, the allocation, backtests."""
+    strategies, operations = services.strategies, services.operations
+    allocations = services.allocations
     # Accounts first: a strategy may only name an account MATS knows.
     for account, (broker, currency, equity, margin_used) in DEMO_ACCOUNTS.items():
         operations.set_account(
@@ -119,8 +160,10 @@ def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
             margin_used=margin_used,
         )
     for strategy_id, changes in DEMO_STRATEGIES.items():
-        assigned = dataclasses.replace(changes, sender_ids=(issued.sender.sender_id,))
-        strategies.create(strategy_id, assigned)
+        sender_ids: tuple[str, ...] = (issued.sender.sender_id,)
+        if strategy_id in SECOND_SENDER_STRATEGIES:
+            sender_ids += (second.sender.sender_id,)
+        strategies.create(strategy_id, dataclasses.replace(changes, sender_ids=sender_ids))
     for symbol, spec in DEMO_INSTRUMENTS.items():
         asset_class, currency, tick, lot, multiplier, minimum, rate, per_unit, exchange = spec
         operations.set_instrument(
@@ -135,13 +178,10 @@ def seed_demo(services: Services, backtest_dir: Path) -> IssuedSecret:
             margin_per_unit=_optional(per_unit),
             exchange=exchange,
         )
-    # Money limits are in USD: the crypto strategies' USDT needs a rate to be valued.
-    operations.set_fx_rate("USDT/USD", Decimal(1))
     allocations.set_custom(DEMO_ALLOCATION, approved_by="demo", notes="demo allocation")
     report = services.backtests.ingest_directory(backtest_dir)
     if report.failed:
         raise RuntimeError(f"demo backtests did not load: {report.failed}")
-    return issued
 
 
 def configure_demo_gateway(control_url: str) -> None:
@@ -155,14 +195,28 @@ def configure_demo_gateway(control_url: str) -> None:
         "/settings": {"commission_per_unit_by_sec_type": {"FUT": 0.85}},
     }
     for path, body in setup.items():
-        request = urllib.request.Request(  # noqa: S310 - the stack's own loopback simulator.
-            control_url + path,
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
-            pass
+        _post(control_url + path, body)
+
+
+def report_demo_equity(control_url: str, equities: Mapping[str, Decimal]) -> None:
+    """Give the simulated IB Gateway's accounts the equity the demo history ended with, so the
+    bridge reports today what the history's last account updates said."""
+    accounts = {
+        code: {"NetLiquidation": float(equities[account])}
+        for account, code in DEMO_IB_ACCOUNTS.items()
+    }
+    _post(control_url + "/accounts", accounts)
+
+
+def _post(url: str, body: object) -> None:
+    request = urllib.request.Request(  # noqa: S310 - the stack's own loopback simulator.
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+        pass
 
 
 def _optional(value: str | None) -> Decimal | None:

@@ -36,7 +36,13 @@ from mats.errors import MatsError
 from mats.localstack import children
 from mats.localstack.children import KEPT_DATA, Layout, url
 from mats.localstack.chores import Chores, accounting_jobs, nightly_run, optimize_at
-from mats.localstack.demo import configure_demo_gateway, seed_demo, write_demo_backtests
+from mats.localstack.demo import (
+    DemoSeed,
+    configure_demo_gateway,
+    report_demo_equity,
+    seed_demo,
+    write_demo_backtests,
+)
 from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
 from mats.localstack.ports import Ports
 from mats.localstack.probes import http_answer
@@ -49,7 +55,6 @@ from mats.localstack.summary import (
 )
 from mats.localstack.supervisor import Supervisor
 from mats.localstack.topology import apply_topology, load_topology
-from mats.services.registry import IssuedSecret
 
 LOCAL_PROJECT = "mats-local"
 _WATCH_SECONDS = 0.2
@@ -123,11 +128,14 @@ class _Stack:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mats-up-seed") as pool:
             seeding = pool.submit(self._seed) if seed and not kept else None
             self._supervisor.start([*children.functions(layout), children.bridge(layout)])
-            demo = seeding.result() if seeding is not None else None
+            seeded = seeding.result() if seeding is not None else None
+        demo = seeded.issued if seeded is not None else None
         self._apply_topology()
         self._info = self._describe(demo.sender.sender_id if demo else None)
         write_stack_file(layout.state_dir, self._stack_info())
-        print_summary(self._info, layout.state_dir, demo.secret if demo else None, kept, out)
+        history = _history_line(seeded) if seeded is not None else None
+        secret = demo.secret if demo else None
+        print_summary(self._info, layout.state_dir, secret, kept, out, demo_history=history)
         urls = self._function_urls()
         nightly = nightly_run(urls["optimizer"], optimize_at())
         strike_at = self._services.settings.accounting.nav_strike_at
@@ -137,12 +145,14 @@ class _Stack:
         )
         self._chores.start()
 
-    def _seed(self) -> IssuedSecret:
+    def _seed(self) -> DemoSeed:
         layout = self._layout
         write_demo_backtests(layout.backtest_dir)
-        demo = seed_demo(self._services, layout.backtest_dir)
+        seeded = seed_demo(self._services, layout.backtest_dir)
+        report_demo_equity(url(self._ports["ib_control"]), seeded.history.equities)
+        demo = seeded.issued
         save_demo_secret(layout.state_dir, demo.sender.sender_id, demo.secret)
-        return demo
+        return seeded
 
     def supervise(self, stop: threading.Event) -> None:
         while not stop.wait(_WATCH_SECONDS):
@@ -197,6 +207,17 @@ class _Stack:
         processes = self._supervisor.processes()
         child_pids = {name: process["pid"] for name, process in processes.items()}
         return {**self._info, "child_pids": child_pids, "processes": processes}
+
+
+def _history_line(seeded: DemoSeed) -> str:
+    history = seeded.history
+    return (
+        f"Demo history {history.first_day} to {history.last_day}: {history.signals} signals, "
+        f"{history.fills} fills, {history.strikes} NAV strikes, {history.clients} clients, "
+        f"{history.payouts_paid} sender payouts paid; run through the accounting in "
+        f"{history.replay_seconds:.1f} s, {history.documents} documents stored in "
+        f"{history.copy_seconds:.1f} s."
+    )
 
 
 @contextlib.contextmanager

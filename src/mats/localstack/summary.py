@@ -40,6 +40,8 @@ def print_summary(
     secret: str | None,
     kept_documents: int,
     out: IO[str],
+    *,
+    demo_history: str | None = None,
 ) -> None:
     lines = [
         f"MATS local stack is up (project {info['project_id']}).",
@@ -67,6 +69,8 @@ def print_summary(
             "Send an alert: mats signals send --strategy trend-es --ticker ES1! --action buy "
             "--contracts 1 --price 5012.25 --position long --position-size 1 --prev-position flat",
         ]
+    if demo_history:
+        lines += ["", demo_history]
     lines += ["", "Ctrl-C stops everything."]
     print("\n".join(lines), file=out, flush=True)
 

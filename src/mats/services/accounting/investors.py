@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+from mats.domain.accounting.fund import FundValuation
 from mats.domain.accounting.views import (
     Client,
     ClientView,
@@ -264,8 +265,12 @@ class InvestorBook:
             return self._clock.now()
         return datetime.combine(on, self._strike_time, UTC)
 
-    def strike(self, at: datetime, *, fees_owed: Decimal) -> tuple[StrikeRecord, bool]:
-        """Strike the NAV per unit at ``at`` and deal the pending flows; ``(record, new)``."""
+    def strike(
+        self, at: datetime, *, fees_owed: Decimal, valuation: FundValuation | None = None
+    ) -> tuple[StrikeRecord, bool]:
+        """Strike the NAV per unit at ``at`` and deal the pending flows; ``(record, new)``.
+
+        ``valuation`` is the fund valued at ``at`` when the caller has it already."""
         if at > self._clock.now():
             raise ValidationError("at", f"{at:%Y-%m-%d %H:%M} UTC is in the future")
         strike_id = at.date().isoformat()
@@ -277,7 +282,7 @@ class InvestorBook:
             raise ValidationError(
                 "at", f"the latest strike is {latest.strike_id}; strikes only go forward"
             )
-        valuation = self._valuer.value(at)
+        valuation = valuation or self._valuer.value(at)
         held = held_for_withdrawals(self._records, at)
         equity = cents(valuation.equity)
         pending = [

@@ -176,23 +176,30 @@ class AccountingService:
 
     # Messages ------------------------------------------------------------------------------
 
-    def on_fill(self, fill: Fill, *, message_id: str) -> bool:
-        """Book a live fill, measure its order, refresh the read models; ``False``: nothing new."""
+    def on_fill(self, fill: Fill, *, message_id: str, refresh: bool = True) -> bool:
+        """Book a live fill, measure its order, refresh the read models; ``False``: nothing new.
+
+        ``refresh=False`` keeps the facts and leaves the read models to the caller's next
+        refresh (a backfill of past days refreshes once a day, at its strike).
+        """
         self._seen("fills", message_id)
         key = self.booking.book(fill)
         if key is None:
             return False
         self.quality.record(fill, self._ledger.sender_of(fill.signal_id))
-        self.views.refresh(self._clock.now(), late_fact_at=fill.executed_at)
+        if refresh:
+            self.views.refresh(self._clock.now(), late_fact_at=fill.executed_at)
         return True
 
-    def on_account(self, update: AccountUpdate) -> bool:
-        """Keep an account update (an older one never replaces a newer) and refresh."""
+    def on_account(self, update: AccountUpdate, *, refresh: bool = True) -> bool:
+        """Keep an account update (an older one never replaces a newer) and refresh
+        (``refresh=False``: as for :meth:`on_fill`)."""
         self._seen("account-updates", update.message_id)
         marks = [(symbol, price) for symbol, price in update.marks]
         if not self._ledger.record_account(update.state, marks):  # type: ignore[arg-type]
             return False
-        self.views.refresh(self._clock.now(), late_fact_at=update.state.updated_at)
+        if refresh:
+            self.views.refresh(self._clock.now(), late_fact_at=update.state.updated_at)
         return True
 
     def _seen(self, topic: str, message_id: str) -> None:
@@ -215,7 +222,8 @@ class AccountingService:
         at = self.investors.strike_at(on)
         valuation = self.valuer.value(at)
         states = self.payouts.states(list(valuation.senders), at=at)
-        record, new = self.investors.strike(at, fees_owed=self.views.fees_owed(valuation, states))
+        fees = self.views.fees_owed(valuation, states)
+        record, new = self.investors.strike(at, fees_owed=fees, valuation=valuation)
         if new:
             self.payouts.total_paid()  # Self-healing: recomputed from the payouts every day.
             self.views.refresh(max(self._clock.now(), at))
