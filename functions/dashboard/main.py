@@ -20,6 +20,10 @@ Routes:
 - ``POST /settings`` (``mats fund set``): body ``{"base_currency": "EUR", "by": NAME}``; the fund's
   settings changed by their one writer, so this instance values in the new currency at once.
 - ``GET /healthz``.
+- ``/api/...``: the dashboard API (``mats.api``; its contract is ``src/mats/api/openapi.json``,
+  served at ``/api/openapi.json``): Firebase ID tokens, roles and scopes checked server-side.
+  Unlike the routes above it is public at the HTTP level; every route but the document itself
+  needs a signed-in user.
 
 Answers: 200 with what was done (a repeat answers with the first result); a message that breaks
 its contract is logged and acknowledged (200, retrying cannot fix it); 422 names a bad field;
@@ -37,6 +41,7 @@ from typing import Any
 import flask
 import functions_framework
 
+from mats.api.app import serve_api
 from mats.bootstrap import Services
 from mats.bootstrap.private_routes import Handler, serve
 from mats.codec import from_primitive, parse_datetime, to_primitive
@@ -52,7 +57,9 @@ log = logging.getLogger("mats.functions.dashboard")
 
 @functions_framework.http
 def dashboard(request: flask.Request) -> flask.typing.ResponseReturnValue:
-    """Route one request."""
+    """Route one request: ``/api/...`` to the dashboard API, the rest to the private routes."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return serve_api(request)
     return serve(request, ROUTES, log)
 
 

@@ -30,3 +30,11 @@ class TemporaryError(MatsError):
 
 class PermanentError(MatsError):
     """Retrying cannot help; record the reason and stop."""
+
+
+class Unauthenticated(MatsError):  # noqa: N818 - reads as the HTTP status it maps to (401).
+    """A request without an acceptable credential; the reason is for logs only."""
+
+
+class Forbidden(MatsError):  # noqa: N818 - reads as the HTTP status it maps to (403).
+    """An authenticated caller who may not do this; the message says why."""

@@ -245,8 +245,15 @@ class LedgerStore(Protocol):
     def signal_pnls(self, signal_ids: Sequence[str]) -> Sequence[SignalPnl]: ...
 
     def signal_pnls_of(
-        self, *, sender_id: str | None, strategy_id: str | None, limit: int
-    ) -> Sequence[SignalPnl]: ...
+        self,
+        *,
+        sender_id: str | None,
+        strategy_id: str | None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[SignalPnl], str | None]:
+        """A page of signals (newest P&L change first) and the cursor of the next page."""
+        ...
 
     def sender_of(self, signal_id: str) -> str | None:
         """The sender whose webhook became this signal (``None``: unknown signal)."""
@@ -290,6 +297,20 @@ class RecordStore(Protocol):
         ...
 
     def delete(self, collection: str, document_id: str) -> None: ...
+
+    def page(
+        self,
+        collection: str,
+        cls: type[T],
+        *,
+        filters: Sequence[tuple[str, str, Any]] = (),
+        order_by: str,
+        descending: bool = False,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[T], str | None]:
+        """One page in ``order_by`` order and the id to pass as ``after`` for the next."""
+        ...
 
     def list(
         self,
@@ -533,3 +554,23 @@ class Notifier(Protocol):
     def notify(self, alert: Alert) -> bool:
         """Tell people (Telegram, ...); ``True`` once delivered. Never raises."""
         ...
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What the identity provider's user record says now (its custom claims hold the role)."""
+
+    uid: str
+    email: str | None
+    disabled: bool
+    claims: Mapping[str, Any]
+
+
+class IdentityProvider(Protocol):
+    """Sign-in tokens and the user records they name (Firebase Authentication)."""
+
+    def verify(self, token: str) -> Mapping[str, Any]:
+        """The token's claims, verified (revocation included); raises ``Unauthenticated``."""
+        ...
+
+    def user(self, uid: str) -> UserFacts | None: ...

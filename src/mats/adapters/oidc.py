@@ -11,11 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mats.errors import Unauthenticated
+
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
-
-
-class Unauthenticated(Exception):  # noqa: N818 - reads as the HTTP status it maps to.
-    """The request does not carry an acceptable token; the reason is for logs only."""
 
 
 @dataclass(frozen=True)

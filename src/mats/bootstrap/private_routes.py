@@ -14,9 +14,9 @@ from typing import Any
 
 import flask
 
-from mats.adapters.oidc import Unauthenticated, verify_request
+from mats.adapters.oidc import verify_request
 from mats.bootstrap import Services, instance_services
-from mats.errors import MatsError, TemporaryError, ValidationError
+from mats.errors import MatsError, TemporaryError, Unauthenticated, ValidationError
 
 Handler = Callable[[Services, dict[str, Any]], tuple[dict[str, Any], int]]
 

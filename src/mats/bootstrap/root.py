@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mats.adapters.firestore.execution import FirestoreExecutionStore
     from mats.adapters.firestore.ledger import FirestoreLedgerStore
     from mats.adapters.firestore.trading import FirestoreTradingState
+    from mats.api.identity import Authenticator
     from mats.ports import (
         Clock,
         DecisionStore,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from mats.services.accounting.service import AccountingService
     from mats.services.alerts import AlertService
     from mats.services.allocations import AllocationService
+    from mats.services.audit import AuditLog
     from mats.services.backtests import BacktestService
     from mats.services.bridge import Bridge
     from mats.services.cerebro import CerebroService
@@ -280,4 +282,25 @@ class Services:
             portfolio=self.portfolio,
             clock=self.clock,
             settings=self.settings.accounting,
+        )
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """Every admin write, appended: who, when, what, before and after."""
+        from mats.services.audit import AuditLog
+
+        return AuditLog(self.records, self.clock)
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        """The dashboard API's sign-in check: Firebase ID tokens and their user records."""
+        from mats.adapters.firebase_tokens import FirebaseIdentity, firebase_app
+        from mats.api.identity import Authenticator
+
+        api = self.settings.api
+        return Authenticator(
+            FirebaseIdentity(firebase_app(api.firebase_project)),
+            self.clock,
+            project=api.firebase_project,
+            skew_seconds=api.clock_skew_seconds,
         )

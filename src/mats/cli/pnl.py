@@ -41,7 +41,9 @@ def pnl(
     accounting = app.services.accounting
     base = accounting.base_currency
     if group == "signal":
-        signals = accounting.signal_pnl(sender_id=sender_id, strategy_id=strategy_id, limit=limit)
+        signals, _ = accounting.signal_pnl(
+            sender_id=sender_id, strategy_id=strategy_id, limit=limit
+        )
         emit(signals, lambda items: _signals_table(items, base))
         return
     _check_filters(group, sender_id, strategy_id)

@@ -8,7 +8,7 @@ reads (README "Configuration" lists every variable and its default):
 - ingest: ``cloud``, ``secrets_dir``, ``ingest``
 - cerebro: ``cloud``, ``cerebro``, ``notifications``
 - optimizer: ``cloud``, ``oidc``, ``backtest_dir``
-- dashboard: ``cloud``, ``accounting``, ``oidc``
+- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
 - the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``)
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mats.adapters.oidc import OidcSettings
     from mats.domain.cerebro.decisions import CerebroSettings
     from mats.settings.accounting import AccountingSettings
+    from mats.settings.api import ApiSettings
     from mats.settings.bridge import BridgeConfig
     from mats.settings.cloud import CloudSettings
     from mats.settings.ingest import IngestConfig
@@ -71,6 +72,12 @@ class Settings:
         from mats.settings.accounting import accounting_settings
 
         return accounting_settings(self.env)
+
+    @cached_property
+    def api(self) -> ApiSettings:
+        from mats.settings.api import api_settings
+
+        return api_settings(self.env)
 
     @cached_property
     def notifications(self) -> NotificationConfig:

@@ -10,7 +10,7 @@ from google.api_core import exceptions as google_errors
 from google.cloud.firestore import FieldFilter, Query
 
 from mats.codec import from_primitive, to_primitive
-from mats.errors import TemporaryError
+from mats.errors import TemporaryError, ValidationError
 
 T = TypeVar("T")
 
@@ -87,6 +87,38 @@ class Documents(Generic[T]):
             query = query.limit(limit)
         with translated_errors(f"querying {self.collection.id}"):
             return [from_document(self._cls, snapshot.to_dict()) for snapshot in query.stream()]
+
+    def page(
+        self,
+        filters: Iterable[tuple[str, str, Any]] = (),
+        *,
+        order_by: str,
+        descending: bool = False,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[T], str | None]:
+        """One page of a query and the id to continue after (``None`` on the last page).
+
+        ``after`` is the id of the previous page's last document: the page starts after it in
+        the query's order (Firestore breaks ties by document id), so a page never repeats or
+        skips a document written meanwhile elsewhere in the order. An ``after`` that names no
+        document is refused: it is not a cursor this query gave.
+        """
+        query: Any = self.collection
+        for field, operator, value in filters:
+            query = query.where(filter=FieldFilter(field, operator, value))
+        direction = Query.DESCENDING if descending else Query.ASCENDING
+        query = query.order_by(order_by, direction=direction)
+        with translated_errors(f"querying {self.collection.id}"):
+            if after is not None:
+                previous = self.ref(after).get()
+                if not previous.exists:
+                    raise ValidationError("cursor", "is not a cursor of this list")
+                query = query.start_after(previous)
+            snapshots = list(query.limit(limit + 1).stream())
+        items = [from_document(self._cls, snapshot.to_dict()) for snapshot in snapshots[:limit]]
+        following = snapshots[limit - 1].id if len(snapshots) > limit else None
+        return items, following
 
 
 def to_document(value: Any) -> dict[str, Any]:

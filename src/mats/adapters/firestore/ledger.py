@@ -131,14 +131,21 @@ class FirestoreLedgerStore:
         return [from_document(SignalPnl, s.to_dict()) for s in snapshots if s.exists]
 
     def signal_pnls_of(
-        self, *, sender_id: str | None, strategy_id: str | None, limit: int
-    ) -> Sequence[SignalPnl]:
-        """The latest ``limit`` signals (by their P&L's last change) of a sender or strategy:
-        one bounded query (an index on the filter and ``as_of`` in a project)."""
+        self,
+        *,
+        sender_id: str | None,
+        strategy_id: str | None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[SignalPnl], str | None]:
+        """A page of a sender's or strategy's signals, latest P&L change first, continuing
+        ``after`` a signal id: one bounded query (an index on the filter and ``as_of``)."""
         filters = [
             (f, "==", v) for f, v in (("sender_id", sender_id), ("strategy_id", strategy_id)) if v
         ]
-        return self._signals.where(filters, order_by="as_of", descending=True, limit=limit)
+        return self._signals.page(
+            filters, order_by="as_of", descending=True, limit=limit, after=after
+        )
 
     def sender_of(self, signal_id: str) -> str | None:
         with translated_errors("reading a signal's sender"):

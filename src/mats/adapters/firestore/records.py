@@ -67,6 +67,21 @@ class FirestoreRecords:
         with translated_errors(f"deleting {collection}/{document_id}"):
             self._client.collection(collection).document(document_id).delete()
 
+    def page(
+        self,
+        collection: str,
+        cls: type[T],
+        *,
+        filters: Sequence[tuple[str, str, Any]] = (),
+        order_by: str,
+        descending: bool = False,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[T], str | None]:
+        return self._documents(collection, cls).page(
+            filters, order_by=order_by, descending=descending, limit=limit, after=after
+        )
+
     def list(
         self,
         collection: str,

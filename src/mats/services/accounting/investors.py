@@ -151,8 +151,12 @@ class InvestorBook:
     def clients(self) -> list[Client]:
         return sorted(self._records.list(CLIENTS, Client), key=lambda c: c.client_id)
 
+    def find(self, client_id: str) -> Client | None:
+        """The client, or ``None`` (an API must not list the others, as :meth:`client` does)."""
+        return self._records.get(CLIENTS, client_id, Client)
+
     def client(self, client_id: str) -> Client:
-        found = self._records.get(CLIENTS, client_id, Client)
+        found = self.find(client_id)
         if found is None:
             known = ", ".join(c.client_id for c in self.clients()) or "none yet"
             raise ValidationError("client", f"no client {client_id!r} (known: {known})")

@@ -290,10 +290,16 @@ class AccountingService:
         return sorted(found, key=lambda view: view.name)
 
     def signal_pnl(
-        self, *, sender_id: str | None = None, strategy_id: str | None = None, limit: int = 50
-    ) -> list[SignalPnl]:
-        return list(
-            self._ledger.signal_pnls_of(sender_id=sender_id, strategy_id=strategy_id, limit=limit)
+        self,
+        *,
+        sender_id: str | None = None,
+        strategy_id: str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> tuple[list[SignalPnl], str | None]:
+        """A page of signals with their P&L, newest change first, and the next page's cursor."""
+        return self._ledger.signal_pnls_of(
+            sender_id=sender_id, strategy_id=strategy_id, limit=limit, after=after
         )
 
     def sender_view(self, sender_id: str) -> SenderView | None:

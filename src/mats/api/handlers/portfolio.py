@@ -1,0 +1,100 @@
+"""Strategies and the capital allocation: list and read them, approve or reject a
+recommendation as the signed-in admin (who the approval and the audit log then name)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mats.api.handlers.call import Call, Reply, page, window
+from mats.codec import to_primitive
+from mats.domain.strategies import StrategyFilter, StrategyStatus
+from mats.errors import NotFoundError, ValidationError
+
+
+def list_strategies(call: Call) -> Reply:
+    params = call.params
+    status = params.get("status")
+    query = StrategyFilter(
+        status=StrategyStatus(status) if status else None,
+        account=params.get("account"),
+        search=params.get("search"),
+    )
+    found = call.services.strategies.list(query)
+    mode = params.get("mode")
+    chosen = sorted(
+        (s for s in found if mode is None or s.trading_mode.value == mode),
+        key=lambda s: s.strategy_id,
+    )
+    return window(chosen, "strategy_id", params.get("cursor"), params["limit"])
+
+
+def get_strategy(call: Call) -> Reply:
+    services = call.services
+    strategy = services.strategies.get(call.params["strategy_id"])
+    try:
+        backtest = services.backtests.get(strategy.strategy_id)
+    except NotFoundError:
+        backtest = None
+    return {"strategy": to_primitive(strategy), "backtest": to_primitive(backtest)}
+
+
+def current_allocation(call: Call) -> Reply:
+    return to_primitive(call.services.allocations.current())
+
+
+def latest_recommendation(call: Call) -> Reply:
+    return to_primitive(call.services.allocations.recommendation())
+
+
+def allocation_history(call: Call) -> Reply:
+    limit = call.params["limit"]
+    cursor = call.params.get("cursor")
+    allocations = call.services.allocations
+    if cursor is not None:
+        try:
+            allocations.get(cursor)
+        except NotFoundError:
+            raise ValidationError("cursor", "is not a cursor of this list") from None
+    found = list(allocations.history(limit=limit + 1, before=cursor))
+    following = found[limit - 1].allocation_id if len(found) > limit else None
+    return page(found[:limit], following)
+
+
+def approve_allocation(call: Call) -> Reply:
+    allocations = call.services.allocations
+    allocation_id = call.params["allocation_id"]
+    before = allocations.get(allocation_id)
+    activated = allocations.approve(
+        allocation_id,
+        approved_by=call.user.label,
+        allow_close=bool(call.body.get("allow_close", False)),
+    )
+    call.audit("approve_allocation", allocation_id, before, activated.allocation)
+    return {
+        "allocation": to_primitive(activated.allocation),
+        "archived": list(activated.archived),
+        "closed": [dropped.strategy_id for dropped in activated.dropped],
+    }
+
+
+def reject_allocation(call: Call) -> Reply:
+    allocations = call.services.allocations
+    allocation_id = call.params["allocation_id"]
+    before = allocations.get(allocation_id)
+    rejected = allocations.reject(
+        allocation_id, rejected_by=call.user.label, reason=call.body.get("reason")
+    )
+    call.audit("reject_allocation", allocation_id, before, rejected)
+    return to_primitive(rejected)
+
+
+HANDLERS: dict[str, Callable[[Call], Any]] = {
+    "list_strategies": list_strategies,
+    "get_strategy": get_strategy,
+    "current_allocation": current_allocation,
+    "latest_recommendation": latest_recommendation,
+    "allocation_history": allocation_history,
+    "approve_allocation": approve_allocation,
+    "reject_allocation": reject_allocation,
+}

@@ -1,0 +1,59 @@
+"""The dashboard API's settings (the ``/api`` side of ``functions/dashboard``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from mats.errors import ValidationError
+from mats.settings.environment import Environment, text, whole_number
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """``firebase_project`` is the project whose ID tokens are accepted (their ``aud``);
+    ``allowed_origins`` the web origins CORS lets call the API (the hosting origins)."""
+
+    firebase_project: str
+    allowed_origins: tuple[str, ...] = ()
+    auth_emulator_host: str | None = None
+    clock_skew_seconds: int = 5
+
+
+def api_settings(env: Environment) -> ApiSettings:
+    project = (
+        text(env, "MATS_FIREBASE_PROJECT")
+        or text(env, "GOOGLE_CLOUD_PROJECT")
+        or text(env, "GCLOUD_PROJECT")
+    )
+    if not project:
+        raise ValidationError("MATS_FIREBASE_PROJECT", "must name the Firebase project")
+    emulator = text(env, "FIREBASE_AUTH_EMULATOR_HOST")
+    if emulator and text(env, "K_SERVICE"):
+        # With it set the Admin SDK accepts unsigned tokens: never on Cloud Run.
+        raise ValidationError(
+            "FIREBASE_AUTH_EMULATOR_HOST", "is set on Cloud Run (K_SERVICE); refusing to start"
+        )
+    origins = tuple(
+        _origin(item.strip())
+        for item in (text(env, "MATS_API_ALLOWED_ORIGINS") or "").split(",")
+        if item.strip()
+    )
+    skew = whole_number(env, "MATS_API_CLOCK_SKEW_SECONDS", ApiSettings.clock_skew_seconds)
+    if not 0 <= skew <= 300:
+        raise ValidationError("MATS_API_CLOCK_SKEW_SECONDS", "must be between 0 and 300")
+    return ApiSettings(
+        firebase_project=project,
+        allowed_origins=origins,
+        auth_emulator_host=emulator,
+        clock_skew_seconds=skew,
+    )
+
+
+def _origin(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.path not in ("", "/"):
+        raise ValidationError(
+            "MATS_API_ALLOWED_ORIGINS", f"{value!r} is not an origin (scheme://host[:port])"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
