@@ -1,15 +1,20 @@
 // The Firestore emulator for the MATS local stack: @firestore-emulator/server bound to loopback.
 // Usage: node firestore_emulator.js PORT [CONTROL_PORT [DATA_DIR]]   (0 picks a free port)
 // With DATA_DIR the documents are kept there (firestore_journal.js) and restored on start.
+// Queries page with cursors (start_at/start_after/end_at/end_before, offset) as Firestore does
+// (firestore_cursors.js).
 // Prints {"ready": true, "port": N, "control_port": M, "documents": D} once listening. On the HTTP
 // control port: GET / answers Ok; GET /stats {"documents": D}; GET /documents {path: update time
 // in ms} of every kept document; POST /reset clears all data, the kept data included (tests use
 // it between cases).
 "use strict";
 const http = require("node:http");
-const { FirestoreServer } = require("@firestore-emulator/server");
+const { FirestoreServer, FirestoreState } = require("@firestore-emulator/server");
 const { ServerCredentials } = require("@grpc/grpc-js");
 const { DocumentJournal } = require("./firestore_journal");
+const { withCursors } = require("./firestore_cursors");
+
+withCursors(FirestoreState); // Cursors and Firestore's order by name, which the package lacks.
 
 const requested = Number(process.argv[2] || 0);
 const controlPort = Number(process.argv[3] || 0);
