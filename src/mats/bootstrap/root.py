@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mats.services.backtests import BacktestService
     from mats.services.bridge import Bridge
     from mats.services.cerebro import CerebroService
+    from mats.services.dead_letters import DeadLetterService
     from mats.services.ingest import IngestService
     from mats.services.operations import OperationsService
     from mats.services.optimizer import OptimizerService
@@ -281,3 +282,10 @@ class Services:
             clock=self.clock,
             settings=self.settings.accounting,
         )
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterService:
+        """Dead letters: recorded once, counted per source subscription, alerted."""
+        from mats.services.dead_letters import DeadLetterService
+
+        return DeadLetterService(self.records, self.alerts, self.clock)
