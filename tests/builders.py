@@ -13,7 +13,7 @@ import numpy as np
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.market import AssetClass, FxRate, Instrument
-from mats.domain.orders import Order
+from mats.domain.orders import Fill, Order
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.senders import Sender, signing_key, verifier_of
 from mats.domain.signals.signal import Signal
@@ -137,6 +137,31 @@ def an_order(order_id: str = "momentum_20261120_143000_1_ORD", **overrides: Any)
     }
     fields.update(overrides)
     return Order(**fields)
+
+
+def a_fill(execution_id: str = "0000e0d5.6745a0f1.01.01", **overrides: Any) -> Fill:
+    """The venue's execution of :func:`an_order`: 10 AAPL bought at 100.05, 1.00 commission."""
+    order = an_order()
+    fields: dict[str, Any] = {
+        "id": execution_id,
+        "created_at": NOW,
+        "order_id": order.id,
+        "signal_id": order.signal_id,
+        "strategy_id": order.strategy_id,
+        "account": order.account,
+        "broker": order.broker,
+        "trading_mode": order.trading_mode,
+        "symbol": order.symbol,
+        "side": order.side,
+        "quantity": order.quantity,
+        "price": Decimal("100.05"),
+        "commission": Decimal("1.00"),
+        "currency": order.currency,
+        "executed_at": NOW,
+        "purpose": order.purpose,
+    }
+    fields.update(overrides)
+    return Fill(**fields)
 
 
 def a_crypto_order(**overrides: Any) -> Order:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mats.codec import from_primitive, to_primitive
 from mats.contracts import EncodedMessage
 from mats.domain.accounting import AccountState, StrategyPosition
 from mats.domain.alerts import Alert
@@ -27,6 +28,7 @@ from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.errors import ConflictError, TemporaryError
 from mats.ports import (
+    CountedIn,
     DecisionSupersededError,
     Duplicate,
     Recorded,
@@ -512,6 +514,82 @@ class InMemoryExecutionStore:
             if (account is None or p.account == account)
             and (strategy_id is None or p.strategy_id == strategy_id)
         ]
+
+
+class InMemoryRecords:
+    """The accounting's record store: documents kept as Firestore keeps them (primitives with
+    native datetimes), so what a test reads back went through the same codec."""
+
+    OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
+        "==": lambda have, want: have == want,
+        "<": lambda have, want: have < want,
+        "<=": lambda have, want: have <= want,
+        ">": lambda have, want: have > want,
+        ">=": lambda have, want: have >= want,
+        "in": lambda have, want: have in want,
+    }
+
+    def __init__(self) -> None:
+        self.collections: dict[str, dict[str, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def _kept(self, collection: str) -> dict[str, dict[str, Any]]:
+        return self.collections.setdefault(collection, {})
+
+    def get(self, collection: str, document_id: str, cls: type[Any]) -> Any:
+        found = self._kept(collection).get(document_id)
+        return None if found is None else from_primitive(cls, dict(found))
+
+    def get_many(self, collection: str, document_ids: Sequence[str], cls: type[Any]) -> list[Any]:
+        found = [self.get(collection, d, cls) for d in dict.fromkeys(document_ids)]
+        return [value for value in found if value is not None]
+
+    def put(self, collection: str, document_id: str, value: Any) -> None:
+        self._kept(collection)[document_id] = to_primitive(value, native_datetimes=True)
+
+    def put_all(self, collection: str, items: Sequence[tuple[str, Any]]) -> None:
+        for document_id, value in items:
+            self.put(collection, document_id, value)
+
+    def create(self, collection: str, document_id: str, value: Any) -> bool:
+        with self._lock:
+            if document_id in self._kept(collection):
+                return False
+            self.put(collection, document_id, value)
+            return True
+
+    def create_counted(
+        self, collection: str, document_id: str, value: Any, *, counter: CountedIn[Any]
+    ) -> bool:
+        with self._lock:
+            if document_id in self._kept(collection):
+                return False
+            current = self.get(counter.collection, counter.document_id, counter.cls)
+            self.put(collection, document_id, value)
+            self.put(counter.collection, counter.document_id, counter.count(current))
+            return True
+
+    def delete(self, collection: str, document_id: str) -> None:
+        self._kept(collection).pop(document_id, None)
+
+    def list(
+        self,
+        collection: str,
+        cls: type[Any],
+        *,
+        filters: Sequence[tuple[str, str, Any]] = (),
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[Any]:
+        documents = list(self._kept(collection).values())
+        for field, operator, want in filters:
+            test, wanted = self.OPERATORS[operator], to_primitive(want, native_datetimes=True)
+            documents = [d for d in documents if field in d and test(d[field], wanted)]
+        if order_by is not None:
+            documents = [d for d in documents if d.get(order_by) is not None]
+            documents.sort(key=lambda d: d[order_by], reverse=descending)
+        return [from_primitive(cls, dict(d)) for d in documents[:limit]]
 
 
 class RecordingNotifier:

@@ -12,6 +12,12 @@ Routes:
   the read models refreshed. A replay or a reordered delivery changes nothing.
 - ``POST /pubsub/account-updates``: push of ``mats.account.v1``: kept once per account and
   ``as_of``; an update older than the stored one never replaces it.
+- ``POST /pubsub/dead-letters``: push of whatever a dead-letter topic received (subscriptions
+  ``dashboard-{topic}-dead-letter``): recorded once per message in ``dead_letters`` (source
+  subscription, delivery attempts, publish times, size, and the ids of a known contract; never
+  the data), counted per source subscription, alerted (CRITICAL for an order or a fill, WARNING
+  otherwise; once per message) and the health view refreshed. A redelivery changes nothing; the
+  ``-hold`` subscription beside it still keeps the message for replay.
 - ``POST /snapshot`` (Scheduler, hourly): body ``{"at": ISO-8601}`` optional; once per hour.
 - ``POST /strike`` (Scheduler, daily at ``MATS_NAV_STRIKE_AT``): body ``{"date": "YYYY-MM-DD"}``
   optional; the NAV per unit struck and the pending flows dealt, once per date.
@@ -50,6 +56,7 @@ from mats.domain.accounting import AccountState
 from mats.errors import ValidationError
 from mats.logs import install_redaction
 from mats.services.accounting.service import AccountUpdate
+from mats.services.dead_letters import parse_push
 
 install_redaction()  # Before the framework serves (or logs) a single request.
 log = logging.getLogger("mats.functions.dashboard")
@@ -112,6 +119,25 @@ def _account(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return {"status": "kept" if kept else "unchanged", "account": message.account}, 200
 
 
+def _dead_letter(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    try:
+        push = parse_push(body)
+    except ValidationError as error:
+        log.error(
+            "pushed dead letter rejected", extra={"field": error.field, "error": error.message}
+        )
+        return {"status": "ignored", "field": error.field, "error": error.message}, 200
+    letter, new = app.dead_letters.take(push)
+    app.accounting.refresh_health()
+    answer = {
+        "status": "recorded" if new else "unchanged",
+        "letter_id": letter.letter_id,
+        "source_subscription": letter.source_subscription,
+        "severity": str(letter.severity),
+    }
+    return answer, 200
+
+
 def _snapshot(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     at = parse_datetime(body["at"], "at") if body.get("at") else None
     snapshot, new = app.accounting.snapshot(at)
@@ -153,6 +179,7 @@ def _brief(snapshot: dict[str, Any]) -> dict[str, Any]:
 ROUTES: dict[str, Handler] = {
     "/pubsub/fills": _fill,
     "/pubsub/account-updates": _account,
+    "/pubsub/dead-letters": _dead_letter,
     "/snapshot": _snapshot,
     "/strike": _strike,
     "/month-end": _month_end,

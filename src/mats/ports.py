@@ -6,11 +6,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from mats.errors import ConflictError
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 # Annotations only: whoever imports a port loads none of the domain it speaks about (a CLI
 # listing strategies never loads decisions, backtests or the wire contracts).
@@ -281,6 +282,17 @@ class LedgerStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CountedIn(Generic[C]):
+    """The document a create also counts in: ``count`` turns its current value (``None``: none
+    yet) into the new one."""
+
+    collection: str
+    document_id: str
+    cls: type[C]
+    count: Callable[[C | None], C]
+
+
 class RecordStore(Protocol):
     """Collections of dataclass documents: the accounting's records and read models."""
 
@@ -294,6 +306,13 @@ class RecordStore(Protocol):
 
     def create(self, collection: str, document_id: str, value: Any) -> bool:
         """Create once; ``False`` if the id exists (the first writer wins)."""
+        ...
+
+    def create_counted(
+        self, collection: str, document_id: str, value: Any, *, counter: CountedIn[Any]
+    ) -> bool:
+        """Create once and, atomically with it, replace the counter's document with
+        ``counter.count`` of its current value; ``False`` (nothing written) if the id exists."""
         ...
 
     def delete(self, collection: str, document_id: str) -> None: ...

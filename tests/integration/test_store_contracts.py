@@ -14,6 +14,7 @@ import pytest
 from mats.domain.accounting import StrategyPosition
 from mats.domain.alerts import Alert, AlertSeverity
 from mats.domain.cerebro.decisions import Decision, DecisionStatus
+from mats.domain.dead_letters import DeadLetterCount
 from mats.domain.execution.records import new_record
 from mats.domain.execution.states import OrderState
 from mats.domain.market import Quote
@@ -23,14 +24,15 @@ from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scop
 from mats.domain.strategies import StrategyFilter
 from mats.domain.trading import Intent, OrderPurpose, Side, TradingMode
 from mats.errors import ConflictError
-from mats.ports import DecisionSupersededError
-from tests.builders import a_sender, a_signal, a_strategy, an_order, decision_inputs
+from mats.ports import CountedIn, DecisionSupersededError
+from tests.builders import a_position, a_sender, a_signal, a_strategy, an_order, decision_inputs
 from tests.conftest import unique
 from tests.fakes import (
     InMemoryAlertStore,
     InMemoryDecisionStore,
     InMemoryExecutionStore,
     InMemoryPortfolio,
+    InMemoryRecords,
     InMemorySenderStore,
     InMemoryStrategyStore,
 )
@@ -68,6 +70,11 @@ def execution(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture(params=KINDS)
 def portfolio(request: pytest.FixtureRequest) -> Any:
     return pick(request, InMemoryPortfolio, "portfolio")
+
+
+@pytest.fixture(params=KINDS)
+def records(request: pytest.FixtureRequest) -> Any:
+    return pick(request, InMemoryRecords, "records")
 
 
 @pytest.fixture(params=KINDS)
@@ -328,3 +335,42 @@ def test_a_decision_claims_its_accounts_sequence_once_and_is_stored_once(
     assert existing is not None
     assert f"{first_id}_ORD" in [r.order_id for r in after.orders]
     assert decisions.get(second_id) is None
+
+
+def test_a_record_created_with_its_count_is_counted_once_and_listed_newest_first(
+    records: Any,
+) -> None:
+    collection, counters, name = unique("letters"), unique("counts"), unique("sub")
+
+    def counted(message_id: str, at: datetime) -> CountedIn[DeadLetterCount]:
+        return CountedIn(
+            counters,
+            name,
+            DeadLetterCount,
+            lambda current: (
+                DeadLetterCount(name, 1, at, message_id)
+                if current is None
+                else DeadLetterCount(name, current.count + 1, at, message_id)
+            ),
+        )
+
+    first = a_position("1", strategy_id="first", updated_at=NOW)
+    second = a_position("2", strategy_id="second", updated_at=NOW + timedelta(seconds=1))
+    made = [
+        records.create_counted(collection, "a", first, counter=counted("a", NOW)),
+        records.create_counted(collection, "a", second, counter=counted("a", NOW)),
+        records.create_counted(collection, "b", second, counter=counted("b", second.updated_at)),
+        records.create(collection, "b", first),
+    ]
+
+    assert made == [True, False, True, False]
+    assert records.get(counters, name, DeadLetterCount) == DeadLetterCount(
+        name, 2, second.updated_at, "b"
+    )
+    assert records.get(collection, "a", StrategyPosition) == first
+    newest = records.list(
+        collection, StrategyPosition, order_by="updated_at", descending=True, limit=1
+    )
+    assert newest == [second]
+    only = records.list(collection, StrategyPosition, filters=[("strategy_id", "==", "first")])
+    assert only == [first]

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from mats.services.backtests import BacktestService
     from mats.services.bridge import Bridge
     from mats.services.cerebro import CerebroService
+    from mats.services.dead_letters import DeadLetterService
     from mats.services.ingest import IngestService
     from mats.services.operations import OperationsService
     from mats.services.optimizer import OptimizerService
@@ -304,3 +305,10 @@ class Services:
             project=api.firebase_project,
             skew_seconds=api.clock_skew_seconds,
         )
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterService:
+        """Dead letters: recorded once, counted per source subscription, alerted."""
+        from mats.services.dead_letters import DeadLetterService
+
+        return DeadLetterService(self.records, self.alerts, self.clock)

@@ -103,6 +103,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "alerts",
         "Alerts raised for people: blocked exits, limits, mismatches, broker trouble.",
     ),
+    "dead-letters": CommandEntry(
+        "mats.cli.dead_letters",
+        "dead_letters",
+        "Dead letters: messages a subscription gave up on, counted per source subscription.",
+    ),
     "fund": CommandEntry(
         "mats.cli.fund",
         "fund",

@@ -2,7 +2,9 @@
 
 A subscription either pulls (no ``push_function``; dead-letter holds are kept this way so nothing
 dead-lettered is lost) or pushes to a function, the way an Eventarc trigger does. Push
-subscriptions dead-letter to their topic's ``dead_letter_topic``.
+subscriptions dead-letter to their topic's ``dead_letter_topic``. A dead-letter topic has none of
+its own, so its push subscription (the dashboard's, which records and counts what arrives) is
+retried until it is acknowledged; every dead-letter topic also has a pull subscription, its hold.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ class Topology:
 
 
 def load_topology(path: Path) -> Topology:
-    """Read and check a topology file: every referenced topic must be declared."""
+    """Read and check a topology file: every referenced topic must be declared, and every
+    dead-letter topic held by a pull subscription and without a dead-letter topic of its own."""
     topology = from_primitive(Topology, json.loads(path.read_text()), path.name)
     names = {topic.name for topic in topology.topics}
     references = [t.dead_letter_topic for t in topology.topics if t.dead_letter_topic] + [
@@ -58,6 +61,20 @@ def load_topology(path: Path) -> Topology:
     missing = sorted({name for name in references if name not in names})
     if missing:
         raise ValueError(f"{path}: undeclared topics referenced: {', '.join(missing)}")
+    dead_letter_topics = {t.dead_letter_topic for t in topology.topics if t.dead_letter_topic}
+    chained = sorted(
+        t.name for t in topology.topics if t.dead_letter_topic and t.name in dead_letter_topics
+    )
+    if chained:
+        raise ValueError(
+            f"{path}: dead-letter topics with a dead-letter topic: {', '.join(chained)}"
+        )
+    held = {s.topic for s in topology.subscriptions if s.push_function is None}
+    unheld = sorted(dead_letter_topics - held)
+    if unheld:
+        raise ValueError(
+            f"{path}: dead-letter topics without a pull (hold) subscription: {', '.join(unheld)}"
+        )
     return topology
 
 

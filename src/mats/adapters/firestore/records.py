@@ -4,6 +4,12 @@ The accounting keeps many small collections (clients, client flows, NAV strikes,
 dashboard's read models); each is one dataclass per document, created once where a business
 key must win once (a strike per date, a crystallisation per sender and month), replaced where it
 is a view recomputed from facts.
+
+``create_counted`` is one transaction: it reads the new document and the counter, then creates
+the one and replaces the other. On Firestore its reads lock both documents, so concurrent
+creators are serialised (the loser finds the document and writes nothing) and the commit is
+atomic. The npm emulator does not isolate transactions (DESIGN.md §6): locally it is correct
+because each counter has one writer (the dashboard, one request at a time).
 """
 
 from __future__ import annotations
@@ -14,7 +20,13 @@ from typing import Any, TypeVar
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
-from mats.adapters.firestore.documents import Documents, to_document, translated_errors
+from mats.adapters.firestore.documents import (
+    Documents,
+    from_document,
+    to_document,
+    translated_errors,
+)
+from mats.ports import CountedIn
 
 T = TypeVar("T")
 
@@ -62,6 +74,30 @@ class FirestoreRecords:
         except AlreadyExists:
             return False
         return True
+
+    def create_counted(
+        self, collection: str, document_id: str, value: Any, *, counter: CountedIn[Any]
+    ) -> bool:
+        """Create a document once and count it in ``counter``, in one transaction."""
+        created = self._client.collection(collection).document(document_id)
+        counted = self._client.collection(counter.collection).document(counter.document_id)
+
+        @firestore.transactional
+        def record(transaction: Any) -> bool:
+            if created.get(transaction=transaction).exists:
+                return False
+            snapshot = counted.get(transaction=transaction)
+            current = from_document(counter.cls, snapshot.to_dict()) if snapshot.exists else None
+            transaction.create(created, to_document(value))
+            transaction.set(counted, to_document(counter.count(current)))
+            return True
+
+        try:
+            with translated_errors(f"creating {collection}/{document_id}"):
+                done: bool = record(self._client.transaction())
+        except AlreadyExists:
+            return False
+        return done
 
     def delete(self, collection: str, document_id: str) -> None:
         with translated_errors(f"deleting {collection}/{document_id}"):

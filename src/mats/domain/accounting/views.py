@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from mats.domain.accounting.lots import LedgerKey, Lot
+from mats.domain.dead_letters import DeadLetterCount
 from mats.domain.venues import BridgeHealth
 
 CENT = Decimal("0.01")
@@ -397,7 +398,10 @@ class TopicMark:
 
 @dataclass(frozen=True)
 class HealthView:
-    """System health as the accounting sees it: what arrived last, what is open, what ran."""
+    """System health as the accounting sees it: what arrived last, what is open, what ran.
+
+    ``dead_letters``: each source subscription's dead letters (count and newest), by name.
+    """
 
     topics: tuple[TopicMark, ...]
     open_alerts: int
@@ -410,3 +414,4 @@ class HealthView:
     stale_accounts: tuple[str, ...]
     as_of: datetime
     bridge: BridgeHealth | None = None
+    dead_letters: tuple[DeadLetterCount, ...] = ()

@@ -56,6 +56,7 @@ from mats.services.accounting.quality import ExecutionQuality
 from mats.services.accounting.snapshots import Snapshots
 from mats.services.accounting.valuing import FundValuer
 from mats.services.accounting.views import FUND_SUMMARY, PNL_VIEWS, SENDER_VIEWS, ReadModels
+from mats.services.dead_letters import counts as dead_letter_counts
 from mats.settings.accounting import AccountingSettings
 
 log = logging.getLogger(__name__)
@@ -250,6 +251,7 @@ class AccountingService:
         return self.views.refresh(self._clock.now())
 
     def refresh_health(self) -> HealthView:
+        """Recompute the health view: topics, alerts, runs, accounts, bridge, dead letters."""
         now = self._clock.now()
         topics = tuple(sorted(self._records.list(TOPICS, TopicMark), key=lambda mark: mark.topic))
         outstanding = self._alerts.list_alerts(limit=500, outstanding=True)
@@ -273,6 +275,7 @@ class AccountingService:
             ),
             as_of=now,
             bridge=self._records.get("bridge_health", "current", BridgeHealth),
+            dead_letters=tuple(dead_letter_counts(self._records)),
         )
         self._records.put(HEALTH, "current", view)
         return view
