@@ -159,3 +159,19 @@ def test_the_emulator_imports_only_a_complete_export_and_always_exports_on_exit(
     assert kept[kept.index("--import") + 1] == str(directory.export)
     assert kept[kept.index("--export-on-exit") + 1] == str(directory.export)
     assert not unfinished.exists()
+
+
+def test_a_complete_copy_left_by_an_interrupted_export_is_moved_in(tmp_path: Path) -> None:
+    directory = AuthDirectory(tmp_path / "auth")
+    directory.path.mkdir()
+    older = directory.path / "firebase-export-1700000000000aaa"
+    newer = directory.path / "firebase-export-1700000009999bbb"
+    for copy in (older, newer):
+        copy.mkdir()
+        (copy / EXPORT_METADATA).write_text(copy.name)
+
+    argv, _ = emulator_command(tmp_path, directory, PORTS)
+
+    assert (directory.export / EXPORT_METADATA).read_text() == newer.name
+    assert argv[argv.index("--import") + 1] == str(directory.export)
+    assert not older.exists()

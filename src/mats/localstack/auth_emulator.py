@@ -64,9 +64,7 @@ def emulator_command(
 ) -> tuple[list[str], dict[str, str]]:
     """Write the emulator's configuration; return its command line and environment."""
     directory.temporary.mkdir(parents=True, exist_ok=True)
-    # A SIGKILL during an export leaves its half-written copy in the working directory.
-    for unfinished in directory.path.glob("firebase-export-*"):
-        shutil.rmtree(unfinished, ignore_errors=True)
+    _settle_exports(directory)
     config = {
         "emulators": {
             "auth": {"host": "127.0.0.1", "port": ports.auth},
@@ -85,6 +83,22 @@ def emulator_command(
     argv += ["--export-on-exit", str(directory.export)]
     env = {"TMPDIR": str(directory.temporary), "CI": "true", "NO_UPDATE_NOTIFIER": "1"}
     return argv, env
+
+
+def _settle_exports(directory: AuthDirectory) -> None:
+    """Finish or drop what a SIGKILL during an export left in the working directory.
+
+    An export writes a new copy there (its metadata file last), removes the kept one and moves
+    the copy in its place: a complete copy with no kept export beside it is moved in now.
+    """
+    copies = sorted(directory.path.glob("firebase-export-*"), reverse=True)  # Newest first.
+    for copy in copies:
+        kept = (directory.export / EXPORT_METADATA).is_file()
+        if not kept and (copy / EXPORT_METADATA).is_file():
+            shutil.rmtree(directory.export, ignore_errors=True)
+            copy.rename(directory.export)
+        else:
+            shutil.rmtree(copy, ignore_errors=True)
 
 
 @dataclass(frozen=True)
