@@ -27,10 +27,12 @@ $(UV):
 # --compile-bytecode would recompile all of it on every sync): a shell that writes none
 # (PYTHONDONTWRITEBYTECODE, read-only images) would otherwise compile the Google clients on every
 # `mats` run. As with uv's flag, a file that does not compile is left to fail where it is imported.
+# npm runs no install scripts: firebase-tools' optional re2 addon would otherwise be compiled
+# from source (minutes, with node-gyp), and neither emulator needs it or any other script.
 install: $(UV)
 	$(UV) sync --frozen --extra local --extra bridge --python python3
 	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 up: install
 	$(BIN)/mats up

@@ -54,6 +54,8 @@ class Stack:
             "FIRESTORE_EMULATOR_HOST": self.info["firestore_emulator_host"],
             "PUBSUB_EMULATOR_HOST": self.info["pubsub_emulator_host"],
             "MATS_SECRETS_DIR": self.info["secrets_dir"],
+            "FIREBASE_AUTH_EMULATOR_HOST": self.info["auth_emulator_host"],
+            "MATS_FIREBASE_PROJECT": self.info["auth_project_id"],
         }
 
 

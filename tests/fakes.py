@@ -26,7 +26,8 @@ from mats.domain.senders import LegacySender, Sender, normalized_name
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
-from mats.errors import ConflictError, TemporaryError
+from mats.domain.users import Access, User
+from mats.errors import ConflictError, NotFoundError, TemporaryError
 from mats.ports import (
     CountedIn,
     DecisionSupersededError,
@@ -34,6 +35,7 @@ from mats.ports import (
     Recorded,
     SendFacts,
     StoredDecision,
+    UserPage,
     WebhookContext,
 )
 from mats.services.alerts import AlertService, AlertSettings
@@ -613,3 +615,60 @@ def alert_service(
     store = store or InMemoryAlertStore()
     notifier = RecordingNotifier()
     return AlertService(store, notifier, clock, AlertSettings(**settings)), store, notifier
+
+
+class InMemoryUserDirectory:
+    """Users as an identity provider keeps them; ``writes`` counts every change made."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.users: dict[str, User] = {}
+        self.passwords: dict[str, str] = {}
+        self.writes = 0
+        self._clock = clock
+        self._uids = itertools.count(1)
+
+    def create(
+        self,
+        email: str,
+        password: str,
+        access: Access,
+        *,
+        display_name: str | None = None,
+        email_verified: bool = False,
+    ) -> User:
+        if self.get(email) is not None:
+            raise ConflictError(f"{email} already belongs to a user", field="email")
+        uid = f"uid-{next(self._uids)}"
+        self.users[uid] = User(
+            uid, email, display_name, False, email_verified, access, created_at=self._clock.now()
+        )
+        self.passwords[uid] = password
+        self.writes += 1
+        return self.users[uid]
+
+    def get(self, user: str) -> User | None:
+        if "@" not in user:
+            return self.users.get(user)
+        return next((u for u in self.users.values() if u.email == user), None)
+
+    def page(self, page_token: str | None = None, size: int = 1000) -> UserPage:
+        ordered = sorted(self.users)
+        start = ordered.index(page_token) if page_token else 0
+        following = ordered[start + size] if start + size < len(ordered) else None
+        return UserPage([self.users[uid] for uid in ordered[start : start + size]], following)
+
+    def set_access(self, user: str, access: Access) -> User:
+        return self._change(user, access=access, tokens_valid_after=self._clock.now())
+
+    def set_disabled(self, user: str, disabled: bool) -> User:
+        if disabled:
+            return self._change(user, disabled=True, tokens_valid_after=self._clock.now())
+        return self._change(user, disabled=False)
+
+    def _change(self, user: str, **changes: Any) -> User:
+        found = self.get(user)
+        if found is None:
+            raise NotFoundError(f"no user {user!r}")
+        self.users[found.uid] = dataclasses.replace(found, **changes)
+        self.writes += 1
+        return self.users[found.uid]

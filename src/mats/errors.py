@@ -21,7 +21,12 @@ class NotFoundError(MatsError):
 
 
 class ConflictError(MatsError):
-    """The request clashes with existing state (duplicate id, record in use)."""
+    """The request clashes with existing state (duplicate id, record in use); ``field`` names
+    the input that clashed, where one did."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
 
 
 class TemporaryError(MatsError):

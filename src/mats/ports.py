@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
     from mats.domain.signals.signal import Signal
     from mats.domain.strategies import Strategy, StrategyFilter
+    from mats.domain.users import Access, User
     from mats.domain.venues import (
         BridgeHealth,
         VenueAccount,
@@ -593,3 +594,48 @@ class IdentityProvider(Protocol):
         ...
 
     def user(self, uid: str) -> UserFacts | None: ...
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of users and the token of the next (``None`` on the last page)."""
+
+    users: Sequence[User]
+    next_page_token: str | None
+
+
+class UserDirectory(Protocol):
+    """Dashboard users in the identity provider: their sign-in, role and scope.
+
+    ``user`` is a uid or an email address (anything with an ``@``). Every call raises
+    ``NotFoundError`` for an unknown user, ``TemporaryError`` when the provider cannot be
+    reached, and ``PermanentError`` when it refuses for any other reason.
+    """
+
+    def create(
+        self,
+        email: str,
+        password: str,
+        access: Access,
+        *,
+        display_name: str | None = None,
+        email_verified: bool = False,
+    ) -> User:
+        """Create a user with this access; raise ``ConflictError`` if the email is taken."""
+        ...
+
+    def get(self, user: str) -> User | None:
+        """Return the user, or ``None`` if there is none."""
+        ...
+
+    def page(self, page_token: str | None = None, size: int = 1000) -> UserPage:
+        """Return one page of users, in the provider's order."""
+        ...
+
+    def set_access(self, user: str, access: Access) -> User:
+        """Replace the user's role and scope and revoke its sessions (old tokens stop working)."""
+        ...
+
+    def set_disabled(self, user: str, disabled: bool) -> User:
+        """Disable the user (and revoke its sessions) or enable it again."""
+        ...

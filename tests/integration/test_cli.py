@@ -453,6 +453,7 @@ def test_status_reports_every_service_healthy(stack: Stack) -> None:
             "pubsub",
             "ib_gateway",
             "telegram",
+            "auth",
             "ingest",
             "cerebro",
             "optimizer",

@@ -58,6 +58,7 @@ def test_stack_json_names_every_endpoint(demo_stack: Stack) -> None:
         "optimizer",
         "dashboard",
         "bridge",
+        "auth",
     }
 
 
@@ -200,6 +201,9 @@ def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
         *("--position-size", "1", "--prev-position", "flat"),
     )
     assert sent.returncode == 0, sent.stderr
+    email = "kept-user@mats.example"
+    assert cli(first, "users", "create", email, "--role", "admin").returncode == 0
+    demo_users = (state_dir / "demo-users.json").read_text()
     wait_for(lambda: _flow_done(first), 60, "the demo alert filled and its fill published")
     before = _documents(first)
     assert cli(first, "down").returncode == 0
@@ -210,13 +214,17 @@ def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
         _ready(second)
         after = _documents(second)
         senders = json.loads(cli(second, "senders", "list", "--json").stdout)
+        kept_users = _emails(second)
+        kept_demo_users = (state_dir / "demo-users.json").read_text()
         output = second.log.read_text()
     finally:
         stop_stack(second)
     fresh = start_stack(state_dir, "--fresh")
     try:
         anew = _documents(fresh)
+        fresh_users = _emails(fresh)
         fresh_output = fresh.log.read_text()
+        fresh_demo_users = (state_dir / "demo-users.json").read_text()
     finally:
         stop_stack(fresh)
 
@@ -259,6 +267,11 @@ def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
     assert "Kept the data of the last run" in output
     assert "shown once" not in output
     assert len(senders) == 2  # The demo senders, not seeded again.
+    # The Auth emulator's users are kept too, and the demo users' passwords printed again.
+    assert email in kept_users
+    assert kept_demo_users == demo_users
+    assert fresh_demo_users != demo_users
+    assert all(user["password"] in output for user in json.loads(demo_users))
     # --fresh: the kept data is gone and the demo is seeded anew, with a new sender.
     # Only the demo history's signals, all from before today: the one sent above is gone.
     today = f"_{datetime.now(UTC):%Y%m%d}_"
@@ -266,6 +279,9 @@ def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
     assert not any(today in path for path in _collection(anew, "signals"))
     assert _collection(anew, "senders") != _collection(after, "senders")
     assert "shown once" in fresh_output
+    assert email not in fresh_users
+    assert len(fresh_users) == 3  # The demo users, seeded anew with new passwords.
+    assert not any(user["password"] in fresh_output for user in json.loads(demo_users))
 
 
 def _documents(stack: Stack) -> dict[str, int]:
@@ -294,6 +310,10 @@ def _flow_done(stack: Stack) -> bool:
     client.close()
     filled = bool(orders) and all(order["state"] == "FILLED" for order in orders)
     return filled and bool(fills) and all(fill.get("published") for fill in fills)
+
+
+def _emails(stack: Stack) -> set[str]:
+    return {user["email"] for user in json.loads(cli(stack, "users", "list", "--json").stdout)}
 
 
 def _collection_of(path: str) -> str:

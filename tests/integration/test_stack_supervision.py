@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,7 @@ EVERY_PROCESS = (
     "pubsub",
     "ib_gateway",
     "telegram",
+    "auth",
     "ingest",
     "cerebro",
     "optimizer",
@@ -186,6 +188,20 @@ def test_a_sigkilled_firestore_loses_no_write_it_acknowledged(own_stack: Stack) 
     assert not lost
 
 
+def test_a_sigkilled_auth_emulator_keeps_the_users_it_checkpointed(own_stack: Stack) -> None:
+    email = f"{unique('kept')}@mats.example"
+    created = mats(own_stack, "users", "create", email, "--role", "admin")
+    exported = own_stack.state_dir / "auth" / "export" / "auth_export" / "accounts.json"
+    # The marker: the stack's checkpoint (every few seconds) has written the new user out.
+    wait_for(lambda: email in _text(exported), 60, "the user checkpointed")
+
+    kill_and_wait(own_stack, "auth")
+
+    listed = {user["email"]: user for user in mats(own_stack, "users", "list")}
+    assert listed[email]["uid"] == created["user"]["uid"]
+    assert "auth: restart" in own_stack.log.read_text()
+
+
 def test_reset_clears_the_kept_documents_too(own_stack: Stack) -> None:
     control = own_stack.info["firestore_control_url"]
     reset = urllib.request.Request(control + "/reset", data=b"", method="POST")
@@ -268,6 +284,13 @@ def test_a_sigkilled_mats_up_leaves_no_process_and_down_cleans_up_after_it(
     assert not (running.state_dir / "stack.json").exists()
     print(f"mats up SIGKILL: {len(started)} processes started, {len(survivors(running))} left")
     assert left
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:  # Between an export's removal of the old copy and its move of the new.
+        return ""
 
 
 def _groups(stack: Stack) -> dict[int, int]:

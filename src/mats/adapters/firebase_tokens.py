@@ -13,15 +13,6 @@ from mats.errors import TemporaryError, Unauthenticated
 from mats.ports import UserFacts
 
 
-def firebase_app(project_id: str) -> firebase_admin.App:
-    """The Admin SDK app of ``project_id`` (one per project and process)."""
-    name = f"mats-{project_id}"
-    try:
-        return firebase_admin.get_app(name)
-    except ValueError:
-        return firebase_admin.initialize_app(options={"projectId": project_id}, name=name)
-
-
 class FirebaseIdentity:
     """:class:`mats.api.identity.IdentityProvider` over Firebase Authentication."""
 

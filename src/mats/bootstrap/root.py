@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mats.adapters.clock import SystemClock
+from mats.errors import ValidationError
 from mats.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         SenderStore,
         SignalStore,
         StrategyStore,
+        UserDirectory,
     )
     from mats.services.accounting.service import AccountingService
     from mats.services.alerts import AlertService
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from mats.services.operations import OperationsService
     from mats.services.optimizer import OptimizerService
     from mats.services.registry import SenderService, StrategyService
+    from mats.services.users import UserService
 
 
 class Services:
@@ -57,12 +60,14 @@ class Services:
         publisher: Publisher | None = None,
         firestore_client: Any = None,
         secret_store: SecretStore | None = None,
+        user_directory: UserDirectory | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self._publisher = publisher
         self._firestore_client = firestore_client
         self._secret_store = secret_store
+        self._user_directory = user_directory
 
     def close(self) -> None:
         """Close the Firestore client this instance created, if it created one."""
@@ -295,9 +300,11 @@ class Services:
     @cached_property
     def authenticator(self) -> Authenticator:
         """The dashboard API's sign-in check: Firebase ID tokens and their user records."""
-        from mats.adapters.firebase_tokens import FirebaseIdentity, firebase_app
+        from mats.adapters.firebase_auth import firebase_app, refuse_emulator_in_cloud
+        from mats.adapters.firebase_tokens import FirebaseIdentity
         from mats.api.identity import Authenticator
 
+        refuse_emulator_in_cloud(self.settings.env)  # With it the SDK takes unsigned tokens.
         api = self.settings.api
         return Authenticator(
             FirebaseIdentity(firebase_app(api.firebase_project)),
@@ -312,3 +319,41 @@ class Services:
         from mats.services.dead_letters import DeadLetterService
 
         return DeadLetterService(self.records, self.alerts, self.clock)
+
+    @cached_property
+    def user_directory(self) -> UserDirectory:
+        """Firebase Auth's users (the Auth emulator's with ``FIREBASE_AUTH_EMULATOR_HOST``).
+
+        Refused on Cloud Run when the emulator is configured: it would accept forged tokens.
+        """
+        if self._user_directory is not None:
+            return self._user_directory
+        from mats.adapters.firebase_auth import (
+            FirebaseUsers,
+            firebase_app,
+            refuse_emulator_in_cloud,
+        )
+
+        refuse_emulator_in_cloud(self.settings.env)
+        firebase = self.settings.firebase
+        return FirebaseUsers(
+            firebase_app(firebase.project_id), emulator_host=firebase.auth_emulator_host
+        )
+
+    @cached_property
+    def users(self) -> UserService:
+        """Dashboard users: their roles over clients' and senders' data, checked against both."""
+        from mats.services.users import UserService
+
+        return UserService(
+            self.user_directory,
+            client_exists=self._client_exists,
+            sender_exists=lambda sender_id: self.sender_store.get(sender_id) is not None,
+        )
+
+    def _client_exists(self, client_id: str) -> bool:
+        try:
+            self.accounting.investors.client(client_id)
+        except ValidationError:
+            return False
+        return True

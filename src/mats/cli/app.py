@@ -16,7 +16,7 @@ import click
 from mats.cli.output import wants_json
 from mats.cli.registry import COMMANDS, CommandEntry
 from mats.cli.target import Target, resolve_target
-from mats.errors import MatsError, ValidationError
+from mats.errors import ConflictError, MatsError, ValidationError
 
 if TYPE_CHECKING:
     from mats.bootstrap import Services
@@ -81,7 +81,7 @@ class MatsGroup(click.Group):
 
 
 def _fail(error: MatsError) -> None:
-    field_name = error.field if isinstance(error, ValidationError) else None
+    field_name = error.field if isinstance(error, ValidationError | ConflictError) else None
     if wants_json() or _json_requested():
         payload = {"error": str(error)}
         if field_name:

@@ -29,6 +29,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "status",
         "Show every process of the local stack: pid, health, restarts and endpoint.",
     ),
+    "users": CommandEntry(
+        "mats.cli.users",
+        "users",
+        "Dashboard users: create them, give them a role, disable and list them.",
+    ),
     "senders": CommandEntry(
         "mats.cli.senders", "senders", "Create, rotate, update and list signal senders."
     ),

@@ -91,6 +91,11 @@ def status(ctx: click.Context) -> None:
 def _render_status(stack: dict[str, Any], processes: list[Health]) -> str:
     rows = [(h.name, h.pid, h.state, h.detail, h.restarts, h.endpoint) for h in processes]
     header = f"MATS local stack, project {stack['project_id']}, pid {stack['pid']}"
+    if stack.get("auth_emulator_host"):
+        header += (
+            f"; Auth emulator {stack['auth_emulator_host']} (FIREBASE_AUTH_EMULATOR_HOST), "
+            f"project {stack['auth_project_id']}"
+        )
     headers = ["PROCESS", "PID", "STATE", "HEALTH", "RESTARTS", "ENDPOINT"]
     return header + "\n" + table(rows, headers)
 

@@ -91,6 +91,9 @@ def _stack_env(stack: Mapping[str, Any]) -> dict[str, str]:
     }
     if stack.get("secrets_dir"):
         env["MATS_SECRETS_DIR"] = stack["secrets_dir"]
+    if stack.get("auth_emulator_host"):
+        env["FIREBASE_AUTH_EMULATOR_HOST"] = stack["auth_emulator_host"]
+        env["MATS_FIREBASE_PROJECT"] = stack["auth_project_id"]
     return env
 
 

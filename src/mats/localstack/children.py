@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mats.localstack.auth_emulator import AUTH_PROJECT, AuthDirectory, AuthPorts, emulator_command
 from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from mats.localstack.ports import Ports
 from mats.localstack.probes import Probe
@@ -26,7 +27,17 @@ FUNCTIONS = {
 # service runs with one instance and a concurrency of 1.
 FUNCTION_ENV = {"dashboard": {"THREADS": "1"}}
 # What `mats up --fresh` deletes from the state directory: everything a run keeps.
-KEPT_DATA = ("firestore", "pubsub", "ib_gateway", "secrets", "demo-sender.json")
+KEPT_DATA = (
+    "firestore",
+    "pubsub",
+    "ib_gateway",
+    "secrets",
+    "auth",
+    "demo-sender.json",
+    "demo-users.json",
+)
+# The Auth emulator exports its users when stopped; give it time before the SIGKILL.
+AUTH_STOP_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,10 @@ class Layout:
     def secrets_dir(self) -> Path:
         return self.state_dir / "secrets"
 
+    @property
+    def auth_dir(self) -> AuthDirectory:
+        return AuthDirectory(self.state_dir / "auth")
+
     def cloud_env(self, ports: Ports) -> dict[str, str]:
         return {
             "GOOGLE_CLOUD_PROJECT": self.project_id,
@@ -68,14 +83,23 @@ class Layout:
             "MATS_TELEGRAM_CHAT_ID": "mats-local",
             # Senders' signing keys live here, outside Firestore, as Secret Manager keeps them.
             "MATS_SECRETS_DIR": str(self.secrets_dir),
+            # The dashboard's users: the Auth emulator, in a demo- project of its own.
+            "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{ports['auth']}",
+            "MATS_FIREBASE_PROJECT": AUTH_PROJECT,
         }
 
     def child(
-        self, name: str, argv: list[str], env: Mapping[str, str], cwd: Path | None = None
+        self,
+        name: str,
+        argv: list[str],
+        env: Mapping[str, str],
+        cwd: Path | None = None,
+        stop_timeout: float = 5.0,
     ) -> Child:
         # The marker finds this stack's processes again if the supervisor is killed outright.
         environment = inherited_env({**env, STATE_DIR_MARKER: str(self.state_dir)})
-        return Child(name, argv, environment, self.logs / f"{name}.log", cwd=cwd)
+        log = self.logs / f"{name}.log"
+        return Child(name, argv, environment, log, cwd=cwd, stop_timeout=stop_timeout)
 
 
 def url(port: int, path: str = "") -> str:
@@ -146,6 +170,25 @@ def infrastructure(layout: Layout) -> list[ChildSpec]:
     ]
 
 
+def auth(layout: Layout) -> ChildSpec:
+    """The Firebase Auth emulator (firebase-tools), its users kept in the state directory."""
+
+    def build(ports: Ports) -> Child:
+        auth_ports = AuthPorts(ports["auth"], ports["auth_hub"], ports["auth_logging"])
+        argv, env = emulator_command(layout.root, layout.auth_dir, auth_ports)
+        return layout.child(
+            "auth", argv, env, cwd=layout.auth_dir.path, stop_timeout=AUTH_STOP_SECONDS
+        )
+
+    return ChildSpec(
+        "auth",
+        ("auth", "auth_hub", "auth_logging"),
+        build,
+        lambda p: Probe.http(url(p["auth"], "/")),
+        lambda p: f"127.0.0.1:{p['auth']}",
+    )
+
+
 def functions(layout: Layout) -> list[ChildSpec]:
     """One functions-framework process per function, started the way Cloud Run starts it."""
     return [_function(layout, name, signature) for name, signature in FUNCTIONS.items()]
@@ -154,12 +197,11 @@ def functions(layout: Layout) -> list[ChildSpec]:
 def _function(layout: Layout, name: str, signature: str) -> ChildSpec:
     def build(ports: Ports) -> Child:
         port = str(ports[name])
+        # Not K_SERVICE and the other K_ names: they mark a real Cloud Run, where a process
+        # refuses to verify tokens against the Auth emulator (adapters/firebase_auth.py).
         env = {
             **layout.cloud_env(ports),
             "PORT": port,
-            "K_SERVICE": name,
-            "K_REVISION": f"{name}-local",
-            "K_CONFIGURATION": name,
             "FUNCTION_TARGET": name,
             "FUNCTION_SIGNATURE_TYPE": signature,
             **FUNCTION_ENV.get(name, {}),
@@ -185,7 +227,6 @@ def bridge(layout: Layout) -> ChildSpec:
         env = {
             **layout.cloud_env(ports),
             "PORT": port,
-            "K_SERVICE": "ib-bridge",
             "MATS_IB_PORT": str(ports["ib_gateway"]),
             "MATS_IB_ACCOUNTS": ",".join(f"{a}={c}" for a, c in DEMO_IB_ACCOUNTS.items()),
         }

@@ -15,7 +15,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
@@ -128,7 +128,8 @@ def optimize_at() -> dt_time:
 
 
 class Chores:
-    """Sweep the outbox every ``SWEEP_INTERVAL_SECONDS`` and make each scheduled call when due."""
+    """Sweep the outbox every ``SWEEP_INTERVAL_SECONDS``, run each tick (the Auth emulator's
+    checkpoint) as often, and make each scheduled call when due."""
 
     def __init__(
         self,
@@ -137,11 +138,13 @@ class Chores:
         out: IO[str],
         *,
         run_now: Sequence[ScheduledCall] = (),
+        ticks: Mapping[str, Callable[[], object]] | None = None,
     ) -> None:
         self._publish_pending = publish_pending
         self._calls = list(calls)
         self._out = out
         self._run_now = list(run_now)
+        self._ticks = dict(ticks or {})
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="mats-up-chores", daemon=True)
 
@@ -156,6 +159,8 @@ class Chores:
             call.trigger(self._out)  # So the demo starts with something to review.
         while not self._stop.wait(SWEEP_INTERVAL_SECONDS):
             self._sweep()
+            for name, tick in self._ticks.items():
+                self._tick(name, tick)
             now = datetime.now(UTC)
             for call in self._calls:
                 if call.due(now):
@@ -172,3 +177,9 @@ class Chores:
             return
         if published:
             print(f"published {published} pending signal(s)", file=self._out, flush=True)
+
+    def _tick(self, name: str, tick: Callable[[], object]) -> None:
+        try:
+            tick()
+        except Exception as error:  # A tick outlives the process it looks after restarting.
+            print(f"{name} failed (will retry): {error}", file=self._out, flush=True)

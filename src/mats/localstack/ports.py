@@ -25,6 +25,9 @@ LAID_OUT = (
     "ib_control",
     "telegram",
     "dashboard",
+    "auth",
+    "auth_hub",
+    "auth_logging",
 )
 PICKED = ("firestore_control",)
 

@@ -41,6 +41,7 @@ class Child:
     env: Mapping[str, str]
     log_path: Path
     cwd: Path | None = None
+    stop_timeout: float = 5.0  # From SIGTERM to SIGKILL.
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self) -> None:
@@ -75,10 +76,13 @@ class Child:
             return f"killed by {signal.Signals(-code).name}"
         return f"exit code {code}"
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """SIGTERM the process group, SIGKILL whatever is left after ``timeout``."""
+    def stop(self, timeout: float | None = None) -> None:
+        """SIGTERM the process group, SIGKILL whatever is left after ``timeout``
+        (default: the child's ``stop_timeout``)."""
         if self.process is None:
             return
+        if timeout is None:
+            timeout = self.stop_timeout
         group = self.process.pid
         if self.process.poll() is None:
             _signal_group(group, signal.SIGTERM)

@@ -1,16 +1,17 @@
 """``mats up``: the whole pipeline on one machine, no cloud account needed.
 
 Starts the Firestore emulator, the local Pub/Sub service, the simulated IB Gateway and a Telegram
-capture server together, then one functions-framework process per function (started the way Cloud
-Run starts it) and the execution bridge (under gunicorn, as its container runs it) together while
-demo data is seeded into an empty store, applies the declared topology, writes the endpoints to
-``.mats/stack.json`` and then supervises: a process that dies is restarted on its ports
-(``supervisor.py``), signals whose publish failed are re-published, and the nightly run is
-triggered, until Ctrl-C or SIGTERM stops everything.
+capture server together, then the Firebase Auth emulator, one functions-framework process per
+function (started the way Cloud Run starts it) and the execution bridge (under gunicorn, as its
+container runs it) together while demo data is seeded into an empty store, seeds the demo's
+dashboard users, applies the declared topology, writes the endpoints to ``.mats/stack.json`` and
+then supervises: a process that dies is restarted on its ports (``supervisor.py``), signals whose
+publish failed are re-published, the Auth emulator's users are checkpointed, and the nightly run
+is triggered, until Ctrl-C or SIGTERM stops everything.
 
-Firestore documents and Pub/Sub's topics, subscriptions and unacknowledged messages are kept in
-the state directory, so they outlive a crash of their process and ``mats down``; ``--fresh``
-discards them.
+Firestore documents, Pub/Sub's topics, subscriptions and unacknowledged messages, and the Auth
+emulator's users are kept in the state directory, so they outlive a crash of their process and
+``mats down``; ``--fresh`` discards them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import bootstrap
 from mats.errors import MatsError
 from mats.localstack import children
+from mats.localstack.auth_emulator import AuthCheckpoint, AuthEmulator
 from mats.localstack.children import KEPT_DATA, Layout, url
 from mats.localstack.chores import Chores, accounting_jobs, nightly_run, optimize_at
 from mats.localstack.demo import (
@@ -43,6 +45,7 @@ from mats.localstack.demo import (
     seed_demo,
     write_demo_backtests,
 )
+from mats.localstack.demo_users import DemoUser, restore_demo_users, seed_demo_users
 from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
 from mats.localstack.ports import Ports
 from mats.localstack.probes import http_answer
@@ -109,8 +112,14 @@ class _Stack:
         self._supervisor = Supervisor(
             ports,
             out,
-            after_restart={"pubsub": self._apply_topology, "ib_gateway": self._configure_gateway},
+            after_restart={
+                "pubsub": self._apply_topology,
+                "ib_gateway": self._configure_gateway,
+                "auth": self._restore_demo_users,
+            },
         )
+        self._auth = AuthEmulator(url(ports["auth"]))
+        self._checkpoint = AuthCheckpoint(self._auth, url(ports["auth_hub"]), layout.auth_dir)
         self._chores: Chores | None = None
         self._services: Any = None
         self._info: dict[str, Any] = {}
@@ -127,21 +136,32 @@ class _Stack:
         # processes are started from this thread only, which their parent-death signal follows.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mats-up-seed") as pool:
             seeding = pool.submit(self._seed) if seed and not kept else None
-            self._supervisor.start([*children.functions(layout), children.bridge(layout)])
+            self._supervisor.start(
+                [children.auth(layout), *children.functions(layout), children.bridge(layout)]
+            )
             seeded = seeding.result() if seeding is not None else None
         demo = seeded.issued if seeded is not None else None
+        # After the history: the demo client user is scoped to one of its clients.
+        users = self._seed_users(demo.sender.sender_id) if demo else self._restore_demo_users()
+        self._checkpoint()  # Saved at once: a crash of the emulator now loses none of them.
         self._apply_topology()
-        self._info = self._describe(demo.sender.sender_id if demo else None)
+        self._info = self._describe(demo.sender.sender_id if demo else None, users)
         write_stack_file(layout.state_dir, self._stack_info())
         history = _history_line(seeded) if seeded is not None else None
         secret = demo.secret if demo else None
-        print_summary(self._info, layout.state_dir, secret, kept, out, demo_history=history)
+        print_summary(
+            self._info, layout.state_dir, secret, kept, out, demo_history=history, users=users
+        )
         urls = self._function_urls()
         nightly = nightly_run(urls["optimizer"], optimize_at())
         strike_at = self._services.settings.accounting.nav_strike_at
         calls = [nightly, *accounting_jobs(urls["dashboard"], strike_at)]
         self._chores = Chores(
-            self._services.ingest.publish_pending, calls, out, run_now=[nightly] if demo else []
+            self._services.ingest.publish_pending,
+            calls,
+            out,
+            run_now=[nightly] if demo else [],
+            ticks={"auth checkpoint": self._checkpoint},
         )
         self._chores.start()
 
@@ -153,6 +173,13 @@ class _Stack:
         demo = seeded.issued
         save_demo_secret(layout.state_dir, demo.sender.sender_id, demo.secret)
         return seeded
+
+    def _seed_users(self, sender_id: str) -> list[DemoUser]:
+        return seed_demo_users(self._services, self._auth, self._layout.state_dir, sender_id)
+
+    def _restore_demo_users(self) -> list[DemoUser]:
+        directory = self._services.user_directory
+        return restore_demo_users(directory, self._auth, self._layout.state_dir)
 
     def supervise(self, stop: threading.Event) -> None:
         while not stop.wait(_WATCH_SECONDS):
@@ -181,7 +208,7 @@ class _Stack:
         if not (isinstance(health, dict) and health.get("restored")):
             configure_demo_gateway(control)
 
-    def _describe(self, new_demo_sender: str | None) -> dict[str, Any]:
+    def _describe(self, new_demo_sender: str | None, users: list[DemoUser]) -> dict[str, Any]:
         ports, layout = self._ports, self._layout
         function_urls = self._function_urls()
         return {
@@ -195,12 +222,17 @@ class _Stack:
             "ib_gateway": f"127.0.0.1:{ports['ib_gateway']}",
             "ib_control_url": url(ports["ib_control"]),
             "telegram_url": url(ports["telegram"]),
+            "auth_emulator_host": f"127.0.0.1:{ports['auth']}",
+            "auth_emulator_url": url(ports["auth"]),
+            "auth_project_id": self._auth.project_id,
+            "auth_hub_url": url(ports["auth_hub"]),
             "pid": os.getpid(),
             "started_at": datetime.now(UTC).isoformat(),
             "state_dir": str(layout.state_dir),
             "logs_dir": str(layout.logs),
             "secrets_dir": str(layout.secrets_dir),
             "demo_sender_id": new_demo_sender or saved_demo_sender(layout.state_dir),
+            "demo_users": [user.public() for user in users],
         }
 
     def _stack_info(self) -> dict[str, Any]:

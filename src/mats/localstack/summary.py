@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from mats.localstack.demo_users import DEMO_USERS_FILE, DemoUser
 from mats.localstack.paths import STACK_FILE
 
 DEMO_SENDER_FILE = "demo-sender.json"
@@ -42,6 +44,7 @@ def print_summary(
     out: IO[str],
     *,
     demo_history: str | None = None,
+    users: Sequence[DemoUser] = (),
 ) -> None:
     lines = [
         f"MATS local stack is up (project {info['project_id']}).",
@@ -50,6 +53,8 @@ def print_summary(
         f"  telegram    {info['telegram_url']}/messages   (captured alerts)",
         f"  firestore   {info['firestore_emulator_host']}   (FIRESTORE_EMULATOR_HOST)",
         f"  pubsub      {info['pubsub_emulator_host']}   (PUBSUB_EMULATOR_HOST)",
+        f"  auth        {info['auth_emulator_host']}   (FIREBASE_AUTH_EMULATOR_HOST; Firebase "
+        f"Auth emulator, project {info['auth_project_id']})",
         f"  endpoints   {state_dir / STACK_FILE}",
         f"  logs        {info['logs_dir']}",
     ]
@@ -69,6 +74,8 @@ def print_summary(
             "Send an alert: mats signals send --strategy trend-es --ticker ES1! --action buy "
             "--contracts 1 --price 5012.25 --position long --position-size 1 --prev-position flat",
         ]
+    if users:
+        lines += ["", *_demo_users(info, state_dir, users)]
     if demo_history:
         lines += ["", demo_history]
     lines += ["", "Ctrl-C stops everything."]
@@ -87,3 +94,22 @@ def _curl_example(url: str) -> list[str]:
         f"       -H 'Content-Type: application/json' -d '{body}'",
         "Then: mats signals list",
     ]
+
+
+def _demo_users(info: dict[str, Any], state_dir: Path, users: Sequence[DemoUser]) -> list[str]:
+    codes = (
+        f"{info['auth_emulator_url']}/emulator/v1/projects/{info['auth_project_id']}"
+        "/verificationCodes"
+    )
+    width = max(len(user.email) for user in users)
+    lines = [
+        f"Demo users (Firebase Auth emulator {info['auth_emulator_url']}; passwords also in "
+        f"{state_dir / DEMO_USERS_FILE}):"
+    ]
+    for user in users:
+        scope = user.client_id or user.sender_id
+        detail = f"{user.role} {scope}" if scope else user.role
+        if user.phone_number:
+            detail += f", SMS second factor {user.phone_number} (codes: {codes})"
+        lines.append(f"  {user.email:<{width}}  {user.password}  {detail}")
+    return lines

@@ -25,8 +25,15 @@ from mats.localstack.children import ChildSpec
 from mats.localstack.ports import Ports
 from mats.localstack.processes import Child, listening_sockets
 
-# What a process's log says when it could not bind its port (Python, node, gunicorn).
-_PORT_TAKEN = ("address already in use", "eaddrinuse", "connection in use", "no address added")
+# What a process's log says when it could not bind its port (Python, node, gunicorn,
+# firebase-tools).
+_PORT_TAKEN = (
+    "address already in use",
+    "eaddrinuse",
+    "connection in use",
+    "no address added",
+    "is not open on",  # firebase-tools: "Port N is not open on HOST, could not start ..."
+)
 _POLL_SECONDS = 0.1
 _MOVES_ALLOWED = 10
 
@@ -67,7 +74,7 @@ class Supervisor:
         ports: Ports,
         out: IO[str],
         policy: RestartPolicy | None = None,
-        after_restart: Mapping[str, Callable[[], None]] | None = None,
+        after_restart: Mapping[str, Callable[[], object]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ports = ports

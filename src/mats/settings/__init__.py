@@ -10,7 +10,8 @@ reads (README "Configuration" lists every variable and its default):
 - optimizer: ``cloud``, ``oidc``, ``backtest_dir``
 - dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
-- the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``)
+- the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``),
+  ``firebase`` (``users``)
 
 Every variable is named and given its default in exactly one of the modules beside this one.
 """
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from mats.settings.accounting import AccountingSettings
     from mats.settings.api import ApiSettings
     from mats.settings.bridge import BridgeConfig
-    from mats.settings.cloud import CloudSettings
+    from mats.settings.cloud import CloudSettings, FirebaseSettings
     from mats.settings.ingest import IngestConfig
     from mats.settings.shared import NotificationConfig
 
@@ -48,6 +49,12 @@ class Settings:
         from mats.settings.cloud import cloud_settings
 
         return cloud_settings(self.env)
+
+    @cached_property
+    def firebase(self) -> FirebaseSettings:
+        from mats.settings.cloud import firebase_settings
+
+        return firebase_settings(self.env)
 
     @cached_property
     def ingest(self) -> IngestConfig:

@@ -28,12 +28,7 @@ def api_settings(env: Environment) -> ApiSettings:
     )
     if not project:
         raise ValidationError("MATS_FIREBASE_PROJECT", "must name the Firebase project")
-    emulator = text(env, "FIREBASE_AUTH_EMULATOR_HOST")
-    if emulator and text(env, "K_SERVICE"):
-        # With it set the Admin SDK accepts unsigned tokens: never on Cloud Run.
-        raise ValidationError(
-            "FIREBASE_AUTH_EMULATOR_HOST", "is set on Cloud Run (K_SERVICE); refusing to start"
-        )
+    emulator = text(env, "FIREBASE_AUTH_EMULATOR_HOST")  # Refused on Cloud Run: Services.
     origins = tuple(
         _origin(item.strip())
         for item in (text(env, "MATS_API_ALLOWED_ORIGINS") or "").split(",")

@@ -21,6 +21,19 @@ class CloudSettings:
     pubsub_emulator_host: str | None = None
 
 
+@dataclass(frozen=True)
+class FirebaseSettings:
+    """The Firebase project whose Auth holds the dashboard's users, or the emulator in its place.
+
+    Locally the stack's Auth emulator runs a ``demo-`` project of its own (nothing outside the
+    machine is reached for one); in a deployment it is the Google Cloud project unless
+    ``MATS_FIREBASE_PROJECT`` names another.
+    """
+
+    project_id: str
+    auth_emulator_host: str | None = None
+
+
 def cloud_settings(env: Environment) -> CloudSettings:
     project_id = text(env, "GOOGLE_CLOUD_PROJECT") or text(env, "GCLOUD_PROJECT")
     if not project_id:
@@ -30,3 +43,19 @@ def cloud_settings(env: Environment) -> CloudSettings:
         firestore_emulator_host=text(env, "FIRESTORE_EMULATOR_HOST"),
         pubsub_emulator_host=text(env, "PUBSUB_EMULATOR_HOST"),
     )
+
+
+def firebase_settings(env: Environment) -> FirebaseSettings:
+    project_id = (
+        text(env, "MATS_FIREBASE_PROJECT")
+        or text(env, "GOOGLE_CLOUD_PROJECT")
+        or text(env, "GCLOUD_PROJECT")
+    )
+    if not project_id:
+        raise ValidationError(
+            "MATS_FIREBASE_PROJECT", "must name the Firebase project (or set GOOGLE_CLOUD_PROJECT)"
+        )
+    host = text(env, "FIREBASE_AUTH_EMULATOR_HOST")
+    if host is not None and "//" in host:
+        raise ValidationError("FIREBASE_AUTH_EMULATOR_HOST", f"must be HOST:PORT; got {host!r}")
+    return FirebaseSettings(project_id=project_id, auth_emulator_host=host)
