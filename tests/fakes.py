@@ -25,7 +25,7 @@ from mats.domain.senders import LegacySender, Sender, normalized_name
 from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, SignalStatus
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
-from mats.errors import ConflictError, TemporaryError
+from mats.errors import ConflictError, TemporaryError, ValidationError
 from mats.ports import (
     DecisionSupersededError,
     Duplicate,
@@ -129,6 +129,9 @@ class InMemoryStrategyStore:
 
     def save(self, strategy: Strategy) -> None:
         self.strategies[strategy.strategy_id] = strategy
+
+    def delete(self, strategy_id: str) -> None:
+        self.strategies.pop(strategy_id, None)
 
     def list(self, query: StrategyFilter) -> Sequence[Strategy]:
         return sorted(
@@ -413,6 +416,15 @@ class InMemoryPortfolio:
 
     def get_sandbox(self, sandbox_id: str) -> SandboxRun | None:
         return self.sandboxes.get(sandbox_id)
+
+    def sandbox_page(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[SandboxRun], str | None]:
+        if after is not None and after not in self.sandboxes:
+            raise ValidationError("cursor", "is not a cursor of this list")
+        newest = sorted((i for i in self.sandboxes if after is None or i < after), reverse=True)
+        following = newest[limit - 1] if len(newest) > limit else None
+        return [self.sandboxes[i] for i in newest[:limit]], following
 
     def put_job(self, job: BacktestJob) -> None:
         self.jobs[job.job_id] = job
