@@ -27,7 +27,7 @@ from mats.domain.signals.records import OutboxState, SignalClaim, SignalRecord, 
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy, StrategyFilter
 from mats.domain.users import Access, User
-from mats.errors import ConflictError, NotFoundError, TemporaryError
+from mats.errors import ConflictError, NotFoundError, TemporaryError, ValidationError
 from mats.ports import (
     CountedIn,
     DecisionSupersededError,
@@ -133,6 +133,9 @@ class InMemoryStrategyStore:
 
     def save(self, strategy: Strategy) -> None:
         self.strategies[strategy.strategy_id] = strategy
+
+    def delete(self, strategy_id: str) -> None:
+        self.strategies.pop(strategy_id, None)
 
     def list(self, query: StrategyFilter) -> Sequence[Strategy]:
         return sorted(
@@ -417,6 +420,15 @@ class InMemoryPortfolio:
 
     def get_sandbox(self, sandbox_id: str) -> SandboxRun | None:
         return self.sandboxes.get(sandbox_id)
+
+    def sandbox_page(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[SandboxRun], str | None]:
+        if after is not None and after not in self.sandboxes:
+            raise ValidationError("cursor", "is not a cursor of this list")
+        newest = sorted((i for i in self.sandboxes if after is None or i < after), reverse=True)
+        following = newest[limit - 1] if len(newest) > limit else None
+        return [self.sandboxes[i] for i in newest[:limit]], following
 
     def put_job(self, job: BacktestJob) -> None:
         self.jobs[job.job_id] = job

@@ -106,6 +106,10 @@ class StrategyStore(Protocol):
 
     def save(self, strategy: Strategy) -> None: ...
 
+    def delete(self, strategy_id: str) -> None:
+        """Remove a strategy; removing one that is not there changes nothing."""
+        ...
+
     def list(self, query: StrategyFilter) -> Sequence[Strategy]: ...
 
 
@@ -436,6 +440,13 @@ class PortfolioStore(Protocol):
     def put_sandbox(self, run: SandboxRun) -> None: ...
 
     def get_sandbox(self, sandbox_id: str) -> SandboxRun | None: ...
+
+    def sandbox_page(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[SandboxRun], str | None]:
+        """Newest first; ``after`` (the previous page's last sandbox id) continues after it,
+        and the id to continue after this page comes back (``None`` on the last page)."""
+        ...
 
     def put_job(self, job: BacktestJob) -> None: ...
 

@@ -18,12 +18,13 @@ from mats.domain.dead_letters import DeadLetterCount
 from mats.domain.execution.records import new_record
 from mats.domain.execution.states import OrderState
 from mats.domain.market import Quote
+from mats.domain.optimization import RunStatus, SandboxRun
 from mats.domain.orders import Fill
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus
 from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
 from mats.domain.strategies import StrategyFilter
 from mats.domain.trading import Intent, OrderPurpose, Side, TradingMode
-from mats.errors import ConflictError
+from mats.errors import ConflictError, ValidationError
 from mats.ports import CountedIn, DecisionSupersededError
 from tests.builders import a_position, a_sender, a_signal, a_strategy, an_order, decision_inputs
 from tests.conftest import unique
@@ -105,6 +106,18 @@ def test_a_strategy_is_created_once_and_filtered(strategies: Any) -> None:
 
     assert strategy.strategy_id in [s.strategy_id for s in found]
     assert strategies.get(strategy.strategy_id) == strategy
+
+
+def test_a_strategy_is_deleted_and_deleting_it_again_changes_nothing(strategies: Any) -> None:
+    strategy = a_strategy(unique("contract"))
+    strategies.create(strategy)
+
+    strategies.delete(strategy.strategy_id)
+    strategies.delete(strategy.strategy_id)
+
+    assert strategies.get(strategy.strategy_id) is None
+    assert strategy.strategy_id not in [s.strategy_id for s in strategies.list(StrategyFilter())]
+    strategies.create(strategy)  # The id is free again.
 
 
 def an_alert(**overrides: Any) -> Alert:
@@ -296,6 +309,26 @@ def test_a_run_date_is_claimed_by_the_first_run(portfolio: Any) -> None:
     second = portfolio.claim_run_date(day, "OPT_B")
 
     assert (first, second) == (None, "OPT_A")
+
+
+def test_sandbox_runs_page_newest_first_without_repeats_or_gaps(portfolio: Any) -> None:
+    # Ids above any real one (SBX_{now}), so these are the newest in a shared store.
+    stamp = unique("SBX_99991231").replace("-", "_")
+    ids = [f"{stamp}_{n}" for n in range(5)]
+    for sandbox_id in ids:
+        portfolio.put_sandbox(
+            SandboxRun(sandbox_id, NOW, "contract", RunStatus.COMPLETED, settings={})
+        )
+
+    first, after_first = portfolio.sandbox_page(limit=2)
+    second, after_second = portfolio.sandbox_page(limit=2, after=after_first)
+    third, _ = portfolio.sandbox_page(limit=1, after=after_second)
+
+    newest = [run.sandbox_id for run in first + second + third]
+    assert newest == sorted(ids, reverse=True)
+    assert (after_first, after_second) == (newest[1], newest[3])
+    with pytest.raises(ValidationError):
+        portfolio.sandbox_page(limit=2, after="SBX_NOPE")
 
 
 def a_decision(signal_id: str, account: str, sequence: int) -> Decision:

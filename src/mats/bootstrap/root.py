@@ -252,7 +252,13 @@ class Services:
         from mats.services.registry import StrategyService
 
         return StrategyService(
-            self.strategy_store, self.sender_store, self.trading_state, self.clock
+            self.strategy_store,
+            self.sender_store,
+            self.trading_state,
+            self.clock,
+            allocations=self.portfolio,
+            positions=self.trading_state,
+            orders=self.execution_store,
         )
 
     @cached_property

@@ -132,27 +132,39 @@ def dropped_while_trading(
     for strategy_id, percent in sorted(current.items()):
         if percent <= 0 or proposed.get(strategy_id, Decimal(0)) > 0:
             continue
-        held = tuple(
-            OpenPosition(p.account, p.symbol, p.quantity)
-            for p in positions
-            if p.strategy_id == strategy_id and p.quantity != 0
-        )
-        working = tuple(
-            WorkingOrder(
-                r.order_id,
-                r.state.value,
-                r.order.side.value if r.order.side else "-",
-                r.remaining,
-                r.order.symbol,
-            )
-            for r in orders
-            if r.order.strategy_id == strategy_id
-            and r.order.action is OrderAction.PLACE
-            and not r.state.ended
-        )
+        held = open_positions(strategy_id, positions)
+        working = working_orders(strategy_id, orders)
         if held or working:
             dropped.append(DroppedStrategy(strategy_id, percent, held, working))
     return tuple(dropped)
+
+
+def open_positions(
+    strategy_id: str, positions: Sequence[StrategyPosition]
+) -> tuple[OpenPosition, ...]:
+    """The strategy's positions that are not flat."""
+    return tuple(
+        OpenPosition(p.account, p.symbol, p.quantity)
+        for p in positions
+        if p.strategy_id == strategy_id and p.quantity != 0
+    )
+
+
+def working_orders(strategy_id: str, orders: Sequence[OrderRecord]) -> tuple[WorkingOrder, ...]:
+    """The orders the strategy placed that have not ended (they can still fill)."""
+    return tuple(
+        WorkingOrder(
+            r.order_id,
+            r.state.value,
+            r.order.side.value if r.order.side else "-",
+            r.remaining,
+            r.order.symbol,
+        )
+        for r in orders
+        if r.order.strategy_id == strategy_id
+        and r.order.action is OrderAction.PLACE
+        and not r.state.ended
+    )
 
 
 def allocation_id(at: datetime) -> str:

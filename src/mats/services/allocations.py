@@ -138,11 +138,13 @@ class AllocationService:
         notes: str | None = None,
         based_on: str | None = None,
         allow_close: bool = False,
+        expected_current: str | None = None,
     ) -> Activated:
         """Edit and approve: store these percentages as a new allocation and make it ACTIVE.
 
         Strategies left out get 0%; refused when that drops one that still trades, unless
-        ``allow_close``.
+        ``allow_close``. With ``expected_current`` (the ACTIVE allocation the edit started
+        from), refused with ``ConflictError`` if another has been made ACTIVE since.
         """
         if not percents:
             raise ValidationError("allocations", "give at least one STRATEGY=PERCENT")
@@ -152,6 +154,8 @@ class AllocationService:
         if based_on is not None:
             self.get(based_on)
         validate_allocations(percents)
+        if expected_current is not None:
+            self._require_current(expected_current)
         dropped = self._dropped(percents, allow_close=allow_close)
         now = self._clock.now()
         allocation = self._create(
@@ -166,6 +170,15 @@ class AllocationService:
             )
         )
         return self._activate(allocation, approved_by, dropped)
+
+    def _require_current(self, expected: str) -> None:
+        head = self._store.head()
+        if head is None or head.allocation_id != expected:
+            active = head.allocation_id if head else "none"
+            raise ConflictError(
+                f"the ACTIVE allocation is {active}, not {expected}: another was made ACTIVE "
+                "after this edit began; review it and edit again"
+            )
 
     def _dropped(
         self, percents: Mapping[str, Decimal], *, allow_close: bool

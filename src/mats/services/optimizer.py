@@ -204,6 +204,17 @@ class OptimizerService:
             raise NotFoundError(f"sandbox run {identifier!r} does not exist")
         return run
 
+    def sandbox_runs(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[SandboxRun], str | None]:
+        """Sandbox runs, newest first, a page at a time (``after``: the previous page's last)."""
+        return self._store.sandbox_page(limit=limit, after=after)
+
+    def check_sandbox(self, request: SandboxRequest) -> None:
+        """Refuse settings the optimiser cannot take (the request's over the nightly ones)
+        before anything runs or is stored; the ``ValidationError`` names the setting."""
+        _optimizer_settings({**self.settings(), **request.settings})
+
     def _complete(self, run: OptimizationRun, settings: Mapping[str, Any]) -> OptimizationRun:
         try:
             minimum = _optimizer_settings(settings).min_observations

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mats.domain.portfolio import open_positions, working_orders
 from mats.domain.senders import (
     DEFAULT_RATE_LIMIT_PER_MINUTE,
     Sender,
@@ -31,7 +32,16 @@ from mats.domain.strategies import (
 )
 from mats.domain.trading import TradingMode
 from mats.errors import ConflictError, NotFoundError, ValidationError
-from mats.ports import AccountStore, Clock, SecretStore, SenderStore, StrategyStore
+from mats.ports import (
+    AccountStore,
+    Clock,
+    PortfolioStore,
+    PositionStore,
+    SecretStore,
+    SenderStore,
+    StrategyStore,
+    WorkingOrderStore,
+)
 
 
 @dataclass(frozen=True)
@@ -211,12 +221,23 @@ CLEARABLE = frozenset(
 
 class StrategyService:
     def __init__(
-        self, store: StrategyStore, senders: SenderStore, accounts: AccountStore, clock: Clock
+        self,
+        store: StrategyStore,
+        senders: SenderStore,
+        accounts: AccountStore,
+        clock: Clock,
+        *,
+        allocations: PortfolioStore,
+        positions: PositionStore,
+        orders: WorkingOrderStore,
     ) -> None:
         self._store = store
         self._senders = senders
         self._accounts = accounts
         self._clock = clock
+        self._allocations = allocations
+        self._positions = positions
+        self._orders = orders
 
     def create(self, strategy_id: str, changes: StrategyChanges) -> Strategy:
         """Register a strategy; name, status, trading mode and a known account are required."""
@@ -238,15 +259,70 @@ class StrategyService:
         self._store.create(strategy)
         return strategy
 
-    def update(self, strategy_id: str, changes: StrategyChanges) -> Strategy:
-        """Change a strategy; takes effect for the next signal."""
+    def update(
+        self,
+        strategy_id: str,
+        changes: StrategyChanges,
+        *,
+        expected_updated_at: datetime | None = None,
+    ) -> Strategy:
+        """Change a strategy; takes effect for the next signal.
+
+        With ``expected_updated_at`` (the ``updated_at`` the edit started from), a strategy
+        changed since then is refused with ``ConflictError``: the edit would undo that change.
+        """
         if changes == StrategyChanges():
             raise ValidationError("changes", "nothing to change: give at least one field")
-        strategy = validate_strategy(self._apply(self.get(strategy_id), changes))
+        current = self.get(strategy_id)
+        if expected_updated_at is not None and current.updated_at != expected_updated_at:
+            raise ConflictError(
+                f"strategy {strategy_id!r} was changed at {current.updated_at.isoformat()}, "
+                "after this edit began; reload it and edit again"
+            )
+        strategy = validate_strategy(self._apply(current, changes))
         if changes.account is not None:
             self.require_known_account(strategy.account)
         self._store.save(strategy)
         return strategy
+
+    def delete(self, strategy_id: str) -> Strategy:
+        """Remove a strategy from the registry and return it as it was.
+
+        Refused with ``ConflictError`` naming every reason while it could still trade: a percent
+        in the ACTIVE allocation, a position that is not flat, or an order that has not ended.
+        At 0% Cerebro sizes no entry for it, so no position can open between these checks and
+        the delete. Its backtest and its history (signals, orders, fills, allocations) are kept.
+        """
+        strategy = self.get(strategy_id)
+        reasons = self._trading(strategy_id)
+        if reasons:
+            raise ConflictError(
+                f"strategy {strategy_id!r} cannot be deleted while it " + "; ".join(reasons)
+            )
+        self._store.delete(strategy_id)
+        return strategy
+
+    def _trading(self, strategy_id: str) -> list[str]:
+        """Why the strategy could still trade (nothing when it cannot)."""
+        reasons = []
+        head = self._allocations.head()
+        percent = head.allocations.get(strategy_id, Decimal(0)) if head else Decimal(0)
+        if head is not None and percent > 0:
+            reasons.append(
+                f"has {percent}% in the ACTIVE allocation {head.allocation_id} "
+                "(take it to 0% first)"
+            )
+        held = open_positions(
+            strategy_id, self._positions.list_positions(account=None, strategy_id=strategy_id)
+        )
+        if held:
+            reasons.append("holds " + ", ".join(p.describe() for p in held))
+        working = working_orders(strategy_id, self._orders.active_orders())
+        if working:
+            count = len(working)
+            listed = ", ".join(o.describe() for o in working)
+            reasons.append(f"has {count} working order{'s' if count > 1 else ''}: {listed}")
+        return reasons
 
     def require_known_account(self, account: str) -> str:
         """Refuse an account that neither the bridge reported nor ``mats accounts set`` recorded.

@@ -69,12 +69,14 @@ def test_input_schemas_use_only_the_keywords_the_checker_implements() -> None:
                 assert set(part) <= INPUT_KEYWORDS, (operation.operation_id, set(part))
 
 
-def test_every_signed_in_route_documents_its_refusals() -> None:
+def test_every_signed_in_route_documents_one_success_and_its_refusals() -> None:
     for operation in operations():
         if operation.public:
             continue
         responses = document()["paths"][operation.path][operation.method.lower()]["responses"]
-        assert {"200", "401", "403", "404", "422"} <= set(responses), operation.operation_id
+        successes = [code for code in responses if code.startswith("2")]
+        assert len(successes) == 1, operation.operation_id
+        assert {"401", "403", "404", "422"} <= set(responses), operation.operation_id
 
 
 def test_a_route_matches_with_its_path_parameters() -> None:

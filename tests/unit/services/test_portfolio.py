@@ -42,7 +42,13 @@ class World:
         self.accounts = InMemoryAccountStore("IBKR_Futures", "IBKR_Main")
         self.execution = InMemoryExecutionStore()
         self.registry = StrategyService(
-            self.strategies, InMemorySenderStore(), self.accounts, self.clock
+            self.strategies,
+            InMemorySenderStore(),
+            self.accounts,
+            self.clock,
+            allocations=self.store,
+            positions=self.execution,
+            orders=self.execution,
         )
         self.allocations = AllocationService(
             self.store,
@@ -168,6 +174,29 @@ def test_custom_edits_are_validated_against_the_caps_and_the_registry(world: Wor
 
     assert again.allocation.allocation_id == f"{activated.allocation.allocation_id}_2"
     assert again.allocation.based_on == activated.allocation.allocation_id
+
+
+def test_a_custom_edit_from_an_allocation_no_longer_active_is_a_conflict(world: World) -> None:
+    world.strategy("alpha")
+    first = world.allocations.set_custom({"alpha": Decimal(10)}, approved_by="pm")
+    world.clock.advance(1)
+    second = world.allocations.set_custom({"alpha": Decimal(20)}, approved_by="other pm")
+    stored = dict(world.store.allocations)
+
+    with pytest.raises(ConflictError, match=f"is {second.allocation.allocation_id}, not "):
+        world.allocations.set_custom(
+            {"alpha": Decimal(30)},
+            approved_by="pm",
+            expected_current=first.allocation.allocation_id,
+        )
+    unchanged = dict(world.store.allocations)
+    world.clock.advance(1)
+    third = world.allocations.set_custom(
+        {"alpha": Decimal(30)}, approved_by="pm", expected_current=second.allocation.allocation_id
+    )
+
+    assert unchanged == stored
+    assert world.allocations.current() == third.allocation
 
 
 def test_history_pages_backwards(world: World) -> None:

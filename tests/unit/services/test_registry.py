@@ -19,6 +19,8 @@ from tests.builders import a_sender, an_account
 from tests.fakes import (
     FakeClock,
     InMemoryAccountStore,
+    InMemoryExecutionStore,
+    InMemoryPortfolio,
     InMemorySecretStore,
     InMemorySenderStore,
     InMemoryStrategyStore,
@@ -56,7 +58,22 @@ def accounts() -> InMemoryAccountStore:
 def strategies(
     sender_store: InMemorySenderStore, accounts: InMemoryAccountStore, clock: FakeClock
 ) -> StrategyService:
-    return StrategyService(InMemoryStrategyStore(), sender_store, accounts, clock)
+    return a_strategy_service(sender_store, accounts, clock)
+
+
+def a_strategy_service(
+    senders: InMemorySenderStore, accounts: InMemoryAccountStore, clock: FakeClock
+) -> StrategyService:
+    execution = InMemoryExecutionStore()
+    return StrategyService(
+        InMemoryStrategyStore(),
+        senders,
+        accounts,
+        clock,
+        allocations=InMemoryPortfolio(),
+        positions=execution,
+        orders=execution,
+    )
 
 
 def test_create_sender_stores_a_verifier_and_keeps_the_signing_key_in_the_secret_store(
@@ -304,9 +321,7 @@ def test_create_on_an_unknown_account_is_refused_naming_the_known_ones(
 
 
 def test_create_with_no_account_known_yet_says_how_to_record_one() -> None:
-    service = StrategyService(
-        InMemoryStrategyStore(), InMemorySenderStore(), InMemoryAccountStore(), FakeClock()
-    )
+    service = a_strategy_service(InMemorySenderStore(), InMemoryAccountStore(), FakeClock())
 
     with pytest.raises(ValidationError, match="no account is known yet") as raised:
         service.create("trend-es", create_changes())

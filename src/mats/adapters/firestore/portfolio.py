@@ -29,7 +29,7 @@ from mats.adapters.firestore.documents import (
 from mats.domain.backtests import BacktestRecord, BacktestSeries, BacktestSummary
 from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
 from mats.domain.portfolio import Activation, Allocation, AllocationStatus, activation_id
-from mats.errors import ConflictError
+from mats.errors import ConflictError, ValidationError
 
 ACTIVATIONS = "allocation_activations"
 RUNS = "portfolio_optimization_runs"
@@ -181,6 +181,27 @@ class FirestorePortfolio:
 
     def get_sandbox(self, sandbox_id: str) -> SandboxRun | None:
         return self.sandbox_runs.get(sandbox_id)
+
+    def sandbox_page(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[SandboxRun], str | None]:
+        """Newest first by id (``SBX_{time}``: ids sort by time and are unique).
+
+        A page continues with a range on the id rather than a query cursor: the local emulator
+        ignores cursors, and a range on a unique key neither repeats nor skips a run.
+        """
+        filters = []
+        if after is not None:
+            with translated_errors("reading a sandbox cursor"):
+                known = self.sandbox_runs.ref(after).get().exists
+            if not known:
+                raise ValidationError("cursor", "is not a cursor of this list")
+            filters.append(("sandbox_id", "<", after))
+        found = self.sandbox_runs.where(
+            filters, order_by="sandbox_id", descending=True, limit=limit + 1
+        )
+        following = found[limit - 1].sandbox_id if len(found) > limit else None
+        return found[:limit], following
 
     def put_job(self, job: BacktestJob) -> None:
         self.jobs.put(job.job_id, job)

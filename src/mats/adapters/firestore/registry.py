@@ -152,6 +152,10 @@ class FirestoreStrategyStore:
         with translated_errors("saving a strategy"):
             self._collection.document(strategy.strategy_id).set(to_document(strategy))
 
+    def delete(self, strategy_id: str) -> None:
+        with translated_errors("deleting a strategy"):
+            self._collection.document(strategy_id).delete()
+
     def list(self, query: StrategyFilter) -> Sequence[Strategy]:
         request: Any = self._collection
         if query.status is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mats.api.handlers import fund, people, portfolio, system
+from mats.api.handlers import fund, optimization, people, portfolio, strategies, system
 from mats.api.handlers.call import Call, Reply
 
 HANDLERS: dict[str, Callable[[Call], Reply]] = {
@@ -17,6 +17,8 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     **people.HANDLERS,
     **portfolio.HANDLERS,
     **system.HANDLERS,
+    **strategies.HANDLERS,
+    **optimization.HANDLERS,
 }
 
 __all__ = ["HANDLERS", "Call", "Reply"]

@@ -1,5 +1,6 @@
 """Strategies and the capital allocation: list and read them, approve or reject a
-recommendation as the signed-in admin (who the approval and the audit log then name)."""
+recommendation, or set a custom allocation, as the signed-in admin (who the approval and the
+audit log then name)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from mats.api.handlers.call import Call, Reply, page, window
+from mats.api.handlers.inputs import decimal_of
 from mats.codec import to_primitive
 from mats.domain.strategies import StrategyFilter, StrategyStatus
 from mats.errors import NotFoundError, ValidationError
+from mats.services.allocations import Activated
 
 
 def list_strategies(call: Call) -> Reply:
@@ -71,11 +74,7 @@ def approve_allocation(call: Call) -> Reply:
         allow_close=bool(call.body.get("allow_close", False)),
     )
     call.audit("approve_allocation", allocation_id, before, activated.allocation)
-    return {
-        "allocation": to_primitive(activated.allocation),
-        "archived": list(activated.archived),
-        "closed": [dropped.strategy_id for dropped in activated.dropped],
-    }
+    return _activated(activated)
 
 
 def reject_allocation(call: Call) -> Reply:
@@ -89,6 +88,46 @@ def reject_allocation(call: Call) -> Reply:
     return to_primitive(rejected)
 
 
+def set_custom_allocation(call: Call) -> Reply:
+    allocations = call.services.allocations
+    body = call.body
+    percents = {
+        strategy_id: decimal_of(percent, f"allocations.{strategy_id}")
+        for strategy_id, percent in body["allocations"].items()
+    }
+    based_on = body.get("based_on")
+    if based_on is not None:
+        try:
+            allocations.get(based_on)
+        except NotFoundError:
+            raise ValidationError("based_on", f"allocation {based_on!r} does not exist") from None
+    before = allocations.current()
+    try:
+        activated = allocations.set_custom(
+            percents,
+            approved_by=call.user.label,
+            notes=body.get("notes"),
+            based_on=based_on,
+            allow_close=body.get("allow_close", False),
+            expected_current=body.get("expected_current"),
+        )
+    except ValidationError as error:
+        if error.field not in percents:
+            raise
+        raise ValidationError(f"allocations.{error.field}", error.message) from None
+    allocation = activated.allocation
+    call.audit("set_custom_allocation", allocation.allocation_id, before, allocation)
+    return _activated(activated)
+
+
+def _activated(activated: Activated) -> dict[str, Any]:
+    return {
+        "allocation": to_primitive(activated.allocation),
+        "archived": list(activated.archived),
+        "closed": [dropped.strategy_id for dropped in activated.dropped],
+    }
+
+
 HANDLERS: dict[str, Callable[[Call], Any]] = {
     "list_strategies": list_strategies,
     "get_strategy": get_strategy,
@@ -97,4 +136,5 @@ HANDLERS: dict[str, Callable[[Call], Any]] = {
     "allocation_history": allocation_history,
     "approve_allocation": approve_allocation,
     "reject_allocation": reject_allocation,
+    "set_custom_allocation": set_custom_allocation,
 }
