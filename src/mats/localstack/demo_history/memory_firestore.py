@@ -203,12 +203,12 @@ class MemoryQuery:
             else:
                 found.append((document_id, fields))
         found.sort(key=lambda item: item[0])
-        if self._order is not None:  # Stable: ties stay in document-id order.
+        if self._order is not None:  # Ties by document id, in the order's direction (Firestore).
             field, descending = self._order
             found = [item for item in found if field in item[1]]
             pick = heapq.nlargest if descending else heapq.nsmallest
             count = len(found) if self._count is None else self._count
-            found = pick(count, found, key=lambda item: _order_key(item[1][field]))
+            found = pick(count, found, key=lambda item: (_order_key(item[1][field]), item[0]))
         elif self._count is not None:
             found = found[: self._count]
         collection = MemoryCollection(self._client, self._name)
