@@ -59,7 +59,7 @@ class Stack:
         }
 
 
-def start_stack(state_dir: Path, *extra: str, timeout: float = 120) -> Stack:
+def start_stack(state_dir: Path, *extra: str, timeout: float = 240) -> Stack:
     """Run `mats up` exactly as a user would and wait for its stack.json."""
     log = state_dir / "up.log"
     with log.open("wb") as out:
