@@ -1,7 +1,9 @@
-"""The API's contract, ``openapi.json``: the routes it names are the routes served.
+"""The API's contract, an OpenAPI 3.1 document: the routes it names are the routes served.
 
-The document is written by hand and is the one source of what each operation takes and who may
-call it: its path and method, its query and path parameters, its request body's schema, its roles
+The document is written by hand, one file per area in ``openapi/`` (``document.json`` holds what
+every area shares; each other file its own ``paths`` and the ``components`` only it uses), and is
+served whole at ``/api/openapi.json``. It is the one source of what each operation takes and who
+may call it: its path and method, its query and path parameters, its request body's schema, its roles
 (``x-mats-roles``) and, for a route about one client or sender, the path parameter that must be
 the caller's own (``x-mats-scope``). A request is matched against the document and its input
 checked against it before any handler runs, so a refused request reaches nothing.
@@ -24,7 +26,7 @@ from typing import Any
 
 from mats.errors import ValidationError
 
-DOCUMENT = Path(__file__).with_name("openapi.json")
+AREAS = Path(__file__).with_name("openapi")
 METHODS = ("get", "post", "put", "delete")
 INPUT_KEYWORDS = frozenset(
     {
@@ -75,8 +77,24 @@ class MethodNotAllowedError(Exception):
 
 @cache
 def document() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(DOCUMENT.read_text())
-    return loaded
+    """The whole document: ``document.json`` with every area's paths and components merged in
+    (a path or component two areas both define is a mistake, refused here)."""
+    whole: dict[str, Any] = json.loads((AREAS / "document.json").read_text())
+    for area in sorted(AREAS.glob("*.json")):
+        if area.name == "document.json":
+            continue
+        part = json.loads(area.read_text())
+        _merge(whole["paths"], part.get("paths", {}), area.name)
+        for kind, items in part.get("components", {}).items():
+            _merge(whole["components"].setdefault(kind, {}), items, area.name)
+    return whole
+
+
+def _merge(into: dict[str, Any], items: Mapping[str, Any], source: str) -> None:
+    for name, item in items.items():
+        if name in into:
+            raise ValueError(f"{source} defines {name!r} again")
+        into[name] = item
 
 
 @cache
@@ -103,6 +121,11 @@ def operations() -> tuple[Operation, ...]:
     return tuple(found)
 
 
+@cache
+def _by_literalness() -> tuple[Operation, ...]:
+    return tuple(sorted(operations(), key=lambda operation: operation.path.count("{")))
+
+
 def _template(path: str) -> re.Pattern[str]:
     parts = re.split(r"\{(\w+)\}", path)
     regex = "".join(
@@ -113,9 +136,10 @@ def _template(path: str) -> re.Pattern[str]:
 
 
 def match(method: str, path: str) -> tuple[Operation, dict[str, str]]:
-    """The operation for ``method`` on ``path`` and its path parameters."""
+    """The operation for ``method`` on ``path`` and its path parameters; a literal segment wins
+    over a template (``/api/x/custom`` before ``/api/x/{id}``) whatever the document's order."""
     allowed = []
-    for operation in operations():
+    for operation in _by_literalness():
         found = operation.pattern.match(path)
         if found is None:
             continue

@@ -1,4 +1,4 @@
-"""Every route of openapi.json called over HTTP on the stack's dashboard function with real
+"""Every route of the contract called over HTTP on the stack's dashboard function with real
 Firebase tokens from the Auth emulator, as each kind of caller: anonymous, a forged, an expired
 and a wrong-project token, an admin without a second factor, an admin, clients A and B and
 senders A and B. The expected status of each comes from the document's roles and scopes."""

@@ -1,4 +1,4 @@
-"""The API's contract: every operation of openapi.json is served and every handler is in it,
+"""The API's contract: every operation of the contract is served and every handler is in it,
 each route says who may call it, and the inputs are checked as the document says."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Each operation of ``openapi.json`` and the function that answers it, by area.
+"""Each operation of the contract (``openapi/``) and the function that answers it, by area.
 
 A handler gets a :class:`Call` (the instance's services, the signed-in principal, the checked
 parameters and body) and returns the JSON payload, or ``(payload, status)``. Reads come from the
