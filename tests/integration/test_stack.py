@@ -109,6 +109,27 @@ def test_the_printed_curl_example_works_as_shown(demo_stack: Stack) -> None:
     assert answer["signal_id"].startswith("trend-es_")
 
 
+def test_the_printed_api_url_serves_the_contract_and_asks_for_a_token(demo_stack: Stack) -> None:
+    output = demo_stack.log.read_text()
+    printed = re.search(r"^  api +(\S+) +\(the dashboard API; its contract: (\S+)\)$", output, re.M)
+    assert printed
+    assert printed.group(1) == demo_stack.info["api_url"]
+
+    with urllib.request.urlopen(printed.group(2), timeout=30) as answer:
+        contract = json.loads(answer.read())
+    refused = subprocess.run(
+        ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", printed.group(1) + "/fund"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert contract["openapi"].startswith("3.1")
+    assert "/api/fund" in contract["paths"]
+    assert refused.stdout == "401"
+
+
 def test_a_second_stack_on_the_same_state_directory_is_refused(demo_stack: Stack) -> None:
     result = subprocess.run(
         [str(BIN / "mats"), "--state-dir", str(demo_stack.state_dir), "up", "--port-base", "0"],

@@ -219,6 +219,7 @@ class _Stack:
             "firestore_control_url": url(ports["firestore_control"]),
             "pubsub_emulator_host": f"127.0.0.1:{ports['pubsub']}",
             "bridge_url": function_urls["bridge"],
+            "api_url": function_urls["dashboard"] + "/api",
             "ib_gateway": f"127.0.0.1:{ports['ib_gateway']}",
             "ib_control_url": url(ports["ib_control"]),
             "telegram_url": url(ports["telegram"]),

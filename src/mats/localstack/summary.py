@@ -49,6 +49,8 @@ def print_summary(
     lines = [
         f"MATS local stack is up (project {info['project_id']}).",
         *(f"  {name:<11} {url}" for name, url in info["function_urls"].items()),
+        f"  api         {info['api_url']}   (the dashboard API; its contract: "
+        f"{info['api_url']}/openapi.json)",
         f"  ib gateway  {info['ib_gateway']}   (simulated; control {info['ib_control_url']})",
         f"  telegram    {info['telegram_url']}/messages   (captured alerts)",
         f"  firestore   {info['firestore_emulator_host']}   (FIRESTORE_EMULATOR_HOST)",
