@@ -126,13 +126,29 @@ class PayoutBook:
         return terms
 
     def payouts(self, *, sender_id: str | None = None, month: str | None = None) -> list[Payout]:
-        found = [
-            p
-            for p in self._records.list(PAYOUTS, Payout)
-            if (sender_id is None or p.sender_id == sender_id)
-            and (month is None or p.month == month)
+        """Payouts by month and sender, filtered by the store (not read whole and sifted)."""
+        filters = [
+            (field, "==", value)
+            for field, value in (("sender_id", sender_id), ("month", month))
+            if value is not None
         ]
+        found = self._records.list(PAYOUTS, Payout, filters=filters)
         return sorted(found, key=lambda p: (p.month, p.sender_id))
+
+    def page_of(
+        self, sender_id: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[Payout], str | None]:
+        """A page of a sender's payouts, newest month first, and the next page's cursor: one
+        bounded query, whatever the length of the history."""
+        return self._records.page(
+            PAYOUTS,
+            Payout,
+            filters=[("sender_id", "==", sender_id)],
+            order_by="month",
+            descending=True,
+            limit=limit,
+            after=after,
+        )
 
     def get(self, payout: str) -> Payout | None:
         return self._records.get(PAYOUTS, payout, Payout)
