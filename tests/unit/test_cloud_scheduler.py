@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +12,9 @@ from google.api_core import exceptions as google_errors
 from google.cloud import scheduler_v1
 
 from mats.adapters.cloud_scheduler import TIMEOUT_SECONDS, CloudSchedulerNightlySchedule
+from mats.adapters.firestore.client import firestore_client
+from mats.adapters.firestore.schedule import FirestoreNightlySchedule
+from mats.bootstrap import bootstrap
 from mats.domain.schedule import ScheduleState, daily_time
 from mats.errors import NotFoundError, PermanentError, TemporaryError, ValidationError
 from tests.fakes import FakeClock
@@ -186,3 +191,34 @@ def test_a_schedule_that_is_not_daily_is_refused_by_name() -> None:
 
     with pytest.raises(ValidationError, match="not a daily time"):
         schedule.show()
+
+
+def test_a_project_gets_its_cloud_scheduler_job_and_emulators_the_local_schedule() -> None:
+    project = bootstrap(
+        {"GOOGLE_CLOUD_PROJECT": "fund-prod", "MATS_SCHEDULER_LOCATION": "europe-west1"}
+    )
+    emulated = {"GOOGLE_CLOUD_PROJECT": "mats-local", "FIRESTORE_EMULATOR_HOST": "127.0.0.1:9"}
+    local = bootstrap(emulated, firestore_client=firestore_client("mats-local", "127.0.0.1:9"))
+
+    cloud = project.nightly_schedule
+    assert isinstance(cloud, CloudSchedulerNightlySchedule)
+    assert cloud.job_name == (
+        "projects/fund-prod/locations/europe-west1/jobs/mats-nightly-optimization"
+    )
+    assert isinstance(local.nightly_schedule, FirestoreNightlySchedule)
+
+
+def test_the_client_library_loads_only_when_the_job_is_called() -> None:
+    script = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from mats.adapters.cloud_scheduler import CloudSchedulerNightlySchedule\n"
+        "from tests.fakes import FakeClock\n"
+        "CloudSchedulerNightlySchedule('projects/p/locations/l/jobs/j', FakeClock())\n"
+        "print('google.cloud.scheduler_v1' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == "False"

@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 class CloudSchedulerNightlySchedule:
     def __init__(self, job_name: str, clock: Clock, client: Any = None) -> None:
-        self._name = job_name
+        self.job_name = job_name
         self._clock = clock
         self._given_client = client
 
@@ -58,7 +58,7 @@ class CloudSchedulerNightlySchedule:
             return self._shown(job)
         scheduler = _library()
         request = scheduler.UpdateJobRequest(
-            job=scheduler.Job(name=self._name, schedule=daily.cron, time_zone=daily.time_zone),
+            job=scheduler.Job(name=self.job_name, schedule=daily.cron, time_zone=daily.time_zone),
             update_mask={"paths": ["schedule", "time_zone"]},
         )
         return self._shown(
@@ -66,7 +66,7 @@ class CloudSchedulerNightlySchedule:
         )
 
     def run_now(self, request_id: str, requested_by: str) -> tuple[RunRequest, bool]:
-        request = _library().RunJobRequest(name=self._name)
+        request = _library().RunJobRequest(name=self.job_name)
         self._call(lambda c: c.run_job(request=request, timeout=TIMEOUT_SECONDS))
         return RunRequest(request_id, self._clock.now(), requested_by), True
 
@@ -74,20 +74,22 @@ class CloudSchedulerNightlySchedule:
         job = self._job()
         if _state(job) is state:
             return self._shown(job)
-        request = getattr(_library(), request_type)(name=self._name)
+        request = getattr(_library(), request_type)(name=self.job_name)
         return self._shown(
             self._call(lambda c: getattr(c, method)(request=request, timeout=TIMEOUT_SECONDS))
         )
 
     def _job(self) -> Any:
-        request = _library().GetJobRequest(name=self._name)
+        request = _library().GetJobRequest(name=self.job_name)
         return self._call(lambda c: c.get_job(request=request, timeout=TIMEOUT_SECONDS))
 
     def _shown(self, job: Any) -> Schedule:
-        return schedule_of(_daily(job), _state(job), _last_run(job), self._name, self._clock.now())
+        return schedule_of(
+            _daily(job), _state(job), _last_run(job), self.job_name, self._clock.now()
+        )
 
     def _call(self, send: Callable[[Any], T]) -> T:
-        with _translated(self._name):
+        with _translated(self.job_name):
             return send(self._client())
 
     def _client(self) -> Any:
