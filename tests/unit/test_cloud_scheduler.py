@@ -211,14 +211,17 @@ def test_a_project_gets_its_cloud_scheduler_job_and_emulators_the_local_schedule
 def test_the_client_library_loads_only_when_the_job_is_called() -> None:
     script = (
         "import sys\n"
-        "from datetime import UTC, datetime\n"
-        "from mats.adapters.cloud_scheduler import CloudSchedulerNightlySchedule\n"
-        "from tests.fakes import FakeClock\n"
-        "CloudSchedulerNightlySchedule('projects/p/locations/l/jobs/j', FakeClock())\n"
-        "print('google.cloud.scheduler_v1' in sys.modules)\n"
+        "from mats.adapters.firestore.client import firestore_client\n"
+        "from mats.bootstrap import bootstrap\n"
+        "env = {'GOOGLE_CLOUD_PROJECT': 'mats-local', 'FIRESTORE_EMULATOR_HOST': '127.0.0.1:9'}\n"
+        "client = firestore_client('mats-local', '127.0.0.1:9')\n"
+        "bootstrap(env, firestore_client=client).nightly_schedule\n"
+        "local = 'mats.adapters.cloud_scheduler' in sys.modules\n"
+        "bootstrap({'GOOGLE_CLOUD_PROJECT': 'fund-prod'}).nightly_schedule\n"
+        "print(local, 'google.cloud.scheduler_v1' in sys.modules)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
 
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"

@@ -61,6 +61,7 @@ class StoredSchedule:
 
 class FirestoreNightlySchedule:
     def __init__(self, client: Any, clock: Clock, first_time: clock_time) -> None:
+        self._client = client
         self._document = client.collection(SCHEDULES).document(NIGHTLY)
         self._requests = client.collection(RUN_REQUESTS)
         self._clock = clock
@@ -145,9 +146,11 @@ class FirestoreNightlySchedule:
             finished_at=now,
         )
         last = LastRun(now, done.outcome or "UNKNOWN", done.run_id, done.request_id, done.error)
+        batch = self._client.batch()
+        batch.set(self._requests.document(request.request_id), to_document(done))
+        batch.update(self._document, {"last_run": to_document(last)})
         with translated_errors("recording a nightly run's outcome"):
-            self._requests.document(request.request_id).set(to_document(done))
-            self._document.update({"last_run": to_document(last)})
+            batch.commit()
         return done
 
     def request(self, request_id: str) -> RunRequest | None:
