@@ -8,11 +8,11 @@ reads (README "Configuration" lists every variable and its default):
 - ingest: ``cloud``, ``secrets_dir``, ``ingest``
 - cerebro: ``cloud``, ``cerebro``, ``notifications``
 - optimizer: ``cloud``, ``oidc``, ``backtest_dir``
-- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``
+- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``, ``schedule`` (the API's schedule routes)
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
 - the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``),
   ``firebase`` (``users``), ``schedule`` (``schedule``)
-- the local stack's nightly runner, and the dashboard API's schedule routes: ``schedule``
+- the local stack (``mats up``): ``schedule`` (its nightly runner's first time)
 
 Every variable is named and given its default in exactly one of the modules beside this one.
 """
