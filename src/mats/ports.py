@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mats.domain.orders import Fill, Order
     from mats.domain.portfolio import Activation, Allocation, AllocationStatus
     from mats.domain.risk import RiskSetting
+    from mats.domain.schedule import DailyTime, RunRequest, Schedule
     from mats.domain.senders import LegacySender, Sender
     from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
     from mats.domain.signals.signal import Signal
@@ -427,6 +428,15 @@ class PortfolioStore(Protocol):
 
     def release_run_date(self, run_date: date, run_id: str) -> None: ...
 
+    def claim_run_request(self, request_id: str, attempt: int, at: datetime) -> datetime | None:
+        """Claim an attempt at running a request; return when it was claimed, if it was before
+        (of concurrent claims of one attempt exactly one gets ``None`` and runs it)."""
+        ...
+
+    def request_runs(self, request_id: str) -> Sequence[OptimizationRun]:
+        """The runs made for a request, every attempt."""
+        ...
+
     def create_run(self, run: OptimizationRun) -> None:
         """Store a new run; raise ``ConflictError`` if its id is taken."""
         ...
@@ -649,4 +659,30 @@ class UserDirectory(Protocol):
 
     def set_disabled(self, user: str, disabled: bool) -> User:
         """Disable the user (and revoke its sessions) or enable it again."""
+        ...
+
+
+class NightlySchedule(Protocol):
+    """The nightly optimisation's schedule: Cloud Scheduler's job in a project, the local
+    stack's schedule document locally. A change that changes nothing (pausing a paused
+    schedule, setting the time it has) writes nothing; every call answers the schedule after it.
+    Raises ``TemporaryError`` when the scheduler cannot be reached."""
+
+    def show(self) -> Schedule: ...
+
+    def pause(self) -> Schedule:
+        """Stop the scheduled runs: a run time that passes while paused is not made."""
+        ...
+
+    def resume(self) -> Schedule:
+        """Make the scheduled runs again, from the next run time on."""
+        ...
+
+    def set_time(self, daily: DailyTime) -> Schedule:
+        """Run at this time of day in this time zone from now on."""
+        ...
+
+    def run_now(self, request_id: str, requested_by: str) -> tuple[RunRequest, bool]:
+        """Ask for one run now, even while paused; ``False`` when this request id was asked
+        for before (nothing more runs: the request answered is the earlier one)."""
         ...

@@ -66,6 +66,9 @@ def test_a_bad_ccxt_venue_fails_the_bridge_naming_the_variable(tmp_path: Path) -
         ("MATS_ALERT_REPEAT_SECONDS", "0", "notifications"),
         ("MATS_MAX_BODY_BYTES", "lots", "ingest"),
         ("MATS_TRUSTED_PROXY_HOPS", "-1", "ingest"),
+        ("MATS_OPTIMIZE_AT", "10pm", "schedule"),
+        ("MATS_NIGHTLY_JOB", "nightly/job", "schedule"),
+        ("MATS_SCHEDULER_LOCATION", "projects/x/locations/y", "schedule"),
     ],
 )
 def test_a_bad_variable_fails_only_the_section_that_reads_it(

@@ -19,11 +19,13 @@ from mats.settings import Settings
 if TYPE_CHECKING:
     from mats.adapters.firestore.execution import FirestoreExecutionStore
     from mats.adapters.firestore.ledger import FirestoreLedgerStore
+    from mats.adapters.firestore.schedule import FirestoreNightlySchedule
     from mats.adapters.firestore.trading import FirestoreTradingState
     from mats.api.identity import Authenticator
     from mats.ports import (
         Clock,
         DecisionStore,
+        NightlySchedule,
         Notifier,
         PortfolioStore,
         Publisher,
@@ -325,6 +327,28 @@ class Services:
         from mats.services.dead_letters import DeadLetterService
 
         return DeadLetterService(self.records, self.alerts, self.clock)
+
+    @cached_property
+    def nightly_schedule(self) -> NightlySchedule:
+        """The nightly optimisation's schedule: Cloud Scheduler's job in a project, the local
+        stack's schedule document against emulators."""
+        if self.settings.cloud.firestore_emulator_host is not None:
+            return self.local_schedule
+        from mats.adapters.cloud_scheduler import CloudSchedulerNightlySchedule
+
+        schedule = self.settings.schedule
+        return CloudSchedulerNightlySchedule(
+            schedule.job_name(self.settings.cloud.project_id), self.clock
+        )
+
+    @cached_property
+    def local_schedule(self) -> FirestoreNightlySchedule:
+        """The local stack's schedule document, which its nightly runner reads."""
+        from mats.adapters.firestore.schedule import FirestoreNightlySchedule
+
+        return FirestoreNightlySchedule(
+            self.firestore, self.clock, self.settings.schedule.optimize_at
+        )
 
     @cached_property
     def user_directory(self) -> UserDirectory:
