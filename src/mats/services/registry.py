@@ -161,7 +161,8 @@ class SenderService:
         rate_limit_per_minute: int | None = None,
         status: SenderStatus | None = None,
     ) -> Sender:
-        """Change a sender's settings; arguments left as ``None`` stay as they are."""
+        """Change a sender's settings; arguments left as ``None`` stay as they are. A change
+        to what is already set (a repeat) writes nothing and answers the sender as it is."""
         sender = self.get(sender_id)
         updated = dataclasses.replace(
             sender,
@@ -171,9 +172,11 @@ class SenderService:
             max_lag_seconds=None if clear_max_lag else (max_lag_seconds or sender.max_lag_seconds),
             rate_limit_per_minute=rate_limit_per_minute or sender.rate_limit_per_minute,
             status=status or sender.status,
-            updated_at=self._clock.now(),
         )
         validate_sender_settings(updated.max_lag_seconds, updated.rate_limit_per_minute)
+        if updated == sender:
+            return sender
+        updated = dataclasses.replace(updated, updated_at=self._clock.now())
         self._store.save(updated)
         return updated
 

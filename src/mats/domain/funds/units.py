@@ -61,9 +61,12 @@ def client_value(units: Decimal, nav_per_unit: Decimal) -> Decimal:
 
 
 def parse_decimal(raw: object, field: str, *, places: int) -> Decimal:
-    """Parse a positive finite number of at most ``places`` decimals, or raise naming ``field``."""
+    """Parse a positive finite number of at most ``places`` decimals, written out (no float,
+    no exponent), or raise naming ``field``."""
     if isinstance(raw, bool | float):
         raise ValidationError(field, f"give an exact decimal number, not {raw!r}")
+    if isinstance(raw, str) and "e" in raw.casefold():
+        raise ValidationError(field, f"write the digits, with no exponent: {raw!r}")
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):

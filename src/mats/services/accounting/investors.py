@@ -39,7 +39,7 @@ from mats.domain.funds.units import (
     parse_units,
     strike,
 )
-from mats.errors import MatsError, ValidationError
+from mats.errors import ConflictError, MatsError, ValidationError
 from mats.ports import Clock, RecordStore
 from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook
 from mats.services.accounting.valuing import FundValuer
@@ -56,6 +56,7 @@ RECENT_MONTHS = 12
 MAX_FLOW_LINES = 10  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,35 @@ def _unpaid(records: RecordStore, kind: FlowKind, status: FlowStatus) -> list[Cl
     return [flow for flow in found if flow.paid_at is None]
 
 
+@dataclass(frozen=True)
+class Booked:
+    """A flow as recorded, and whether this call recorded it (``False``: a repeat of its
+    request, which changed nothing)."""
+
+    flow: ClientFlow
+    new: bool = True
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    client_id: str
+    kind: FlowKind
+    amount: Decimal | None
+    units: Decimal | None
+    on: date | None
+
+
+def _request_flow_id(client_id: str, request_id: str | None) -> str | None:
+    """The flow id a request keys, ``FLOW_REQ_{client}_{request}``: a request id has no ``_``,
+    so no two (client, request) pairs share one, and a time-keyed id (``FLOW_{time}_{client}``)
+    has a digit where this has ``R``."""
+    if request_id is None:
+        return None
+    if not _REQUEST_ID.match(request_id):
+        raise ValidationError("request_id", "use 8-64 letters, digits or '-' (a UUID, say)")
+    return f"FLOW_REQ_{client_id}_{request_id}"
+
+
 class InvestorBook:
     def __init__(
         self,
@@ -167,9 +197,18 @@ class InvestorBook:
         found = self._records.list(FLOWS, ClientFlow, filters=filters)
         return sorted(found, key=lambda f: (f.recorded_at, f.flow_id))
 
-    def deposit(self, client_id: str, amount: object, *, on: date | None = None) -> ClientFlow:
+    def deposit(
+        self,
+        client_id: str,
+        amount: object,
+        *,
+        on: date | None = None,
+        request_id: str | None = None,
+    ) -> Booked:
+        """Record a deposit, dealt at the next strike; with a ``request_id``, once per request."""
         self.client(client_id)
-        return self._record(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
+        flow = _Wanted(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
+        return self._record(flow, _request_flow_id(client_id, request_id))
 
     def withdraw(
         self,
@@ -178,13 +217,21 @@ class InvestorBook:
         amount: object | None = None,
         units: object | None = None,
         on: date | None = None,
-    ) -> ClientFlow:
-        """Record a withdrawal of an amount or of units; more than the holding is refused."""
+        request_id: str | None = None,
+    ) -> Booked:
+        """Record a withdrawal of an amount or of units; more than the holding is refused.
+        With a ``request_id``, once per request (a repeat is answered before any check)."""
         self.client(client_id)
         if (amount is None) == (units is None):
             raise ValidationError("amount", "give an amount or a number of units, not both")
         money = parse_amount(amount) if amount is not None else None
         count = parse_units(units, "units") if units is not None else None
+        wanted = _Wanted(client_id, FlowKind.WITHDRAWAL, money, count, on)
+        flow_id = _request_flow_id(client_id, request_id)
+        if flow_id is not None:
+            repeat = self._repeat(wanted, flow_id)
+            if repeat is not None:
+                return Booked(repeat, new=False)
         held, navpu = self._holding(client_id)
         if navpu is None:
             raise ValidationError(
@@ -199,8 +246,8 @@ class InvestorBook:
             Decimal(0),
         )
         free = held - pending
-        wanted = count if count is not None else (money or Decimal(0)) / navpu
-        if wanted > free:
+        asked = count if count is not None else (money or Decimal(0)) / navpu
+        if asked > free:
             value = client_value(max(free, Decimal(0)), navpu)
             field = "units" if count is not None else "amount"
             raise ValidationError(
@@ -208,7 +255,7 @@ class InvestorBook:
                 f"{client_id} holds {free} units free to withdraw (worth {value} at the last NAV "
                 f"per unit {navpu}); the withdrawal asks for more",
             )
-        return self._record(client_id, FlowKind.WITHDRAWAL, money, count, on)
+        return self._record(wanted, flow_id)
 
     def pay(self, flow_id: str, *, reference: str) -> ClientFlow:
         """Record the cash of a dealt withdrawal (or a refused deposit) sent to the client."""
@@ -234,26 +281,47 @@ class InvestorBook:
             self._records.put(CLIENT_VIEWS, paid.client_id, replace(view, flows=lines))
         return paid
 
-    def _record(
-        self,
-        client_id: str,
-        kind: FlowKind,
-        amount: Decimal | None,
-        units: Decimal | None,
-        on: date | None,
-    ) -> ClientFlow:
+    def _record(self, wanted: _Wanted, flow_id: str | None) -> Booked:
+        """Create the flow once: under its request's id when it has one (of concurrent repeats
+        the first wins and the others answer with its flow), else under its time."""
         now = self._clock.now()
+        on = wanted.on
         if on is not None and on > now.date():
             raise ValidationError(
                 "date", f"{on} is in the future; flows are recorded as they happen"
             )
         recorded = now if on is None or on == now.date() else datetime.combine(on, time(), UTC)
-        flow_id = f"FLOW_{recorded:%Y%m%d_%H%M%S_%f}_{client_id}"
-        flow = ClientFlow(flow_id, client_id, kind, amount, units, recorded)
-        if not self._records.create(FLOWS, flow_id, flow):
-            raise MatsError(f"flow {flow_id} already exists; record it again")
+        client_id = wanted.client_id
+        key = flow_id or f"FLOW_{recorded:%Y%m%d_%H%M%S_%f}_{client_id}"
+        flow = ClientFlow(key, client_id, wanted.kind, wanted.amount, wanted.units, recorded)
+        if not self._records.create(FLOWS, key, flow):
+            repeat = self._repeat(wanted, key) if flow_id is not None else None
+            if repeat is None:
+                raise MatsError(f"flow {key} already exists; record it again")
+            return Booked(repeat, new=False)
         write_flows(self._records, [flow])  # An amount withdrawal's cash is held from now.
-        return flow
+        return Booked(flow)
+
+    def _repeat(self, wanted: _Wanted, flow_id: str) -> ClientFlow | None:
+        """The flow a request already recorded, or ``None``; a request id used for another
+        flow is a conflict."""
+        stored = self._records.get(FLOWS, flow_id, ClientFlow)
+        if stored is None:
+            return None
+        same = (
+            stored.client_id == wanted.client_id
+            and stored.kind is wanted.kind
+            and stored.amount == wanted.amount
+            and stored.units == wanted.units
+            and (wanted.on is None or stored.recorded_at.date() == wanted.on)
+        )
+        if not same:
+            raise ConflictError(
+                f"this request_id already recorded another flow, {flow_id} "
+                f"({stored.kind} of {stored.amount or stored.units})",
+                field="request_id",
+            )
+        return stored
 
     def _holding(self, client_id: str) -> tuple[Decimal, Decimal | None]:
         latest = self.latest_strike()
