@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mats.api.handlers import fund, optimization, people, portfolio, strategies, system
+from mats.api.handlers import (
+    directory,
+    execution,
+    fund,
+    optimization,
+    payouts,
+    people,
+    portfolio,
+    risk,
+    strategies,
+    system,
+    users,
+)
 from mats.api.handlers.call import Call, Reply
 
 HANDLERS: dict[str, Callable[[Call], Reply]] = {
@@ -19,6 +31,11 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     **system.HANDLERS,
     **strategies.HANDLERS,
     **optimization.HANDLERS,
+    **risk.HANDLERS,
+    **execution.HANDLERS,
+    **directory.HANDLERS,
+    **users.HANDLERS,
+    **payouts.HANDLERS,
 }
 
 __all__ = ["HANDLERS", "Call", "Reply"]

@@ -175,7 +175,7 @@ class InvestorBook:
             raise ValidationError("name", "a client needs a name")
         client = Client(client_id, name.strip(), self._clock.now(), email)
         if not self._records.create(CLIENTS, client_id, client):
-            raise ValidationError("client_id", f"client {client_id!r} already exists")
+            raise ConflictError(f"client {client_id!r} already exists", field="client_id")
         return client
 
     def clients(self) -> list[Client]:
