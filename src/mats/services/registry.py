@@ -78,6 +78,7 @@ class SenderService:
         if not name.strip():
             raise ValidationError("name", "must not be empty")
         validate_sender_settings(max_lag_seconds, rate_limit_per_minute)
+        allowlist = normalize_allowlist(ip_allowlist)  # Before a key is kept: none if refused.
         now = self._clock.now()
         sender_id = new_sender_id(name)
         secret = new_secret()
@@ -87,7 +88,7 @@ class SenderService:
             secret_verifier=self._keep_key(sender_id, signing_key(secret)),
             created_at=now,
             updated_at=now,
-            ip_allowlist=normalize_allowlist(ip_allowlist),
+            ip_allowlist=allowlist,
             max_lag_seconds=max_lag_seconds,
             rate_limit_per_minute=rate_limit_per_minute,
         )
