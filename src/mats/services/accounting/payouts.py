@@ -305,8 +305,8 @@ class PayoutBook:
         limit: int,
         after: str | None = None,
     ) -> tuple[list[Payout], str | None]:
-        """Payouts newest crystallisation first, a page at a time: every one, the ``DUE``
-        (payable, unpaid) or the ``PAID`` ones, of one sender or all."""
+        """Payouts newest month first, a page at a time: every one, the ``DUE`` (payable,
+        unpaid) or the ``PAID`` ones, of one sender or all; one bounded query."""
         filters: list[tuple[str, str, object]] = []
         if sender_id is not None:
             filters.append(("sender_id", "==", sender_id))
@@ -319,7 +319,7 @@ class PayoutBook:
             collection,
             Payout,
             filters=filters,
-            order_by="crystallised_at",
+            order_by="month",
             descending=True,
             limit=limit,
             after=after,
