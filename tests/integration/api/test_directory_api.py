@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +273,46 @@ def test_bad_flows_are_refused_naming_the_field_and_book_nothing(api: ApiClient)
         assert answer.body.get("field") == field, answer.body
     assert len(flows_of(api, client_id)) == 1
     assert newest_audit(api) == audit_before
+
+
+@pytest.fixture
+def own_fund(stack: Stack) -> Iterator[ApiClient]:
+    """An API over a project of its own, where a NAV strike touches no other test's fund."""
+    from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
+
+    env = {**os.environ, "GOOGLE_CLOUD_PROJECT": unique("flows")}
+    services = bootstrap({**env, "MATS_BRIDGE_URL": stack.info["bridge_url"]})
+    try:
+        yield ApiClient(services)
+    finally:
+        services.close()
+
+
+def test_a_withdrawal_beyond_the_free_holding_is_refused_as_the_accounting_refuses_it(
+    own_fund: ApiClient,
+) -> None:
+    client_id = a_client(own_fund)
+    deposits, withdrawals = (
+        f"/api/clients/{client_id}/{kind}" for kind in ("deposits", "withdrawals")
+    )
+    own_fund.post(deposits, {"request_id": request_id(), "amount": "1000"})
+    own_fund.services.accounting.strike()  # The first strike: 10 units at 100.
+    kept = request_id()
+
+    over = own_fund.post(withdrawals, {"request_id": request_id(), "amount": "1000.01"})
+    over_units = own_fund.post(withdrawals, {"request_id": request_id(), "units": "10.000001"})
+    part = own_fund.post(withdrawals, {"request_id": kept, "amount": "400"})
+    part_again = own_fund.post(withdrawals, {"request_id": kept, "amount": "400"})
+    rest = own_fund.post(withdrawals, {"request_id": request_id(), "amount": "600.01"})
+    units = own_fund.post(withdrawals, {"request_id": request_id(), "units": "6"})
+
+    assert (over.status, over.body["field"]) == (422, "amount")
+    assert "holds 10.000000 units free" in over.body["error"]
+    assert (over_units.status, over_units.body["field"]) == (422, "units")
+    assert part.status == 201, part.body
+    assert part_again.body == part.body
+    assert (rest.status, rest.body["field"]) == (422, "amount")  # 400 is pending already.
+    assert "holds 6.000000 units free" in rest.body["error"]
+    assert units.status == 201, units.body
+    pending = [f for f in flows_of(own_fund, client_id) if f.status.value == "PENDING"]
+    assert {(f.amount, f.units) for f in pending} == {(Decimal(400), None), (None, Decimal(6))}
