@@ -65,14 +65,14 @@ def parse_decimal(raw: object, field: str, *, places: int) -> Decimal:
     no exponent), or raise naming ``field``."""
     if isinstance(raw, bool | float):
         raise ValidationError(field, f"give an exact decimal number, not {raw!r}")
-    if isinstance(raw, str) and "e" in raw.casefold():
-        raise ValidationError(field, f"write the digits, with no exponent: {raw!r}")
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError(field, f"not a number: {raw!r}") from None
     if not value.is_finite():
         raise ValidationError(field, f"not a finite number: {raw!r}")
+    if isinstance(raw, str) and "e" in raw.casefold():
+        raise ValidationError(field, f"write the digits, with no exponent: {raw!r}")
     if value <= 0:
         raise ValidationError(field, f"must be positive, got {value}")
     exponent = value.as_tuple().exponent
