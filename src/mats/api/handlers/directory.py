@@ -17,7 +17,7 @@ from typing import Any
 
 from mats.api.handlers.call import Call, Reply
 from mats.codec import from_primitive, to_primitive
-from mats.domain.senders import SenderStatus, public_sender
+from mats.domain.senders import DEFAULT_RATE_LIMIT_PER_MINUTE, SenderStatus, public_sender
 from mats.errors import NotFoundError, ValidationError
 from mats.services.registry import IssuedSecret
 
@@ -42,7 +42,7 @@ def create_sender(call: Call) -> Reply:
             body["name"],
             ip_allowlist=_addresses(body.get("ip_allowlist", [])),
             max_lag_seconds=body.get("max_lag_seconds"),
-            rate_limit_per_minute=body.get("rate_limit_per_minute", 60),
+            rate_limit_per_minute=body.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT_PER_MINUTE),
         )
     call.audit("create_sender", issued.sender.sender_id, None, public_sender(issued.sender))
     return _issued(issued), 201

@@ -1,7 +1,8 @@
 """The bridge's operator actions for admins, asked of the bridge itself (it holds the venues):
 cancel an order, as ``mats orders cancel``, and reconcile now, as ``mats reconcile``.
 
-An order that is already final (filled, cancelled, rejected, expired) is not cancelled again: 409.
+An order that is already final (filled, cancelled, rejected, expired), or that turns out to have
+ended at the venue before the cancel reached it, is not cancelled: 409.
 A cancel is recorded on the order as the signed-in admin's and in the audit log; a reconciliation
 in the audit log when it booked a residual to ``Discretionary``.
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from mats.api.handlers.call import Call, Reply
 from mats.codec import to_primitive
+from mats.domain.execution.states import OrderState
 from mats.errors import ConflictError, NotFoundError
 
 
@@ -25,6 +27,9 @@ def cancel_order(call: Call) -> Reply:
     if before.state.ended:
         raise ConflictError(f"order {order_id} is already {before.state.value}; nothing to cancel")
     after = services.bridge_control.cancel_order(order_id, by=call.user.label)
+    if after.state is not OrderState.CANCELLED:
+        # It ended at the venue (filled, say) before the cancel reached it: nothing was cancelled.
+        raise ConflictError(f"order {order_id} ended {after.state.value}; nothing to cancel")
     call.audit("cancel_order", order_id, before, after)
     return to_primitive(after)
 
