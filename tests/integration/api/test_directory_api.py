@@ -26,6 +26,7 @@ from tests.builders import tradingview_alert
 from tests.conftest import Stack, http_post, unique
 from tests.integration.api.client import ApiClient
 from tests.integration.api.writes import ACCOUNT, audit_of, newest_audit
+from tests.integration.firebase_signin import AuthEmulatorSignIn
 
 
 def request_id() -> str:
@@ -96,6 +97,42 @@ def test_a_senders_secret_is_shown_once_signs_webhooks_and_is_kept_nowhere_reada
     for text in logs_of_the_stack(stack, caplog):
         assert secret not in text
         assert signing_key(secret) not in text
+
+
+def test_over_http_an_mfa_admins_new_sender_secret_works_and_reaches_no_log(
+    stack: Stack, api: ApiClient
+) -> None:
+    signin = AuthEmulatorSignIn.from_stack(stack)
+    tag = unique("ops")
+    email, password = f"admin-{tag}@example.test", "ops-" + "x" * 12
+    admin = api.services.users.create(email, "admin", password=password, email_verified=True)
+    signin.emulator.enroll_phone(admin.user.uid, "+15555550143", f"enr-{tag}")
+    headers = {
+        "Authorization": f"Bearer {signin.sign_in_with_mfa(email, password)}",
+        "Content-Type": "application/json",
+    }
+    api_url = stack.info["function_urls"]["dashboard"] + "/api/senders"
+
+    status, _, created = http_post(api_url, json.dumps({"name": unique("Http")}).encode(), headers)
+    sender_id = created["sender"]["sender_id"]
+    rotated = http_post(f"{api_url}/{sender_id}/rotate", b"", headers)
+    strategy_id = strategy_for(api, sender_id)
+    webhook = f"{stack.ingest_url}/webhook/{sender_id}"
+    old_secret, new_secret = created["secret"], rotated[2]["secret"]
+
+    accepted = http_post(f"{webhook}/{new_secret}", alert_for(strategy_id, 20))[0]
+    refused = http_post(f"{webhook}/{old_secret}", alert_for(strategy_id, 21))[0]
+
+    assert (status, rotated[0]) == (201, 200), (created, rotated)
+    assert (accepted, refused) == (202, 401)
+    entries = audit_of(api, sender_id)
+    assert {e["by_email"] for e in entries} == {email}
+    logs = sorted(stack.state_dir.rglob("*.log"))
+    assert "dashboard.log" in {path.name for path in logs}  # The function that answered.
+    for secret in (old_secret, new_secret):
+        assert secret not in json.dumps(entries)
+        for path in logs:
+            assert secret not in path.read_text(errors="replace"), path
 
 
 def test_rotation_shows_a_new_secret_once_and_disabling_refuses_the_senders_webhooks(
