@@ -15,7 +15,8 @@ import pytest
 from mats.domain.funds.payouts import PayoutTerms
 from mats.domain.funds.units import FlowKind
 from mats.errors import ConflictError, NotFoundError, ValidationError
-from mats.services.accounting.investors import FLOWS, InvestorBook
+from mats.services.accounting.flows import FLOWS
+from mats.services.accounting.investors import InvestorBook
 from mats.services.accounting.payouts import PAYMENTS, PayoutBook, payout_id
 from tests.fakes import FakeClock, InMemoryRecords
 

@@ -10,8 +10,7 @@ unit arithmetic is :func:`mats.domain.funds.units.strike`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -39,112 +38,31 @@ from mats.domain.funds.units import (
     parse_units,
     strike,
 )
-from mats.errors import ConflictError, MatsError, ValidationError
+from mats.errors import ConflictError, ValidationError
 from mats.ports import Clock, RecordStore
+from mats.services.accounting.flows import (
+    FLOWS,
+    Booked,
+    FlowRequest,
+    held_for_withdrawals,
+    record_flow,
+    repeated_flow,
+    request_flow_id,
+    write_flows,
+)
 from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook
 from mats.services.accounting.valuing import FundValuer
 
 CLIENTS = "clients"
-FLOWS = "client_flows"
 CLIENT_VIEWS = "client_views"
 FUND_RETURNS = "fund_returns"  # "current": the latest RECENT_MONTHS months, every year
 RETURN_YEARS = "fund_return_years"  # {YYYY}: that year's months
-CASH_HELD = "cash_held"
 NAV_HISTORY = "nav_history"  # {YYYY-MM}: a point per strike
 RECENT_MONTHS = 12
 
 MAX_FLOW_LINES = 10  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-
-
-@dataclass(frozen=True)
-class CashHeld:
-    """Cash at the broker that belongs to a leaving client (``cash_held/{flow_id}``): kept
-    beside its flow while it is held, so the fund's NAV reads the open few, not every flow."""
-
-    flow_id: str
-    client_id: str
-    amount: Decimal
-
-
-def held_by(flow: ClientFlow) -> Decimal:
-    """What of ``flow`` the fund holds for the client: an amount withdrawal waiting to be dealt,
-    a dealt withdrawal not yet sent, a refused deposit not yet returned."""
-    if flow.paid_at is not None:
-        return Decimal(0)
-    if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.PENDING:
-        return flow.amount or Decimal(0)
-    if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.DEALT:
-        return -(flow.amount_dealt or Decimal(0))
-    if flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED:
-        return flow.amount or Decimal(0)
-    return Decimal(0)
-
-
-def write_flows(records: RecordStore, flows: Sequence[ClientFlow]) -> None:
-    """Write flows and keep their held cash beside them."""
-    records.put_all(FLOWS, [(f.flow_id, f) for f in flows])
-    held = [(f.flow_id, CashHeld(f.flow_id, f.client_id, held_by(f))) for f in flows]
-    records.put_all(CASH_HELD, [(i, c) for i, c in held if c.amount])
-    for flow_id, cash in held:
-        if not cash.amount:
-            records.delete(CASH_HELD, flow_id)
-
-
-def held_for_withdrawals(records: RecordStore, at: datetime | None) -> Decimal:
-    """Cash at the broker that belongs to leaving clients, now (the open few) or at a past
-    moment (from the flows that could have been open then)."""
-    if at is None:
-        return sum((c.amount for c in records.list(CASH_HELD, CashHeld)), Decimal(0))
-    candidates = [
-        *records.list(FLOWS, ClientFlow, filters=[("status", "==", FlowStatus.PENDING.value)]),
-        *_unpaid(records, FlowKind.WITHDRAWAL, FlowStatus.DEALT),
-        *_unpaid(records, FlowKind.DEPOSIT, FlowStatus.REFUSED),
-        *records.list(FLOWS, ClientFlow, filters=[("paid_at", ">", at)]),  # Paid since then.
-    ]
-    held = Decimal(0)
-    for flow in {f.flow_id: f for f in candidates}.values():
-        if flow.recorded_at <= at:
-            held += held_by(replace(flow, paid_at=None))
-    return held
-
-
-def _unpaid(records: RecordStore, kind: FlowKind, status: FlowStatus) -> list[ClientFlow]:
-    found = records.list(
-        FLOWS, ClientFlow, filters=[("kind", "==", kind.value), ("status", "==", status.value)]
-    )
-    return [flow for flow in found if flow.paid_at is None]
-
-
-@dataclass(frozen=True)
-class Booked:
-    """A flow as recorded, and whether this call recorded it (``False``: a repeat of its
-    request, which changed nothing)."""
-
-    flow: ClientFlow
-    new: bool = True
-
-
-@dataclass(frozen=True)
-class _Wanted:
-    client_id: str
-    kind: FlowKind
-    amount: Decimal | None
-    units: Decimal | None
-    on: date | None
-
-
-def _request_flow_id(client_id: str, request_id: str | None) -> str | None:
-    """The flow id a request keys, ``FLOW_REQ_{client}_{request}``: a request id has no ``_``,
-    so no two (client, request) pairs share one, and a time-keyed id (``FLOW_{time}_{client}``)
-    has a digit where this has ``R``."""
-    if request_id is None:
-        return None
-    if not _REQUEST_ID.match(request_id):
-        raise ValidationError("request_id", "use 8-64 letters, digits or '-' (a UUID, say)")
-    return f"FLOW_REQ_{client_id}_{request_id}"
 
 
 class InvestorBook:
@@ -207,8 +125,10 @@ class InvestorBook:
     ) -> Booked:
         """Record a deposit, dealt at the next strike; with a ``request_id``, once per request."""
         self.client(client_id)
-        flow = _Wanted(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
-        return self._record(flow, _request_flow_id(client_id, request_id))
+        wanted = FlowRequest(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
+        return record_flow(
+            self._records, self._clock, wanted, request_flow_id(client_id, request_id)
+        )
 
     def withdraw(
         self,
@@ -226,10 +146,10 @@ class InvestorBook:
             raise ValidationError("amount", "give an amount or a number of units, not both")
         money = parse_amount(amount) if amount is not None else None
         count = parse_units(units, "units") if units is not None else None
-        wanted = _Wanted(client_id, FlowKind.WITHDRAWAL, money, count, on)
-        flow_id = _request_flow_id(client_id, request_id)
+        wanted = FlowRequest(client_id, FlowKind.WITHDRAWAL, money, count, on)
+        flow_id = request_flow_id(client_id, request_id)
         if flow_id is not None:
-            repeat = self._repeat(wanted, flow_id)
+            repeat = repeated_flow(self._records, wanted, flow_id)
             if repeat is not None:
                 return Booked(repeat, new=False)
         held, navpu = self._holding(client_id)
@@ -255,7 +175,7 @@ class InvestorBook:
                 f"{client_id} holds {free} units free to withdraw (worth {value} at the last NAV "
                 f"per unit {navpu}); the withdrawal asks for more",
             )
-        return self._record(wanted, flow_id)
+        return record_flow(self._records, self._clock, wanted, flow_id)
 
     def pay(self, flow_id: str, *, reference: str) -> ClientFlow:
         """Record the cash of a dealt withdrawal (or a refused deposit) sent to the client."""
@@ -280,48 +200,6 @@ class InvestorBook:
             lines = tuple(_line(paid) if line.flow_id == flow_id else line for line in view.flows)
             self._records.put(CLIENT_VIEWS, paid.client_id, replace(view, flows=lines))
         return paid
-
-    def _record(self, wanted: _Wanted, flow_id: str | None) -> Booked:
-        """Create the flow once: under its request's id when it has one (of concurrent repeats
-        the first wins and the others answer with its flow), else under its time."""
-        now = self._clock.now()
-        on = wanted.on
-        if on is not None and on > now.date():
-            raise ValidationError(
-                "date", f"{on} is in the future; flows are recorded as they happen"
-            )
-        recorded = now if on is None or on == now.date() else datetime.combine(on, time(), UTC)
-        client_id = wanted.client_id
-        key = flow_id or f"FLOW_{recorded:%Y%m%d_%H%M%S_%f}_{client_id}"
-        flow = ClientFlow(key, client_id, wanted.kind, wanted.amount, wanted.units, recorded)
-        if not self._records.create(FLOWS, key, flow):
-            repeat = self._repeat(wanted, key) if flow_id is not None else None
-            if repeat is None:
-                raise MatsError(f"flow {key} already exists; record it again")
-            return Booked(repeat, new=False)
-        write_flows(self._records, [flow])  # An amount withdrawal's cash is held from now.
-        return Booked(flow)
-
-    def _repeat(self, wanted: _Wanted, flow_id: str) -> ClientFlow | None:
-        """The flow a request already recorded, or ``None``; a request id used for another
-        flow is a conflict."""
-        stored = self._records.get(FLOWS, flow_id, ClientFlow)
-        if stored is None:
-            return None
-        same = (
-            stored.client_id == wanted.client_id
-            and stored.kind is wanted.kind
-            and stored.amount == wanted.amount
-            and stored.units == wanted.units
-            and (wanted.on is None or stored.recorded_at.date() == wanted.on)
-        )
-        if not same:
-            raise ConflictError(
-                f"this request_id already recorded another flow, {flow_id} "
-                f"({stored.kind} of {stored.amount or stored.units})",
-                field="request_id",
-            )
-        return stored
 
     def _holding(self, client_id: str) -> tuple[Decimal, Decimal | None]:
         latest = self.latest_strike()
