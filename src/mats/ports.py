@@ -686,3 +686,24 @@ class NightlySchedule(Protocol):
         """Ask for one run now, even while paused; ``False`` when this request id was asked
         for before (nothing more runs: the request answered is the earlier one)."""
         ...
+
+
+class BridgeControl(Protocol):
+    """The execution bridge's operator actions, asked of the bridge itself (it holds the venues).
+
+    Every call raises ``NotFoundError`` for an unknown order, ``TemporaryError`` when the bridge
+    cannot be reached or cannot do it now, and ``MatsError`` when it refuses for another reason.
+    """
+
+    def cancel_order(self, order_id: str, *, by: str | None = None) -> OrderRecord:
+        """Cancel the order at its venue and stop its retries (``by``: who asked, recorded on
+        it; default the bridge's authenticated caller); return it as the bridge has it."""
+        ...
+
+    def reconcile(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Reconcile one account (or every live one) now: each account's report."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """The bridge's venues, background jobs and last reconciliation."""
+        ...

@@ -110,7 +110,9 @@ def _refusal(request: flask.Request, error: Exception) -> flask.Response:
         return _error(503, "the store is unavailable for now; retry")
     if isinstance(error, _NotYours):
         return _error(404, "not found")
-    for kind, status in ((Forbidden, 403), (NotFoundError, 404), (ConflictError, 409)):
+    if isinstance(error, ConflictError):
+        return _error(409, str(error), field=error.field)
+    for kind, status in ((Forbidden, 403), (NotFoundError, 404)):
         if isinstance(error, kind):
             return _error(status, str(error))
     return _error(422, str(error))

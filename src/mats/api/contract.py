@@ -5,8 +5,8 @@ every area shares; each other file its own ``paths`` and the ``components`` only
 served whole at ``/api/openapi.json``. It is the one source of what each operation takes and who
 may call it: its path and method, its query and path parameters, its request body's schema, its
 roles (``x-mats-roles``) and, for a route about one client or sender, the path parameter that
-must be the caller's own (``x-mats-scope``). A request is matched against the document and its input
-checked against it before any handler runs, so a refused request reaches nothing.
+must be the caller's own (``x-mats-scope``). A request is matched against the document and its
+input checked against it before any handler runs, so a refused request reaches nothing.
 
 The input schemas use a small subset of JSON Schema, which :func:`check` implements: ``type``
 (one or several), ``enum``, ``minimum``/``maximum``, ``minLength``/``maxLength``, ``pattern``,
@@ -78,14 +78,16 @@ class MethodNotAllowedError(Exception):
 
 @cache
 def document() -> dict[str, Any]:
-    """The whole document: ``document.json`` with every area's paths and components merged in
-    (a path or component two areas both define is a mistake, refused here)."""
+    """The whole document: ``document.json`` with every area's paths and components merged in.
+    Two areas may serve one path with different methods (``GET /api/clients`` is the people's,
+    ``POST`` the operations'); a method or component two areas both define is refused here."""
     whole: dict[str, Any] = json.loads((AREAS / "document.json").read_text())
     for area in sorted(AREAS.glob("*.json")):
         if area.name == "document.json":
             continue
         part = json.loads(area.read_text())
-        _merge(whole["paths"], part.get("paths", {}), area.name)
+        for path, methods in part.get("paths", {}).items():
+            _merge(whole["paths"].setdefault(path, {}), methods, f"{area.name} {path}")
         for kind, items in part.get("components", {}).items():
             _merge(whole["components"].setdefault(kind, {}), items, area.name)
     return whole

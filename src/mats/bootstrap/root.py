@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mats.adapters.clock import SystemClock
-from mats.errors import ValidationError
+from mats.errors import TemporaryError, ValidationError
 from mats.settings import Settings
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mats.adapters.firestore.trading import FirestoreTradingState
     from mats.api.identity import Authenticator
     from mats.ports import (
+        BridgeControl,
         Clock,
         DecisionStore,
         NightlySchedule,
@@ -269,6 +270,17 @@ class Services:
         from mats.bootstrap.bridge import build_bridge
 
         return build_bridge(self)
+
+    @cached_property
+    def bridge_control(self) -> BridgeControl:
+        """The bridge's operator actions (cancel, reconcile) over its admin API, for the
+        dashboard API: at ``MATS_BRIDGE_URL``."""
+        from mats.adapters.bridge_control import HttpBridgeControl
+
+        api = self.settings.api
+        if api.bridge_url is None:
+            raise TemporaryError("the bridge is not configured here: set MATS_BRIDGE_URL")
+        return HttpBridgeControl(api.bridge_url, audience=api.bridge_audience)
 
     @cached_property
     def ledger_store(self) -> FirestoreLedgerStore:

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mats.api.handlers import fund, optimization, people, portfolio, schedule, strategies, system
+from mats.api.handlers import (
+    directory,
+    execution,
+    fund,
+    optimization,
+    payouts,
+    people,
+    portfolio,
+    risk,
+    schedule,
+    strategies,
+    system,
+    users,
+)
 from mats.api.handlers.call import Call, Reply
 
 HANDLERS: dict[str, Callable[[Call], Reply]] = {
@@ -20,6 +33,11 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     **strategies.HANDLERS,
     **optimization.HANDLERS,
     **schedule.HANDLERS,
+    **risk.HANDLERS,
+    **execution.HANDLERS,
+    **directory.HANDLERS,
+    **users.HANDLERS,
+    **payouts.HANDLERS,
 }
 
 __all__ = ["HANDLERS", "Call", "Reply"]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mats.api.handlers.call import Call, Reply, page
+from mats.api.handlers.payouts import shown_payout
 from mats.api.identity import Role
 from mats.bootstrap import Services
 from mats.codec import to_primitive
@@ -60,10 +61,10 @@ def sender_signals(call: Call) -> Reply:
 def sender_payouts(call: Call) -> Reply:
     sender_id = call.params["sender_id"]
     _sender(call.services, sender_id)
-    items, following = call.services.accounting.payouts.page_of(
-        sender_id, limit=call.params["limit"], after=call.params.get("cursor")
+    items, following = call.services.accounting.payouts.page(
+        sender_id=sender_id, limit=call.params["limit"], after=call.params.get("cursor")
     )
-    return page(items, following)
+    return page([shown_payout(item) for item in items], following)
 
 
 def client_page(services: Services, client_id: str) -> dict[str, Any]:
