@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mats.api.handlers import fund, optimization, people, portfolio, strategies, system
+from mats.api.handlers import activity, fund, optimization, people, portfolio, strategies, system
 from mats.api.handlers.call import Call, Reply
 
 HANDLERS: dict[str, Callable[[Call], Reply]] = {
@@ -19,6 +19,7 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     **system.HANDLERS,
     **strategies.HANDLERS,
     **optimization.HANDLERS,
+    **activity.HANDLERS,
 }
 
 __all__ = ["HANDLERS", "Call", "Reply"]
