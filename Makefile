@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting clean
+.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
 	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
 	@echo "make bench-accounting  time the accounting's read models and on_fill with 100x the history"
+	@echo "make bench-api  the dashboard API's read latency (p50/p99) over HTTP with 100x the history"
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -60,6 +61,9 @@ bench-cli: install
 
 bench-accounting: install
 	$(BIN)/python bench/accounting.py
+
+bench-api: install
+	$(BIN)/python bench/api_reads.py
 
 bench-optimizer: $(UV)
 	$(UV) sync --frozen --extra local --extra bridge --group bench --python python3

@@ -455,7 +455,7 @@ class Desk:
             self.arriving[USD_ACCOUNT] += Decimal(50_000)
         if day.day == 20 and investors.latest_strike() is not None:
             client = clients[(day.month + 1) % 3]
-            flow = investors.withdraw(client, amount=Decimal(20_000))
+            flow = investors.withdraw(client, amount=Decimal(20_000)).flow
             self.withdrawals.append((day + timedelta(days=2), flow.flow_id))
         for pay_on, flow_id in [w for w in self.withdrawals if w[0] <= day]:
             investors.pay(flow_id, reference="wire")

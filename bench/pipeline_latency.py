@@ -187,13 +187,13 @@ def prepare_desk(services: Any, sender_id: str, ib_control_url: str) -> None:
     """A PAPER and a LIVE strategy on the IB-mapped account, ES and an allocation."""
     # Equity for one ES contract per 10% allocation, at the simulated broker (which the bridge
     # reports every 30 s) and in the store now, before any strategy names the account.
-    request = urllib.request.Request(  # noqa: S310 - the stack's loopback simulator.
+    request = urllib.request.Request(
         f"{ib_control_url}/accounts",
         data=json.dumps({DEMO_IB_ACCOUNTS["IBKR_Main"]: {"NetLiquidation": 5_000_000}}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10):
         pass
     services.operations.set_account(
         "IBKR_Main",

@@ -334,6 +334,7 @@ class InMemoryPortfolio:
         self.allocations: dict[str, Allocation] = {}
         self.activations: dict[int, Activation] = {}
         self.claims: dict[date, str] = {}
+        self.request_claims: dict[tuple[str, int], datetime] = {}
         self.runs: dict[str, OptimizationRun] = {}
         self.sandboxes: dict[str, SandboxRun] = {}
         self.jobs: dict[str, BacktestJob] = {}
@@ -399,6 +400,16 @@ class InMemoryPortfolio:
 
     def release_run_date(self, run_date: date, run_id: str) -> None:
         self.claims[run_date] = run_id
+
+    def claim_run_request(self, request_id: str, attempt: int, at: datetime) -> datetime | None:
+        with self._lock:
+            claimed = self.request_claims.get((request_id, attempt))
+            if claimed is None:
+                self.request_claims[(request_id, attempt)] = at
+            return claimed
+
+    def request_runs(self, request_id: str) -> Sequence[OptimizationRun]:
+        return [run for run in self.runs.values() if run.request_id == request_id]
 
     def create_run(self, run: OptimizationRun) -> None:
         with self._lock:

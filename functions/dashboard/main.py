@@ -26,8 +26,8 @@ Routes:
 - ``POST /settings`` (``mats fund set``): body ``{"base_currency": "EUR", "by": NAME}``; the fund's
   settings changed by their one writer, so this instance values in the new currency at once.
 - ``GET /healthz``.
-- ``/api/...``: the dashboard API (``mats.api``; its contract is ``src/mats/api/openapi.json``,
-  served at ``/api/openapi.json``): Firebase ID tokens, roles and scopes checked server-side.
+- ``/api/...``: the dashboard API (``mats.api``; its contract is ``src/mats/api/openapi/``,
+  served whole at ``/api/openapi.json``): Firebase ID tokens, roles and scopes checked server-side.
   Unlike the routes above it is public at the HTTP level; every route but the document itself
   needs a signed-in user.
 
@@ -68,6 +68,18 @@ def dashboard(request: flask.Request) -> flask.typing.ResponseReturnValue:
     if request.path == "/api" or request.path.startswith("/api/"):
         return serve_api(request)
     return serve(request, ROUTES, log)
+
+
+@functions_framework.errorhandler(404)
+@functions_framework.errorhandler(405)
+def refused_before_the_function(_error: Exception) -> flask.typing.ResponseReturnValue:
+    """A request Flask's own routing refused before ``dashboard`` saw it (its path converter
+    takes no newline, so ``/api/x/%0A`` never matches): answered as the API answers any unknown
+    route, in JSON, instead of Flask's HTML page."""
+    request = flask.request
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return serve_api(request)
+    return flask.jsonify(error=f"no route {request.path}"), 404
 
 
 def _pushed(body: dict[str, Any], expected: type) -> tuple[str, Any] | None:

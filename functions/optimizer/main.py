@@ -9,6 +9,9 @@ Routes:
   both optional. Stores ``portfolio_optimization_runs/OPT_...`` and a PENDING_APPROVAL
   allocation; one run per date (a repeat answers with the first run). 200 with the run; a run
   that FAILED for its inputs is still 200 (retrying cannot fix it); 503 when the store is down.
+  Or ``{"request_id": ID, "requested_by": WHO}`` (the local stack's nightly runner, for a
+  scheduled time or a run-now): one run per request id, whatever the date; a repeat answers with
+  that run (RUNNING while it runs: ask again), 503 while another call is starting it.
 - ``POST /sandbox``: body ``{"settings": {...}, "strategies": {"id": {"dates": [...], "returns":
   [...]}}, "include_live": true}``. Stores and returns ``sandbox_runs/SBX_...``; live allocations
   are never changed.
@@ -33,6 +36,7 @@ from mats.bootstrap.private_routes import serve
 from mats.codec import from_primitive, to_primitive
 from mats.contracts import BacktestJobV1, ContractError, decode
 from mats.domain.backtests import BacktestSeries, validate_series
+from mats.domain.schedule import request_id_of
 from mats.errors import ValidationError
 from mats.logs import install_redaction
 from mats.services.optimizer import SandboxRequest
@@ -49,11 +53,27 @@ def optimizer(request: flask.Request) -> flask.typing.ResponseReturnValue:
 
 
 def _run(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    if "request_id" in body:
+        return _requested_run(app, body)
     run_date = from_primitive(date, body["run_date"], "run_date") if body.get("run_date") else None
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise ValidationError("force", "expected true or false")
     run = app.optimizer.run_nightly(run_date=run_date, force=force, requested_by="scheduler")
+    return to_primitive(run), 200
+
+
+def _requested_run(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    unknown = set(body) - {"request_id", "requested_by"}
+    if unknown:
+        raise ValidationError(
+            sorted(unknown)[0], "a requested run takes only request_id and requested_by"
+        )
+    requested_by = body.get("requested_by", "scheduler")
+    if not isinstance(requested_by, str) or not requested_by:
+        raise ValidationError("requested_by", "expected who asked for the run")
+    request_id = request_id_of(body["request_id"])
+    run = app.optimizer.run_requested(request_id, requested_by=requested_by)
     return to_primitive(run), 200
 
 

@@ -19,7 +19,8 @@ Routes:
 - ``GET /admin/status``: venues, sessions, background jobs, the last reconciliation.
 - ``POST /admin/reconcile`` ``{"account": "IBKR_Main"}`` (optional): reconcile now; answers
   with each account's lines and what was booked to Discretionary.
-- ``POST /admin/orders/<order_id>/cancel``: cancel at the venue and stop retrying.
+- ``POST /admin/orders/<order_id>/cancel`` ``{"by": "who asked"}`` (optional; default the
+  authenticated caller): cancel at the venue and stop retrying.
 """
 
 from __future__ import annotations
@@ -128,7 +129,12 @@ def reconcile() -> Any:
 
 @routes.post("/admin/orders/<order_id>/cancel")
 def cancel(order_id: str) -> Any:
-    record = _bridge().cancel(order_id, by=flask.g.caller)
+    body = flask.request.get_json(silent=True) or {}
+    asked_by = body.get("by") if isinstance(body, dict) else None
+    if asked_by is not None and (not isinstance(asked_by, str) or not 0 < len(asked_by) <= 200):
+        return {"status": "invalid", "field": "by", "error": "expected a name (1-200)"}, 400
+    # The dashboard names its signed-in admin; the caller itself was authenticated above.
+    record = _bridge().cancel(order_id, by=asked_by or flask.g.caller)
     return to_primitive(record), 200
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mats.domain.orders import Fill, Order
     from mats.domain.portfolio import Activation, Allocation, AllocationStatus
     from mats.domain.risk import RiskSetting
+    from mats.domain.schedule import DailyTime, RunRequest, Schedule
     from mats.domain.senders import LegacySender, Sender
     from mats.domain.signals.records import SignalClaim, SignalRecord, SignalStatus
     from mats.domain.signals.signal import Signal
@@ -475,6 +476,15 @@ class PortfolioStore(Protocol):
 
     def release_run_date(self, run_date: date, run_id: str) -> None: ...
 
+    def claim_run_request(self, request_id: str, attempt: int, at: datetime) -> datetime | None:
+        """Claim an attempt at running a request; return when it was claimed, if it was before
+        (of concurrent claims of one attempt exactly one gets ``None`` and runs it)."""
+        ...
+
+    def request_runs(self, request_id: str) -> Sequence[OptimizationRun]:
+        """The runs made for a request, every attempt."""
+        ...
+
     def create_run(self, run: OptimizationRun) -> None:
         """Store a new run; raise ``ConflictError`` if its id is taken."""
         ...
@@ -713,4 +723,51 @@ class UserDirectory(Protocol):
 
     def set_disabled(self, user: str, disabled: bool) -> User:
         """Disable the user (and revoke its sessions) or enable it again."""
+        ...
+
+
+class NightlySchedule(Protocol):
+    """The nightly optimisation's schedule: Cloud Scheduler's job in a project, the local
+    stack's schedule document locally. A change that changes nothing (pausing a paused
+    schedule, setting the time it has) writes nothing; every call answers the schedule after it.
+    Raises ``TemporaryError`` when the scheduler cannot be reached."""
+
+    def show(self) -> Schedule: ...
+
+    def pause(self) -> Schedule:
+        """Stop the scheduled runs: a run time that passes while paused is not made."""
+        ...
+
+    def resume(self) -> Schedule:
+        """Make the scheduled runs again, from the next run time on."""
+        ...
+
+    def set_time(self, daily: DailyTime) -> Schedule:
+        """Run at this time of day in this time zone from now on."""
+        ...
+
+    def run_now(self, request_id: str, requested_by: str) -> tuple[RunRequest, bool]:
+        """Ask for one run now, even while paused; ``False`` when this request id was asked
+        for before (nothing more runs: the request answered is the earlier one)."""
+        ...
+
+
+class BridgeControl(Protocol):
+    """The execution bridge's operator actions, asked of the bridge itself (it holds the venues).
+
+    Every call raises ``NotFoundError`` for an unknown order, ``TemporaryError`` when the bridge
+    cannot be reached or cannot do it now, and ``MatsError`` when it refuses for another reason.
+    """
+
+    def cancel_order(self, order_id: str, *, by: str | None = None) -> OrderRecord:
+        """Cancel the order at its venue and stop its retries (``by``: who asked, recorded on
+        it; default the bridge's authenticated caller); return it as the bridge has it."""
+        ...
+
+    def reconcile(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Reconcile one account (or every live one) now: each account's report."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """The bridge's venues, background jobs and last reconciliation."""
         ...

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +25,11 @@ from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from mats.services.registry import IssuedSecret, StrategyChanges
 from tests import builders
 from tests.builders import tradingview_alert
-from tests.conftest import BIN, Stack, http_post, unique
+from tests.conftest import Stack, http_post, unique
 from tests.integration.conftest import Receiver, subscribed_receiver
 from tests.integration.trading import (
     control,
+    manual_trade,
     mats,
     order_in,
     push_message,
@@ -317,7 +316,7 @@ def test_a_trade_made_outside_mats_is_booked_to_discretionary_by_reconciliation(
 ) -> None:
     symbol = "X" + unique("").strip("-").upper()[:5]
     control(stack, "/prices", {symbol: 20})
-    manual_trade(stack, symbol, 7)
+    manual_trade(stack, ACCOUNT, symbol, 7)
 
     answer = mats(stack, "reconcile", "--account", ACCOUNT)
 
@@ -348,22 +347,6 @@ def test_an_operator_cancels_a_resting_order_through_the_bridge(
 
     assert cancelled["state"] == "CANCELLED"
     until(lambda: venue_orders(stack, order.id)[0]["status"] == "Cancelled", 10, "IB cancel")
-
-
-def manual_trade(stack: Stack, symbol: str, quantity: int) -> None:
-    """Someone trades the account by hand (another API client, no MATS order reference)."""
-    script = f"""
-from ib_async import IB, MarketOrder, Stock
-ib = IB()
-ib.connect("127.0.0.1", {stack.info["ib_gateway"].split(":")[1]}, clientId=901, timeout=10)
-order = MarketOrder("BUY", {quantity})
-order.account = "{DEMO_IB_ACCOUNTS[ACCOUNT]}"
-trade = ib.placeOrder(Stock("{symbol}", "SMART", "USD"), order)
-while not trade.isDone():
-    ib.sleep(0.05)
-ib.disconnect()
-"""
-    subprocess.run([str(BIN / "python"), "-c", script], check=True, timeout=60, cwd=Path("/"))
 
 
 def http_get(url: str) -> tuple[int, dict[str, str], Any]:

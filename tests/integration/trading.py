@@ -12,10 +12,12 @@ import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
 from typing import Any
 
 from mats.domain.execution.records import OrderRecord
 from mats.domain.execution.states import OrderState
+from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from tests.conftest import BIN, REPO, Stack
 
 
@@ -121,3 +123,19 @@ def value_every_account(services: Any) -> None:
     """Give the one non-USD account the session's tests record (Binance_Main, USDT) a rate, so
     the fund's equity counts every account and no decision is SCALED for a missing rate."""
     services.operations.set_fx_rate("USDT/USD", Decimal(1))
+
+
+def manual_trade(stack: Stack, account: str, symbol: str, quantity: int) -> None:
+    """Someone trades the account by hand (another API client, no MATS order reference)."""
+    script = f"""
+from ib_async import IB, MarketOrder, Stock
+ib = IB()
+ib.connect("127.0.0.1", {stack.info["ib_gateway"].split(":")[1]}, clientId=901, timeout=10)
+order = MarketOrder("BUY", {quantity})
+order.account = "{DEMO_IB_ACCOUNTS[account]}"
+trade = ib.placeOrder(Stock("{symbol}", "SMART", "USD"), order)
+while not trade.isDone():
+    ib.sleep(0.05)
+ib.disconnect()
+"""
+    subprocess.run([str(BIN / "python"), "-c", script], check=True, timeout=60, cwd=Path("/"))

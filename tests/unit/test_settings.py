@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from mats.adapters.bridge_control import HttpBridgeControl
 from mats.adapters.firestore.client import firestore_client
 from mats.bootstrap import bootstrap
-from mats.errors import ValidationError
+from mats.errors import TemporaryError, ValidationError
 from mats.services.cerebro import CerebroService
 from mats.services.ingest import IngestService
 from mats.settings import Settings
@@ -66,6 +67,9 @@ def test_a_bad_ccxt_venue_fails_the_bridge_naming_the_variable(tmp_path: Path) -
         ("MATS_ALERT_REPEAT_SECONDS", "0", "notifications"),
         ("MATS_MAX_BODY_BYTES", "lots", "ingest"),
         ("MATS_TRUSTED_PROXY_HOPS", "-1", "ingest"),
+        ("MATS_OPTIMIZE_AT", "10pm", "schedule"),
+        ("MATS_NIGHTLY_JOB", "nightly/job", "schedule"),
+        ("MATS_SCHEDULER_LOCATION", "projects/x/locations/y", "schedule"),
     ],
 )
 def test_a_bad_variable_fails_only_the_section_that_reads_it(
@@ -195,3 +199,23 @@ def test_a_bad_ccxt_fx_pair_fails_the_bridge_naming_the_variable(value: str, mes
         _ = settings.bridge
     assert raised.value.field == "MATS_CCXT_FX_PAIRS"
     assert settings.ingest == IngestConfig()
+
+
+def test_the_dashboards_bridge_url_is_checked_and_without_it_the_bridge_is_unavailable(
+    tmp_path: Path,
+) -> None:
+    configured = services_for(
+        {"MATS_BRIDGE_URL": "http://127.0.0.1:8700", "MATS_BRIDGE_AUDIENCE": "https://b"}, tmp_path
+    )
+    unset = services_for({}, tmp_path)
+
+    assert (configured.settings.api.bridge_url, configured.settings.api.bridge_audience) == (
+        "http://127.0.0.1:8700",
+        "https://b",
+    )
+    assert isinstance(configured.bridge_control, HttpBridgeControl)
+    with pytest.raises(TemporaryError, match="MATS_BRIDGE_URL"):
+        _ = unset.bridge_control
+    with pytest.raises(ValidationError) as refused:
+        _ = services_for({"MATS_BRIDGE_URL": "bridge:8700"}, tmp_path).settings.api
+    assert refused.value.field == "MATS_BRIDGE_URL"

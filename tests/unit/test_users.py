@@ -250,3 +250,43 @@ def test_list_goes_through_every_page(world: World) -> None:
     assert len(first.users) == 2
     assert first.next_page_token is not None
     assert sorted(listed) == sorted(emails)
+
+
+def test_asking_for_what_is_already_so_writes_nothing_and_revokes_nothing(world: World) -> None:
+    created = world.service.create("ops@mats.example", "admin")
+    disabled = world.service.disable("ops@mats.example")
+    writes = world.directory.writes
+    world.clock.advance(60)
+
+    again = world.service.disable("ops@mats.example")
+    same_role = world.service.set_role("ops@mats.example", "admin")
+    enabled = world.service.enable("ops@mats.example")
+    enabled_again = world.service.enable("ops@mats.example")
+
+    assert again == disabled
+    assert same_role == disabled
+    assert world.directory.writes == writes + 1  # The one enable.
+    assert enabled_again == enabled
+    assert created.user.uid == enabled.uid
+
+
+def test_an_admin_cannot_disable_themselves_or_take_away_their_own_admin_role(
+    world: World,
+) -> None:
+    me = world.service.create("me@mats.example", "admin").user
+    other = world.service.create("other@mats.example", "admin").user
+    writes = world.directory.writes
+
+    with pytest.raises(ConflictError) as disabling:
+        world.service.disable(me.uid, acting_uid=me.uid)
+    with pytest.raises(ConflictError) as demoting:
+        world.service.set_role(
+            "me@mats.example", "client", client_id="jane-whitfield", acting_uid=me.uid
+        )
+    kept = world.service.set_role(me.uid, "admin", acting_uid=me.uid)
+    other_disabled = world.service.disable(other.uid, acting_uid=me.uid)
+
+    assert (disabling.value.field, demoting.value.field) == ("uid", "role")
+    assert world.service.get(me.uid) == me == kept
+    assert other_disabled.disabled
+    assert world.directory.writes == writes + 1

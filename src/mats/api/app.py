@@ -87,6 +87,11 @@ def _answer(request: flask.Request, app: Services) -> flask.Response:
         reply = HANDLERS[operation.operation_id](call)
     except (MatsError, _NotYours) as error:
         return _refusal(request, error)
+    except Exception:
+        # A fault of ours: logged with its traceback and the operation (never a header or the
+        # body), and answered as JSON like every other answer, never as Flask's HTML page.
+        log.exception("api request failed", extra={"operation": operation.operation_id})
+        return _error(500, "the server failed to answer; it is logged")
     return _json(reply)
 
 
@@ -105,7 +110,9 @@ def _refusal(request: flask.Request, error: Exception) -> flask.Response:
         return _error(503, "the store is unavailable for now; retry")
     if isinstance(error, _NotYours):
         return _error(404, "not found")
-    for kind, status in ((Forbidden, 403), (NotFoundError, 404), (ConflictError, 409)):
+    if isinstance(error, ConflictError):
+        return _error(409, str(error), field=error.field)
+    for kind, status in ((Forbidden, 403), (NotFoundError, 404)):
         if isinstance(error, kind):
             return _error(status, str(error))
     return _error(422, str(error))
@@ -140,6 +147,9 @@ def _body(request: flask.Request, operation: Operation) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise ValidationError("body", f"is larger than {MAX_BODY_BYTES} bytes")
     if not raw.strip():
+        if operation.body_required:
+            raise ValidationError("body", "is required: a JSON object")
+        check_schema({}, operation.body, "body")
         return {}
     try:
         body = json.loads(raw)

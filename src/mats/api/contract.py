@@ -3,10 +3,10 @@
 The document is written by hand, one file per area in ``openapi/`` (``document.json`` holds what
 every area shares; each other file its own ``paths`` and the ``components`` only it uses), and is
 served whole at ``/api/openapi.json``. It is the one source of what each operation takes and who
-may call it: its path and method, its query and path parameters, its request body's schema, its roles
-(``x-mats-roles``) and, for a route about one client or sender, the path parameter that must be
-the caller's own (``x-mats-scope``). A request is matched against the document and its input
-checked against it before any handler runs, so a refused request reaches nothing.
+may call it: its path and method, its query and path parameters, its request body's schema, its
+roles (``x-mats-roles``) and, for a route about one client or sender, the path parameter that
+must be the caller's own (``x-mats-scope``). A request is matched against the document and its
+input checked against it before any handler runs, so a refused request reaches nothing.
 
 The input schemas use a small subset of JSON Schema, which :func:`check` implements: ``type``
 (one or several), ``enum``, ``minimum``/``maximum``, ``minLength``/``maxLength``, ``pattern``,
@@ -58,6 +58,7 @@ class Operation:
     scope: str | None  # The path parameter that must be the caller's own client/sender id.
     parameters: tuple[dict[str, Any], ...]
     body: dict[str, Any] | None  # The request body's schema.
+    body_required: bool  # An empty body is refused (otherwise it reads as ``{}``).
     pattern: re.Pattern[str]
 
     @property
@@ -77,14 +78,16 @@ class MethodNotAllowedError(Exception):
 
 @cache
 def document() -> dict[str, Any]:
-    """The whole document: ``document.json`` with every area's paths and components merged in
-    (a path or component two areas both define is a mistake, refused here)."""
+    """The whole document: ``document.json`` with every area's paths and components merged in.
+    Two areas may serve one path with different methods (``GET /api/clients`` is the people's,
+    ``POST`` the operations'); a method or component two areas both define is refused here."""
     whole: dict[str, Any] = json.loads((AREAS / "document.json").read_text())
     for area in sorted(AREAS.glob("*.json")):
         if area.name == "document.json":
             continue
         part = json.loads(area.read_text())
-        _merge(whole["paths"], part.get("paths", {}), area.name)
+        for path, methods in part.get("paths", {}).items():
+            _merge(whole["paths"].setdefault(path, {}), methods, f"{area.name} {path}")
         for kind, items in part.get("components", {}).items():
             _merge(whole["components"].setdefault(kind, {}), items, area.name)
     return whole
@@ -105,7 +108,8 @@ def operations() -> tuple[Operation, ...]:
             spec = item.get(method)
             if spec is None:
                 continue
-            body = spec.get("requestBody", {}).get("content", {}).get("application/json", {})
+            request_body = spec.get("requestBody", {})
+            body = request_body.get("content", {}).get("application/json", {})
             found.append(
                 Operation(
                     operation_id=spec["operationId"],
@@ -115,6 +119,7 @@ def operations() -> tuple[Operation, ...]:
                     scope=spec.get("x-mats-scope"),
                     parameters=tuple(spec.get("parameters", ())),
                     body=body.get("schema"),
+                    body_required=bool(request_body.get("required", False)),
                     pattern=_template(path),
                 )
             )

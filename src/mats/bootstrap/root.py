@@ -13,17 +13,20 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from mats.adapters.clock import SystemClock
-from mats.errors import ValidationError
+from mats.errors import TemporaryError, ValidationError
 from mats.settings import Settings
 
 if TYPE_CHECKING:
     from mats.adapters.firestore.execution import FirestoreExecutionStore
     from mats.adapters.firestore.ledger import FirestoreLedgerStore
+    from mats.adapters.firestore.schedule import FirestoreNightlySchedule
     from mats.adapters.firestore.trading import FirestoreTradingState
     from mats.api.identity import Authenticator
     from mats.ports import (
+        BridgeControl,
         Clock,
         DecisionStore,
+        NightlySchedule,
         Notifier,
         PortfolioStore,
         Publisher,
@@ -269,6 +272,17 @@ class Services:
         return build_bridge(self)
 
     @cached_property
+    def bridge_control(self) -> BridgeControl:
+        """The bridge's operator actions (cancel, reconcile) over its admin API, for the
+        dashboard API: at ``MATS_BRIDGE_URL``."""
+        from mats.adapters.bridge_control import HttpBridgeControl
+
+        api = self.settings.api
+        if api.bridge_url is None:
+            raise TemporaryError("the bridge is not configured here: set MATS_BRIDGE_URL")
+        return HttpBridgeControl(api.bridge_url, audience=api.bridge_audience)
+
+    @cached_property
     def ledger_store(self) -> FirestoreLedgerStore:
         from mats.adapters.firestore.ledger import FirestoreLedgerStore
 
@@ -325,6 +339,28 @@ class Services:
         from mats.services.dead_letters import DeadLetterService
 
         return DeadLetterService(self.records, self.alerts, self.clock)
+
+    @cached_property
+    def nightly_schedule(self) -> NightlySchedule:
+        """The nightly optimisation's schedule: Cloud Scheduler's job in a project, the local
+        stack's schedule document against emulators."""
+        if self.settings.cloud.firestore_emulator_host is not None:
+            return self.local_schedule
+        from mats.adapters.cloud_scheduler import CloudSchedulerNightlySchedule
+
+        schedule = self.settings.schedule
+        return CloudSchedulerNightlySchedule(
+            schedule.job_name(self.settings.cloud.project_id), self.clock
+        )
+
+    @cached_property
+    def local_schedule(self) -> FirestoreNightlySchedule:
+        """The local stack's schedule document, which its nightly runner reads."""
+        from mats.adapters.firestore.schedule import FirestoreNightlySchedule
+
+        return FirestoreNightlySchedule(
+            self.firestore, self.clock, self.settings.schedule.optimize_at
+        )
 
     @cached_property
     def user_directory(self) -> UserDirectory:

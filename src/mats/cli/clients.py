@@ -227,7 +227,7 @@ def deposit(app: CliContext, client_id: str, amount: str, on: str | None) -> Non
     """Record a deposit of AMOUNT (base currency); it is dealt at the next NAV strike."""
     day = parse_day(on, "date")
     accounting = app.services.accounting
-    flow = accounting.investors.deposit(client_id, amount, on=day)
+    flow = accounting.investors.deposit(client_id, amount, on=day).flow
     emit(flow, lambda f: _recorded(f, accounting.base_currency))
 
 
@@ -247,7 +247,7 @@ def withdraw(
         raise ValidationError("amount", "give --amount A or --units U")
     day = parse_day(on, "date")
     accounting = app.services.accounting
-    flow = accounting.investors.withdraw(client_id, amount=amount, units=units_wanted, on=day)
+    flow = accounting.investors.withdraw(client_id, amount=amount, units=units_wanted, on=day).flow
     emit(flow, lambda f: _recorded(f, accounting.base_currency))
 
 

@@ -7,19 +7,16 @@ ask the execution bridge itself (its URL comes from the local stack's ``stack.js
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
 import click
 
+from mats.adapters.bridge_control import HttpBridgeControl
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
 from mats.codec import parse_datetime
 from mats.domain.execution.records import OrderRecord
-from mats.errors import MatsError, NotFoundError, TemporaryError
+from mats.errors import MatsError, NotFoundError
 
 
 @click.group()
@@ -61,9 +58,8 @@ def show_order(app: CliContext, order_id: str) -> None:
 @pass_cli
 def cancel_order(app: CliContext, order_id: str) -> None:
     """Cancel a working order at its venue, or stop an exit's retries (through the bridge)."""
-    path = f"/admin/orders/{urllib.parse.quote(order_id, safe='')}/cancel"
-    answer = bridge_request(app, "POST", path, {})
-    emit(answer, lambda data: f"{data['order']['id']}: {data['state']} ({data.get('reason')})")
+    record = bridge_control(app).cancel_order(order_id)
+    emit(record, lambda r: f"{r.order.id}: {r.state.value} ({r.reason})")
 
 
 @click.group()
@@ -134,7 +130,7 @@ def bridge() -> None:
 @pass_cli
 def bridge_status(app: CliContext) -> None:
     """Show whether each venue is connected and taking orders, and the bridge's jobs."""
-    emit(bridge_request(app, "GET", "/admin/status"), _status_text)
+    emit(bridge_control(app).status(), _status_text)
 
 
 @click.command()
@@ -143,51 +139,16 @@ def bridge_status(app: CliContext) -> None:
 @pass_cli
 def reconcile(app: CliContext, account: str | None) -> None:
     """Reconcile now: the broker's positions against the strategies'; residuals to Discretionary."""
-    body = {"account": account} if account else {}
-    answer = bridge_request(app, "POST", "/admin/reconcile", body)
+    answer = {"accounts": bridge_control(app).reconcile(account)}
     emit(answer, _reconciliation_text)
 
 
-def bridge_request(
-    app: CliContext, method: str, path: str, body: dict[str, Any] | None = None
-) -> Any:
-    """Call the bridge's admin API; its 4xx/5xx answers become errors naming the problem."""
-    target = app.target
-    base = target.bridge_url
+def bridge_control(app: CliContext) -> HttpBridgeControl:
+    """The bridge's admin API at the target's bridge URL (with an identity token in a project)."""
+    base = app.target.bridge_url
     if not base:
         raise MatsError("the bridge URL is unknown: set MATS_BRIDGE_URL (the local stack has it)")
-    headers = {"Content-Type": "application/json"}
-    if target.kind == "cloud":
-        headers["Authorization"] = f"Bearer {_identity_token(base)}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310 - the configured bridge URL.
-        base.rstrip("/") + path, data=data, headers=headers, method=method
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        try:
-            message = json.loads(raw).get("error") or raw.decode(errors="replace")
-        except (ValueError, AttributeError):
-            message = raw.decode(errors="replace")
-        if error.code == 404:
-            raise NotFoundError(message) from None
-        if error.code >= 500:
-            raise TemporaryError(f"the bridge could not do it now: {message}") from None
-        raise MatsError(f"the bridge refused: {message}") from None
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise TemporaryError(f"cannot reach the bridge at {base}: {reason}") from None
-
-
-def _identity_token(audience: str) -> str:
-    from google.auth.transport import requests as auth_requests  # noqa: PLC0415 - cloud only.
-    from google.oauth2 import id_token  # noqa: PLC0415
-
-    token: str = id_token.fetch_id_token(auth_requests.Request(), audience)  # type: ignore[no-untyped-call]
-    return token
+    return HttpBridgeControl(base, audience=base if app.target.kind == "cloud" else None)
 
 
 def _orders_table(rows: list[OrderRecord]) -> str:

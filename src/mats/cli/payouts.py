@@ -95,9 +95,10 @@ def show(app: CliContext, payout_id: str) -> None:
 @json_option
 @pass_cli
 def mark_paid(app: CliContext, payout_id: str, reference: str, by: str) -> None:
-    """Record a payout paid; paying one twice is refused."""
+    """Record a payout paid; a repeat with the same reference changes nothing, another
+    reference is refused."""
     accounting = app.services.accounting
-    payout = accounting.payouts.mark_paid(payout_id, reference=reference, by=by)
+    payout = accounting.payouts.mark_paid(payout_id, reference=reference, by=by).payout
     emit(payout, lambda p: render_payout(p, accounting.base_currency))
 
 
@@ -149,14 +150,6 @@ def _payout(app: CliContext, payout_id: str) -> Payout:
     return found
 
 
-def status_of(payout: Payout) -> str:
-    if payout.paid_at is not None:
-        return "PAID"
-    if payout.crystallisation.payable > 0:
-        return "DUE"
-    return "CARRIED" if payout.crystallisation.carried_out > 0 else "NO FEE"
-
-
 def _payouts_table(items: list[Payout], ccy: str) -> str:
     if not items:
         return "No payouts."
@@ -172,7 +165,7 @@ def _payouts_table(items: list[Payout], ccy: str) -> str:
                 money(p.crystallisation.payable, ccy),
                 money(p.crystallisation.carried_out, ccy),
                 p.crystallisation.payment_date,
-                status_of(p),
+                p.status,
                 p.paid_reference,
             )
             for p in items
@@ -204,7 +197,7 @@ def render_payout(payout: Payout, ccy: str) -> str:
         ("Payable", money(c.payable, ccy)),
         ("Carried to next month", money(c.carried_out, ccy)),
         ("Payment date", str(c.payment_date)),
-        ("Status", status_of(payout)),
+        ("Status", payout.status),
     ]
     if payout.paid_at is not None:
         rows += [

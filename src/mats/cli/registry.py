@@ -54,6 +54,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "optimize",
         "Run the nightly optimisation now and review its runs and settings.",
     ),
+    "schedule": CommandEntry(
+        "mats.cli.schedule",
+        "schedule",
+        "The nightly optimisation's schedule: show, pause, resume, run now, change the time.",
+    ),
     "sandbox": CommandEntry(
         "mats.cli.optimize",
         "sandbox",

@@ -8,7 +8,7 @@ import click
 
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
-from mats.domain.senders import Sender, SenderStatus
+from mats.domain.senders import SenderStatus, public_sender
 from mats.services.registry import IssuedSecret
 
 
@@ -131,21 +131,6 @@ def list_senders(app: CliContext) -> None:
     """List senders (never their secrets)."""
     rows = [public_sender(sender) for sender in app.services.senders.list()]
     emit(rows, _render_senders)
-
-
-def public_sender(sender: Sender) -> dict[str, Any]:
-    """A sender's settings without any secret material."""
-    return {
-        "sender_id": sender.sender_id,
-        "name": sender.name,
-        "status": sender.status,
-        "ip_allowlist": sender.ip_allowlist,
-        "max_lag_seconds": sender.max_lag_seconds,
-        "rate_limit_per_minute": sender.rate_limit_per_minute,
-        "previous_secret_valid_until": sender.previous_secret_valid_until,
-        "created_at": sender.created_at,
-        "updated_at": sender.updated_at,
-    }
 
 
 def _issued(app: CliContext, issued: IssuedSecret) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import click
 
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, json_option, table
-from mats.domain.users import Role, User
+from mats.domain.users import Role, public_user
 
 ROLE = click.Choice([role.value for role in Role])
 
@@ -105,25 +105,6 @@ def set_role(
     """Replace the user's role and scope and revoke its sessions (EMAIL or uid)."""
     changed = app.services.users.set_role(user, role, client_id=client_id, sender_id=sender_id)
     emit(public_user(changed), _render_user)
-
-
-def public_user(user: User) -> dict[str, Any]:
-    """A user as ``--json`` prints it."""
-    access = user.access
-    return {
-        "uid": user.uid,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": access.role.value if access else None,
-        "client_id": access.client_id if access else None,
-        "sender_id": access.sender_id if access else None,
-        "disabled": user.disabled,
-        "email_verified": user.email_verified,
-        "second_factors": list(user.second_factors),
-        "created_at": user.created_at,
-        "last_sign_in_at": user.last_sign_in_at,
-        "tokens_valid_after": user.tokens_valid_after,
-    }
 
 
 def _render_created(data: dict[str, Any]) -> str:

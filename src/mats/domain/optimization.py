@@ -26,6 +26,9 @@ class Exclusion:
 class OptimizationRun:
     """One nightly run (``portfolio_optimization_runs/OPT_{YYYYMMDD}_{HHMMSS}``).
 
+    A run asked for under a request id (a scheduled time or a run-now) carries it: one run per
+    request, and another attempt only after one was left RUNNING by a process that died.
+
     Per-strategy maps are keyed by strategy id; ``correlation`` is a map of maps (Firestore has no
     nested lists). Returns and volatilities are annualised; CVaR is daily, as a positive loss.
     """
@@ -54,6 +57,8 @@ class OptimizationRun:
     allocation_id: str | None = None
     error_code: str | None = None
     error: str | None = None
+    request_id: str | None = None  # The schedule's request it ran for, if any.
+    attempt: int = 1  # Of that request: a later attempt follows one abandoned.
 
 
 @dataclass(frozen=True)

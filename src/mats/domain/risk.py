@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 GLOBAL_SCOPE = "global"
+STRATEGY_PREFIX = "strategy:"
 
 
 class RiskState(StrEnum):
@@ -31,7 +32,7 @@ class RiskSetting:
 
 
 def strategy_scope(strategy_id: str) -> str:
-    return f"strategy:{strategy_id}"
+    return f"{STRATEGY_PREFIX}{strategy_id}"
 
 
 def most_restrictive(*states: RiskState) -> RiskState:

@@ -22,6 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from mats.errors import ValidationError
 
@@ -187,3 +188,18 @@ def validate_sender_settings(max_lag_seconds: int | None, rate_limit_per_minute:
         raise ValidationError("max_lag", "must be a positive number of seconds")
     if rate_limit_per_minute <= 0:
         raise ValidationError("rate_limit", "must be a positive number of requests per minute")
+
+
+def public_sender(sender: Sender) -> dict[str, Any]:
+    """A sender's settings without any secret material."""
+    return {
+        "sender_id": sender.sender_id,
+        "name": sender.name,
+        "status": sender.status,
+        "ip_allowlist": sender.ip_allowlist,
+        "max_lag_seconds": sender.max_lag_seconds,
+        "rate_limit_per_minute": sender.rate_limit_per_minute,
+        "previous_secret_valid_until": sender.previous_secret_valid_until,
+        "created_at": sender.created_at,
+        "updated_at": sender.updated_at,
+    }

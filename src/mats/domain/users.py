@@ -144,3 +144,22 @@ def _scope_id(name: str, raw: object) -> str | None:
     if not isinstance(raw, str) or not raw.strip():
         raise ValidationError(name, "must be a non-empty id")
     return raw.strip()
+
+
+def public_user(user: User) -> dict[str, Any]:
+    """A user as the CLI's ``--json`` and the API show it (nothing secret is kept on it)."""
+    access = user.access
+    return {
+        "uid": user.uid,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": access.role.value if access else None,
+        "client_id": access.client_id if access else None,
+        "sender_id": access.sender_id if access else None,
+        "disabled": user.disabled,
+        "email_verified": user.email_verified,
+        "second_factors": list(user.second_factors),
+        "created_at": user.created_at,
+        "last_sign_in_at": user.last_sign_in_at,
+        "tokens_valid_after": user.tokens_valid_after,
+    }

@@ -86,6 +86,8 @@ class Layout:
             # The dashboard's users: the Auth emulator, in a demo- project of its own.
             "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{ports['auth']}",
             "MATS_FIREBASE_PROJECT": AUTH_PROJECT,
+            # The dashboard API asks the bridge to cancel orders and reconcile.
+            "MATS_BRIDGE_URL": url(ports["bridge"]),
         }
 
     def child(

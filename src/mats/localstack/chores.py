@@ -1,17 +1,16 @@
 """What Google runs on a schedule, run by ``mats up``: the outbox sweep and Cloud Scheduler's jobs.
 
-The jobs are the ones Terraform declares for a project: the nightly optimisation
-(``MATS_OPTIMIZE_AT``), the hourly snapshot, the daily NAV strike (``MATS_NAV_STRIKE_AT``) and
-the month-end crystallisation (the 1st, just after midnight UTC). Each POSTs to its function's
-route, as the Scheduler's HTTP target does. They run on their own thread: a slow optimisation or
-a store that is down must not hold up the supervisor, which restarts crashed processes from the
-main thread.
+The jobs are the ones Terraform declares for a project: the hourly snapshot, the daily NAV strike
+(``MATS_NAV_STRIKE_AT``) and the month-end crystallisation (the 1st, just after midnight UTC),
+each POSTing to its function's route as the Scheduler's HTTP target does; and, as a tick, the
+nightly optimisation, whose schedule can be paused, resumed, moved and run now
+(``nightly.py``). They run on their own thread: a slow optimisation or a store that is down must
+not hold up the supervisor, which restarts crashed processes from the main thread.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.error
 import urllib.request
@@ -83,17 +82,6 @@ class ScheduledCall:
         print(self.describe(answer), file=out, flush=True)
 
 
-def nightly_run(optimizer_url: str, at: dt_time) -> ScheduledCall:
-    def describe(run: dict[str, Any]) -> str:
-        outcome = run.get("allocation_id") or run.get("error") or "no allocation"
-        return (
-            f"optimisation {run.get('run_id')} {run.get('status')}: {outcome} "
-            "(review with `mats allocations recommendation`)"
-        )
-
-    return ScheduledCall("nightly optimisation", f"{optimizer_url}/run", daily(at), describe)
-
-
 def accounting_jobs(dashboard_url: str, strike_at: dt_time) -> list[ScheduledCall]:
     """The hourly snapshot, the daily NAV strike and the month-end crystallisation."""
 
@@ -119,17 +107,10 @@ def _quiet(answer: dict[str, Any]) -> str:
     return f"snapshot {snapshot.get('snapshot_id')}: equity {snapshot.get('equity')}"
 
 
-def optimize_at() -> dt_time:
-    raw = os.environ.get("MATS_OPTIMIZE_AT", "22:00")
-    try:
-        return dt_time.fromisoformat(raw)
-    except ValueError:
-        raise MatsError(f"MATS_OPTIMIZE_AT must be HH:MM (UTC); got {raw!r}") from None
-
-
 class Chores:
-    """Sweep the outbox every ``SWEEP_INTERVAL_SECONDS``, run each tick (the Auth emulator's
-    checkpoint) as often, and make each scheduled call when due."""
+    """Run each tick (the nightly runner, the Auth emulator's checkpoint) at start and every
+    ``SWEEP_INTERVAL_SECONDS``, sweep the outbox as often, and make each scheduled call when
+    due."""
 
     def __init__(
         self,
@@ -137,13 +118,11 @@ class Chores:
         calls: Sequence[ScheduledCall],
         out: IO[str],
         *,
-        run_now: Sequence[ScheduledCall] = (),
         ticks: Mapping[str, Callable[[], object]] | None = None,
     ) -> None:
         self._publish_pending = publish_pending
         self._calls = list(calls)
         self._out = out
-        self._run_now = list(run_now)
         self._ticks = dict(ticks or {})
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="mats-up-chores", daemon=True)
@@ -155,8 +134,8 @@ class Chores:
         self._stop.set()
 
     def _loop(self) -> None:
-        for call in self._run_now:
-            call.trigger(self._out)  # So the demo starts with something to review.
+        for name, tick in self._ticks.items():
+            self._tick(name, tick)  # At once: a run asked for before a crash, or the demo's.
         while not self._stop.wait(SWEEP_INTERVAL_SECONDS):
             self._sweep()
             for name, tick in self._ticks.items():

@@ -7,7 +7,7 @@ container runs it) together while demo data is seeded into an empty store, seeds
 dashboard users, applies the declared topology, writes the endpoints to ``.mats/stack.json`` and
 then supervises: a process that dies is restarted on its ports (``supervisor.py``), signals whose
 publish failed are re-published, the Auth emulator's users are checkpointed, and the nightly run
-is triggered, until Ctrl-C or SIGTERM stops everything.
+is made as its schedule document says (``nightly.py``), until Ctrl-C or SIGTERM stops everything.
 
 Firestore documents, Pub/Sub's topics, subscriptions and unacknowledged messages, and the Auth
 emulator's users are kept in the state directory, so they outlive a crash of their process and
@@ -33,11 +33,12 @@ from typing import IO, Any
 
 from mats.adapters.pubsub import PubSubAdmin
 from mats.bootstrap import bootstrap
+from mats.domain.schedule import new_request_id
 from mats.errors import MatsError
 from mats.localstack import children
 from mats.localstack.auth_emulator import AuthCheckpoint, AuthEmulator
 from mats.localstack.children import KEPT_DATA, Layout, url
-from mats.localstack.chores import Chores, accounting_jobs, nightly_run, optimize_at
+from mats.localstack.chores import Chores, accounting_jobs
 from mats.localstack.demo import (
     DemoSeed,
     configure_demo_gateway,
@@ -46,6 +47,7 @@ from mats.localstack.demo import (
     write_demo_backtests,
 )
 from mats.localstack.demo_users import DemoUser, restore_demo_users, seed_demo_users
+from mats.localstack.nightly import NightlyRunner
 from mats.localstack.paths import DEFAULT_PORT_BASE, STACK_FILE, TOPOLOGY, repo_root
 from mats.localstack.ports import Ports
 from mats.localstack.probes import http_answer
@@ -153,15 +155,16 @@ class _Stack:
             self._info, layout.state_dir, secret, kept, out, demo_history=history, users=users
         )
         urls = self._function_urls()
-        nightly = nightly_run(urls["optimizer"], optimize_at())
+        schedule = self._services.local_schedule
+        if demo:  # So the demo starts with a recommendation to review.
+            schedule.run_now(new_request_id(self._services.clock.now()), "mats up (demo)")
+        nightly = NightlyRunner(schedule, urls["optimizer"], self._services.clock, out)
         strike_at = self._services.settings.accounting.nav_strike_at
-        calls = [nightly, *accounting_jobs(urls["dashboard"], strike_at)]
         self._chores = Chores(
             self._services.ingest.publish_pending,
-            calls,
+            accounting_jobs(urls["dashboard"], strike_at),
             out,
-            run_now=[nightly] if demo else [],
-            ticks={"auth checkpoint": self._checkpoint},
+            ticks={"nightly optimisation": nightly.tick, "auth checkpoint": self._checkpoint},
         )
         self._chores.start()
 

@@ -7,6 +7,8 @@ before Cerebro ever sizes against it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from mats.domain.accounting import AccountState, StrategyPosition
@@ -19,9 +21,16 @@ from mats.domain.market import (
     validate_currency,
     validate_instrument,
 )
-from mats.domain.risk import GLOBAL_SCOPE, RiskSetting, RiskState, strategy_scope
-from mats.domain.strategies import validate_account_name
-from mats.errors import ValidationError
+from mats.domain.risk import (
+    GLOBAL_SCOPE,
+    STRATEGY_PREFIX,
+    RiskSetting,
+    RiskState,
+    most_restrictive,
+    strategy_scope,
+)
+from mats.domain.strategies import StrategyFilter, validate_account_name
+from mats.errors import NotFoundError, ValidationError
 from mats.ports import (
     AccountStore,
     Clock,
@@ -185,13 +194,83 @@ class OperationsService:
     def set_risk(
         self, state: RiskState, *, strategy_id: str | None, reason: str | None, set_by: str
     ) -> RiskSetting:
-        """Set the fund's (or one strategy's) trading state; the next signal obeys it."""
+        """Set the fund's (or one strategy's) trading state; the next signal obeys it.
+
+        A repeat (the state and reason already set) changes nothing and answers the setting.
+        """
         if strategy_id is not None and self._strategies.get(strategy_id) is None:
-            raise ValidationError("strategy", f"strategy {strategy_id!r} does not exist")
+            raise NotFoundError(f"strategy {strategy_id!r} does not exist")
         scope = strategy_scope(strategy_id) if strategy_id else GLOBAL_SCOPE
+        reason = (reason or "").strip() or None
+        current = self._settings().get(scope)
+        if current is not None and (current.state, current.reason) == (state, reason):
+            return current
         setting = RiskSetting(scope, state, self._clock.now(), reason, set_by)
         self._risk.put_risk(setting)
         return setting
 
     def list_risk(self) -> Sequence[RiskSetting]:
         return self._risk.list_risk()
+
+    def risk_overview(self) -> RiskOverview:
+        """The fund's trading state and every strategy's (registered, or with a state set)."""
+        settings = self._settings()
+        fund_state = _fund_state(settings)
+        registered = {s.strategy_id for s in self._strategies.list(StrategyFilter())}
+        named = {scope.removeprefix(STRATEGY_PREFIX) for scope in settings if scope != GLOBAL_SCOPE}
+        strategies = tuple(
+            _scope_risk(settings, strategy_scope(strategy_id), strategy_id, fund_state)
+            for strategy_id in sorted(registered | named)
+        )
+        return RiskOverview(_scope_risk(settings, GLOBAL_SCOPE, None, fund_state), strategies)
+
+    def risk_of(self, strategy_id: str | None) -> ScopeRisk:
+        """The fund's trading state (``None``) or one strategy's, as the overview shows it."""
+        settings = self._settings()
+        scope = strategy_scope(strategy_id) if strategy_id else GLOBAL_SCOPE
+        return _scope_risk(settings, scope, strategy_id, _fund_state(settings))
+
+    def _settings(self) -> dict[str, RiskSetting]:
+        return {setting.scope: setting for setting in self._risk.list_risk()}
+
+
+@dataclass(frozen=True)
+class ScopeRisk:
+    """One scope's trading state as set (``ACTIVE`` when none is) and the one in force: the
+    stricter of its own and the fund's."""
+
+    scope: str
+    strategy_id: str | None
+    state: RiskState
+    in_force: RiskState
+    reason: str | None = None
+    set_by: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RiskOverview:
+    fund: ScopeRisk
+    strategies: tuple[ScopeRisk, ...]
+
+
+def _fund_state(settings: dict[str, RiskSetting]) -> RiskState:
+    fund = settings.get(GLOBAL_SCOPE)
+    return fund.state if fund is not None else RiskState.ACTIVE
+
+
+def _scope_risk(
+    settings: dict[str, RiskSetting], scope: str, strategy_id: str | None, fund: RiskState
+) -> ScopeRisk:
+    setting = settings.get(scope)
+    if setting is None:
+        return ScopeRisk(scope, strategy_id, RiskState.ACTIVE, fund)
+    return ScopeRisk(
+        scope,
+        strategy_id,
+        setting.state,
+        most_restrictive(setting.state, fund),
+        setting.reason,
+        setting.set_by,
+        setting.updated_at,
+    )

@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -51,7 +51,13 @@ from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
 from mats.domain.portfolio import Allocation, percents_from_weights
 from mats.domain.simulation import AlignedReturns, align, equity_curve
 from mats.domain.strategies import StrategyFilter, StrategyStatus
-from mats.errors import ConflictError, NotFoundError, ValidationError
+from mats.errors import (
+    ConflictError,
+    NotFoundError,
+    PermanentError,
+    TemporaryError,
+    ValidationError,
+)
 from mats.ports import Clock, PortfolioStore, StrategyStore
 from mats.services.allocations import AllocationService
 
@@ -71,6 +77,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "min_observations": 60,
 }
 SETTING_NAMES = frozenset(DEFAULT_SETTINGS)
+# A requested run RUNNING this long was left by a process that died (a run takes seconds to
+# minutes; Cloud Scheduler gives an HTTP attempt 30 minutes at most): the request runs again.
+ABANDONED_AFTER = timedelta(minutes=30)
+MAX_REQUEST_ATTEMPTS = 5
+ABANDONED = "ABANDONED"
 
 
 @dataclass(frozen=True)
@@ -131,9 +142,40 @@ class OptimizerService:
                 log.info("nightly run already done", extra={"run_id": holder})
                 return existing
             self._store.release_run_date(day, identifier)
+        return self._run(
+            self._new_run(now, day, requested_by),
+            on_renamed=lambda renamed: self._store.release_run_date(day, renamed),
+        )
+
+    def run_requested(self, request_id: str, *, requested_by: str) -> OptimizationRun:
+        """The run of a schedule's request (a scheduled time or a run-now): made once however
+        often, and however concurrently, the request is sent. A request's run still RUNNING
+        ``ABANDONED_AFTER`` after it started was left by a process that died: it is stored
+        FAILED (``ABANDONED``) and the request runs again, in its next attempt."""
+        for attempt in range(1, MAX_REQUEST_ATTEMPTS + 1):
+            now = self._clock.now()
+            claimed_at = self._store.claim_run_request(request_id, attempt, now)
+            if claimed_at is None:
+                fresh = self._new_run(now, now.date(), requested_by)
+                return self._run(dataclasses.replace(fresh, request_id=request_id, attempt=attempt))
+            runs = self._store.request_runs(request_id)
+            run = next((r for r in runs if r.attempt == attempt), None)
+            if run is not None and run.error_code == ABANDONED:
+                continue
+            if run is not None and run.status is not RunStatus.RUNNING:
+                return run
+            if now - (run.created_at if run else claimed_at) < ABANDONED_AFTER:
+                if run is None:
+                    raise TemporaryError(f"the run of request {request_id} is starting; ask again")
+                return run  # Still running: the caller asks again for its outcome.
+            if run is not None:
+                self._store.put_run(_abandoned(run, now))
+        raise PermanentError(f"request {request_id} was abandoned {MAX_REQUEST_ATTEMPTS} times")
+
+    def _new_run(self, now: datetime, day: date, requested_by: str) -> OptimizationRun:
         settings = self.settings()
-        run = OptimizationRun(
-            run_id=identifier,
+        return OptimizationRun(
+            run_id=run_id(now),
             run_date=day,
             created_at=now,
             status=RunStatus.RUNNING,
@@ -141,12 +183,24 @@ class OptimizerService:
             settings=settings,
             requested_by=requested_by,
         )
-        run = self._create_run(run)
-        finished = self._complete(run, settings)
+
+    def _run(
+        self, run: OptimizationRun, on_renamed: Callable[[str], None] | None = None
+    ) -> OptimizationRun:
+        """Store the run RUNNING, optimise, store how it finished."""
+        created = self._create_run(run)
+        if created.run_id != run.run_id and on_renamed is not None:
+            on_renamed(created.run_id)
+        finished = self._complete(created, created.settings)
         self._store.put_run(finished)
         log.info(
             "nightly optimisation finished",
-            extra={"run_id": identifier, "status": finished.status.value, "error": finished.error},
+            extra={
+                "run_id": finished.run_id,
+                "request_id": finished.request_id,
+                "status": finished.status.value,
+                "error": finished.error,
+            },
         )
         return finished
 
@@ -161,8 +215,6 @@ class OptimizerService:
                 self._store.create_run(candidate)
             except ConflictError:
                 continue
-            if candidate.run_id != base:
-                self._store.release_run_date(run.run_date, candidate.run_id)
             return candidate
         raise ConflictError(f"no free run id after {base}; retry")
 
@@ -448,6 +500,17 @@ def _minimum_account(
 
 
 RunT = TypeVar("RunT", OptimizationRun, SandboxRun)
+
+
+def _abandoned(run: OptimizationRun, now: datetime) -> OptimizationRun:
+    return dataclasses.replace(
+        run,
+        status=RunStatus.FAILED,
+        finished_at=now,
+        error_code=ABANDONED,
+        error=f"still RUNNING {ABANDONED_AFTER} after it started: its process stopped; "
+        f"request {run.request_id} runs again",
+    )
 
 
 def _failed(run: RunT, error: OptimizerError | ValidationError) -> RunT:

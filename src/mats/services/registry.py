@@ -78,6 +78,7 @@ class SenderService:
         if not name.strip():
             raise ValidationError("name", "must not be empty")
         validate_sender_settings(max_lag_seconds, rate_limit_per_minute)
+        allowlist = normalize_allowlist(ip_allowlist)  # Before a key is kept: none if refused.
         now = self._clock.now()
         sender_id = new_sender_id(name)
         secret = new_secret()
@@ -87,7 +88,7 @@ class SenderService:
             secret_verifier=self._keep_key(sender_id, signing_key(secret)),
             created_at=now,
             updated_at=now,
-            ip_allowlist=normalize_allowlist(ip_allowlist),
+            ip_allowlist=allowlist,
             max_lag_seconds=max_lag_seconds,
             rate_limit_per_minute=rate_limit_per_minute,
         )
@@ -161,7 +162,8 @@ class SenderService:
         rate_limit_per_minute: int | None = None,
         status: SenderStatus | None = None,
     ) -> Sender:
-        """Change a sender's settings; arguments left as ``None`` stay as they are."""
+        """Change a sender's settings; arguments left as ``None`` stay as they are. A change
+        to what is already set (a repeat) writes nothing and answers the sender as it is."""
         sender = self.get(sender_id)
         updated = dataclasses.replace(
             sender,
@@ -171,9 +173,11 @@ class SenderService:
             max_lag_seconds=None if clear_max_lag else (max_lag_seconds or sender.max_lag_seconds),
             rate_limit_per_minute=rate_limit_per_minute or sender.rate_limit_per_minute,
             status=status or sender.status,
-            updated_at=self._clock.now(),
         )
         validate_sender_settings(updated.max_lag_seconds, updated.rate_limit_per_minute)
+        if updated == sender:
+            return sender
+        updated = dataclasses.replace(updated, updated_at=self._clock.now())
         self._store.save(updated)
         return updated
 

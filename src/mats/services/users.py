@@ -3,7 +3,8 @@
 Every input is checked before anything is written, so a refused request changes nothing: the
 email, the password, the role with exactly the scope id it needs, and that scope's client or
 sender existing. Changing a user's role or disabling it revokes its sessions, so tokens issued
-before stop working.
+before stop working; asking for what is already so changes nothing. An admin may not disable
+themselves or take away their own admin role.
 """
 
 from __future__ import annotations
@@ -97,18 +98,42 @@ class UserService:
         return self._directory.page(page_token, size)
 
     def set_role(
-        self, user: str, role: object, *, client_id: object = None, sender_id: object = None
+        self,
+        user: str,
+        role: object,
+        *,
+        client_id: object = None,
+        sender_id: object = None,
+        acting_uid: str | None = None,
     ) -> User:
-        """Give the user this role and scope; its sessions are revoked."""
+        """Give the user this role and scope; its sessions are revoked. The same role and scope
+        again changes nothing. ``acting_uid``, the admin asking, may not take away their own
+        admin role: the fund must not lock itself out."""
         access = self._checked_access(role, client_id, sender_id)
-        return self._directory.set_access(self.get(user).uid, access)
+        found = self.get(user)
+        if found.uid == acting_uid and access.role is not Role.ADMIN:
+            raise ConflictError(
+                "you cannot take away your own admin role; another admin must", field="role"
+            )
+        if found.access == access:
+            return found
+        return self._directory.set_access(found.uid, access)
 
-    def disable(self, user: str) -> User:
-        """Refuse the user's sign-ins from now on; its sessions are revoked."""
-        return self._directory.set_disabled(self.get(user).uid, True)
+    def disable(self, user: str, *, acting_uid: str | None = None) -> User:
+        """Refuse the user's sign-ins from now on; its sessions are revoked. A disabled user
+        stays as it is; ``acting_uid``, the admin asking, may not disable themselves."""
+        found = self.get(user)
+        if found.uid == acting_uid:
+            raise ConflictError("you cannot disable yourself; another admin must", field="uid")
+        if found.disabled:
+            return found
+        return self._directory.set_disabled(found.uid, True)
 
     def enable(self, user: str) -> User:
-        return self._directory.set_disabled(self.get(user).uid, False)
+        found = self.get(user)
+        if not found.disabled:
+            return found
+        return self._directory.set_disabled(found.uid, False)
 
     def _checked_access(self, role: object, client_id: object, sender_id: object) -> Access:
         access = parse_access(role, client_id, sender_id)

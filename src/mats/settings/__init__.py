@@ -8,10 +8,11 @@ reads (README "Configuration" lists every variable and its default):
 - ingest: ``cloud``, ``secrets_dir``, ``ingest``
 - cerebro: ``cloud``, ``cerebro``, ``notifications``
 - optimizer: ``cloud``, ``oidc``, ``backtest_dir``
-- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``
+- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``, ``schedule`` (the API's schedule routes)
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
 - the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``),
-  ``firebase`` (``users``)
+  ``firebase`` (``users``), ``schedule`` (``schedule``)
+- the local stack (``mats up``): ``schedule`` (its nightly runner's first time)
 
 Every variable is named and given its default in exactly one of the modules beside this one.
 """
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from mats.settings.bridge import BridgeConfig
     from mats.settings.cloud import CloudSettings, FirebaseSettings
     from mats.settings.ingest import IngestConfig
+    from mats.settings.schedule import ScheduleSettings
     from mats.settings.shared import NotificationConfig
 
 
@@ -85,6 +87,12 @@ class Settings:
         from mats.settings.api import api_settings
 
         return api_settings(self.env)
+
+    @cached_property
+    def schedule(self) -> ScheduleSettings:
+        from mats.settings.schedule import schedule_settings
+
+        return schedule_settings(self.env)
 
     @cached_property
     def notifications(self) -> NotificationConfig:

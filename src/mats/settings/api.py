@@ -12,12 +12,16 @@ from mats.settings.environment import Environment, text, whole_number
 @dataclass(frozen=True)
 class ApiSettings:
     """``firebase_project`` is the project whose ID tokens are accepted (their ``aud``);
-    ``allowed_origins`` the web origins CORS lets call the API (the hosting origins)."""
+    ``allowed_origins`` the web origins CORS lets call the API (the hosting origins);
+    ``bridge_url`` where the admins' cancels and reconciliations are asked of the bridge, with
+    an identity token for ``bridge_audience`` when one is set (Cloud Run)."""
 
     firebase_project: str
     allowed_origins: tuple[str, ...] = ()
     auth_emulator_host: str | None = None
     clock_skew_seconds: int = 5
+    bridge_url: str | None = None
+    bridge_audience: str | None = None
 
 
 def api_settings(env: Environment) -> ApiSettings:
@@ -37,18 +41,30 @@ def api_settings(env: Environment) -> ApiSettings:
     skew = whole_number(env, "MATS_API_CLOCK_SKEW_SECONDS", ApiSettings.clock_skew_seconds)
     if not 0 <= skew <= 300:
         raise ValidationError("MATS_API_CLOCK_SKEW_SECONDS", "must be between 0 and 300")
+    bridge = text(env, "MATS_BRIDGE_URL")
+    if bridge is not None and _origin_of(bridge) is None:
+        raise ValidationError("MATS_BRIDGE_URL", f"{bridge!r} is not an http(s) URL")
     return ApiSettings(
         firebase_project=project,
         allowed_origins=origins,
         auth_emulator_host=emulator,
         clock_skew_seconds=skew,
+        bridge_url=bridge,
+        bridge_audience=text(env, "MATS_BRIDGE_AUDIENCE"),
     )
 
 
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _origin(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.path not in ("", "/"):
+    origin = _origin_of(value)
+    if origin is None or urlsplit(value).path not in ("", "/"):
         raise ValidationError(
             "MATS_API_ALLOWED_ORIGINS", f"{value!r} is not an origin (scheme://host[:port])"
         )
-    return f"{parts.scheme}://{parts.netloc}"
+    return origin

@@ -84,9 +84,9 @@ def play(books: Books) -> Story:
     for client in ("c1", "c2", "c3"):
         acc.investors.create_client(client, f"Client {client}")
     now("2025-12-30T10:05")
-    story.flows["c1-in"] = acc.investors.deposit("c1", "300000")
+    story.flows["c1-in"] = acc.investors.deposit("c1", "300000").flow
     now("2025-12-31T10:00")
-    story.flows["c2-in"] = acc.investors.deposit("c2", "200000")
+    story.flows["c2-in"] = acc.investors.deposit("c2", "200000").flow
     # IB_US 390,000 USD + IB_EU 100,000 EUR x 1.10 = 500,000.00: the two deposits, at the broker.
     account("2025-12-31T21:00", "IB_US", "USD", "390000")
     account("2025-12-31T21:00", "IB_EU", "EUR", "100000")
@@ -192,9 +192,9 @@ def play(books: Books) -> Story:
     story.day_pnl_jan6 = {d.strategy_id: d for d in books.records("strategy_day_pnl")}
 
     now("2026-01-10T10:00")
-    story.flows["c3-in"] = acc.investors.deposit("c3", "100000")
+    story.flows["c3-in"] = acc.investors.deposit("c3", "100000").flow
     now("2026-01-12T10:00")
-    story.flows["c1-out"] = acc.investors.withdraw("c1", amount="50000")
+    story.flows["c1-out"] = acc.investors.withdraw("c1", amount="50000").flow
     now("2026-01-15T09:00")
     books.rate("EUR/USD", "1.20", at("2026-01-15T09:00"))
     account("2026-01-15T21:00", "IB_US", "USD", "495000", ("AAPL", "158"), ("ES", "4020"))

@@ -15,7 +15,8 @@ from tests.integration.api.client import ApiClient
 def api(stack: Stack) -> Iterator[ApiClient]:
     from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
 
-    services = bootstrap(dict(os.environ))
+    # The bridge's URL as the stack gives its dashboard function (the CLI finds it in stack.json).
+    services = bootstrap({**os.environ, "MATS_BRIDGE_URL": stack.info["bridge_url"]})
     try:
         yield ApiClient(services)
     finally:

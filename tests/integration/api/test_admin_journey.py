@@ -74,8 +74,7 @@ def _decided(stack: Stack, signal_id: str) -> dict[str, Any]:
         found = [d for d in mats_json(stack, "decisions", "list") if d["signal_id"] == signal_id]
         return found[0] if found else None
 
-    found = until(decision, timeout=60, what=f"the decision on {signal_id}")
-    return found
+    return until(decision, timeout=60, what=f"the decision on {signal_id}")
 
 
 def _allocation_input(decision: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,10 @@ that name the problem, and refusals in the documented order (route, sign-in, rol
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -97,3 +100,43 @@ def test_the_document_is_public_and_is_the_contract(api: ApiClient) -> None:
     assert answer.status == 200
     assert answer.body["openapi"] == "3.1.0"
     assert "/api/me" in answer.body["paths"]
+
+
+def test_an_empty_body_is_refused_where_the_route_needs_one_and_changes_nothing(
+    api: ApiClient,
+) -> None:
+    before = api.get("/api/portfolio/allocations/current").body
+    empty = api.call("PUT", "/api/portfolio/allocations/custom", raw=b"")
+    blank = api.call("PUT", "/api/portfolio/allocations/custom", raw=b"  \n")
+    after = api.get("/api/portfolio/allocations/current").body
+
+    assert (empty.status, empty.body) == (
+        400,
+        {"error": "is required: a JSON object", "field": "body"},
+    )
+    assert blank.status == 400
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        # Flask's routing takes no newline in a path; the API's does, and asks who is calling.
+        ("GET", "/api/strategies/%0A", 401),
+        ("POST", "/api/portfolio/allocations/%09%0A/approve", 401),
+        ("GET", "/api/no-such-route%0A", 404),
+        ("PATCH", "/api/fund", 405),
+        ("GET", "/no/such/route%0A", 404),
+    ],
+)
+def test_paths_flask_refuses_before_the_function_are_answered_in_json(
+    stack: Stack, method: str, path: str, status: int
+) -> None:
+    url = stack.info["function_urls"]["dashboard"] + path
+    request = urllib.request.Request(url, method=method)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+
+    assert refused.value.code == status
+    assert refused.value.headers["Content-Type"] == "application/json"
+    assert "error" in json.loads(refused.value.read())

@@ -189,6 +189,10 @@ def test_a_withdrawal_ahead_of_the_deposit_is_refused() -> None:
         ("NaN", "not a finite number"),
         ("1.001", "at most 2 decimal places"),
         (1.5, "exact decimal"),
+        ("1e3", "no exponent"),
+        ("2E-2", "no exponent"),
+        ("ten", "not a number"),
+        ("-Infinity", "not a finite number"),
     ],
 )
 def test_a_bad_amount_is_refused_naming_the_field(raw: object, message: str) -> None:

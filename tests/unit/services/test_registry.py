@@ -225,6 +225,33 @@ def test_update_sender_changes_only_what_is_given(senders: SenderService) -> Non
         senders.rotate("nobody")
 
 
+def test_a_sender_refused_for_a_bad_allowlist_keeps_no_key(
+    senders: SenderService, secrets: InMemorySecretStore, sender_store: InMemorySenderStore
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        senders.create("Alpha", ip_allowlist=("not-an-ip",))
+
+    assert refused.value.field == "ip_allow"
+    assert secrets.secrets == {}
+    assert sender_store.list() == []
+
+
+def test_an_update_to_what_is_already_set_writes_nothing(
+    senders: SenderService, sender_store: InMemorySenderStore, clock: FakeClock
+) -> None:
+    issued = senders.create("Alpha")
+    sender_id = issued.sender.sender_id
+    disabled = senders.update(sender_id, status=SenderStatus.DISABLED)
+    clock.advance(60)
+
+    again = senders.update(sender_id, status=SenderStatus.DISABLED)
+    enabled = senders.update(sender_id, status=SenderStatus.ACTIVE)
+
+    assert again == disabled
+    assert sender_store.get(sender_id) == enabled
+    assert enabled.updated_at == disabled.updated_at + timedelta(seconds=60)
+
+
 def create_changes(**overrides: object) -> StrategyChanges:
     fields: dict[str, object] = {
         "name": "ES Trend",

@@ -6,13 +6,15 @@
 - ``allocation_activations/{sequence}``: the append-only log; each entry is ``create()``-d once,
   so two approvals can never both take the same place, and the last entry is the ACTIVE one.
 - ``portfolio_optimization_runs/{OPT_...}``, ``optimization_claims/{YYYYMMDD}``,
-  ``sandbox_runs/{SBX_...}``, ``backtest_jobs/{job_id}``, ``settings/optimizer``.
+  ``optimization_requests/{request_id}@{attempt}`` (who runs a request's attempt: the one
+  ``create()`` that wins), ``sandbox_runs/{SBX_...}``, ``backtest_jobs/{job_id}``,
+  ``settings/optimizer``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
@@ -34,6 +36,7 @@ from mats.errors import ConflictError, ValidationError
 ACTIVATIONS = "allocation_activations"
 RUNS = "portfolio_optimization_runs"
 RUN_CLAIMS = "optimization_claims"
+REQUEST_CLAIMS = "optimization_requests"
 SANDBOX_RUNS = "sandbox_runs"
 JOBS = "backtest_jobs"
 SETTINGS = "settings"
@@ -157,6 +160,21 @@ class FirestorePortfolio:
         claim = self._client.collection(RUN_CLAIMS).document(run_date.strftime("%Y%m%d"))
         with translated_errors("updating the nightly run claim"):
             claim.set({"run_id": run_id, "run_date": run_date.isoformat()})
+
+    def claim_run_request(self, request_id: str, attempt: int, at: datetime) -> datetime | None:
+        """Claim an attempt at a request's run; return when it was claimed, if it was before."""
+        claim = self._client.collection(REQUEST_CLAIMS).document(f"{request_id}@{attempt}")
+        try:
+            with translated_errors("claiming a requested run"):
+                claim.create({"request_id": request_id, "attempt": attempt, "claimed_at": at})
+        except AlreadyExists:
+            with translated_errors("reading a requested run's claim"):
+                claimed: datetime = claim.get().get("claimed_at")
+            return claimed
+        return None
+
+    def request_runs(self, request_id: str) -> Sequence[OptimizationRun]:
+        return self.runs.where([("request_id", "==", request_id)])
 
     def create_run(self, run: OptimizationRun) -> None:
         try:

@@ -9,7 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mats.api.handlers import activity, fund, optimization, people, portfolio, strategies, system
+from mats.api.handlers import (
+    activity,
+    directory,
+    execution,
+    fund,
+    optimization,
+    payouts,
+    people,
+    portfolio,
+    risk,
+    schedule,
+    strategies,
+    system,
+    users,
+)
 from mats.api.handlers.call import Call, Reply
 
 HANDLERS: dict[str, Callable[[Call], Reply]] = {
@@ -19,6 +33,12 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     **system.HANDLERS,
     **strategies.HANDLERS,
     **optimization.HANDLERS,
+    **schedule.HANDLERS,
+    **risk.HANDLERS,
+    **execution.HANDLERS,
+    **directory.HANDLERS,
+    **users.HANDLERS,
+    **payouts.HANDLERS,
     **activity.HANDLERS,
 }
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mats.api.handlers import activity
-from mats.api.handlers.call import Call, Reply
+from mats.api.handlers.call import Call, Reply, page
+from mats.api.handlers.payouts import shown_payout
 from mats.api.identity import Role
 from mats.bootstrap import Services
 from mats.codec import to_primitive
@@ -58,6 +59,15 @@ def sender_signals(call: Call) -> Reply:
     )
 
 
+def sender_payouts(call: Call) -> Reply:
+    sender_id = call.params["sender_id"]
+    _sender(call.services, sender_id)
+    items, following = call.services.accounting.payouts.page(
+        sender_id=sender_id, limit=call.params["limit"], after=call.params.get("cursor")
+    )
+    return page([shown_payout(item) for item in items], following)
+
+
 def client_page(services: Services, client_id: str) -> dict[str, Any]:
     accounting = services.accounting
     if accounting.investors.find(client_id) is None:
@@ -69,12 +79,10 @@ def client_page(services: Services, client_id: str) -> dict[str, Any]:
 def sender_page(services: Services, sender_id: str) -> dict[str, Any]:
     sender = _sender(services, sender_id)
     accounting = services.accounting
-    payouts = accounting.payouts.payouts(sender_id=sender_id)
     return {
         "sender_id": sender_id,
         "name": sender.name,
         "view": to_primitive(accounting.sender_view(sender_id)),
-        "payouts": to_primitive(sorted(payouts, key=lambda p: p.month, reverse=True)),
         "shortfall": to_primitive(accounting.quality.summary("sender", sender_id)),
     }
 
@@ -92,4 +100,5 @@ HANDLERS: dict[str, Callable[[Call], Any]] = {
     "get_client": get_client,
     "get_sender": get_sender,
     "sender_signals": sender_signals,
+    "sender_payouts": sender_payouts,
 }

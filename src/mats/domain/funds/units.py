@@ -61,7 +61,8 @@ def client_value(units: Decimal, nav_per_unit: Decimal) -> Decimal:
 
 
 def parse_decimal(raw: object, field: str, *, places: int) -> Decimal:
-    """Parse a positive finite number of at most ``places`` decimals, or raise naming ``field``."""
+    """Parse a positive finite number of at most ``places`` decimals, written out (no float,
+    no exponent), or raise naming ``field``."""
     if isinstance(raw, bool | float):
         raise ValidationError(field, f"give an exact decimal number, not {raw!r}")
     try:
@@ -70,6 +71,8 @@ def parse_decimal(raw: object, field: str, *, places: int) -> Decimal:
         raise ValidationError(field, f"not a number: {raw!r}") from None
     if not value.is_finite():
         raise ValidationError(field, f"not a finite number: {raw!r}")
+    if isinstance(raw, str) and "e" in raw.casefold():
+        raise ValidationError(field, f"write the digits, with no exponent: {raw!r}")
     if value <= 0:
         raise ValidationError(field, f"must be positive, got {value}")
     exponent = value.as_tuple().exponent

@@ -10,8 +10,7 @@ unit arithmetic is :func:`mats.domain.funds.units.strike`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -39,82 +38,31 @@ from mats.domain.funds.units import (
     parse_units,
     strike,
 )
-from mats.errors import MatsError, ValidationError
+from mats.errors import ConflictError, ValidationError
 from mats.ports import Clock, RecordStore
+from mats.services.accounting.flows import (
+    FLOWS,
+    Booked,
+    FlowRequest,
+    held_for_withdrawals,
+    record_flow,
+    repeated_flow,
+    request_flow_id,
+    write_flows,
+)
 from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook
 from mats.services.accounting.valuing import FundValuer
 
 CLIENTS = "clients"
-FLOWS = "client_flows"
 CLIENT_VIEWS = "client_views"
 FUND_RETURNS = "fund_returns"  # "current": the latest RECENT_MONTHS months, every year
 RETURN_YEARS = "fund_return_years"  # {YYYY}: that year's months
-CASH_HELD = "cash_held"
 NAV_HISTORY = "nav_history"  # {YYYY-MM}: a point per strike
 RECENT_MONTHS = 12
 
 MAX_FLOW_LINES = 10  # A client view lists the newest flows, so it stays one bounded document.
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class CashHeld:
-    """Cash at the broker that belongs to a leaving client (``cash_held/{flow_id}``): kept
-    beside its flow while it is held, so the fund's NAV reads the open few, not every flow."""
-
-    flow_id: str
-    client_id: str
-    amount: Decimal
-
-
-def held_by(flow: ClientFlow) -> Decimal:
-    """What of ``flow`` the fund holds for the client: an amount withdrawal waiting to be dealt,
-    a dealt withdrawal not yet sent, a refused deposit not yet returned."""
-    if flow.paid_at is not None:
-        return Decimal(0)
-    if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.PENDING:
-        return flow.amount or Decimal(0)
-    if flow.kind is FlowKind.WITHDRAWAL and flow.status is FlowStatus.DEALT:
-        return -(flow.amount_dealt or Decimal(0))
-    if flow.kind is FlowKind.DEPOSIT and flow.status is FlowStatus.REFUSED:
-        return flow.amount or Decimal(0)
-    return Decimal(0)
-
-
-def write_flows(records: RecordStore, flows: Sequence[ClientFlow]) -> None:
-    """Write flows and keep their held cash beside them."""
-    records.put_all(FLOWS, [(f.flow_id, f) for f in flows])
-    held = [(f.flow_id, CashHeld(f.flow_id, f.client_id, held_by(f))) for f in flows]
-    records.put_all(CASH_HELD, [(i, c) for i, c in held if c.amount])
-    for flow_id, cash in held:
-        if not cash.amount:
-            records.delete(CASH_HELD, flow_id)
-
-
-def held_for_withdrawals(records: RecordStore, at: datetime | None) -> Decimal:
-    """Cash at the broker that belongs to leaving clients, now (the open few) or at a past
-    moment (from the flows that could have been open then)."""
-    if at is None:
-        return sum((c.amount for c in records.list(CASH_HELD, CashHeld)), Decimal(0))
-    candidates = [
-        *records.list(FLOWS, ClientFlow, filters=[("status", "==", FlowStatus.PENDING.value)]),
-        *_unpaid(records, FlowKind.WITHDRAWAL, FlowStatus.DEALT),
-        *_unpaid(records, FlowKind.DEPOSIT, FlowStatus.REFUSED),
-        *records.list(FLOWS, ClientFlow, filters=[("paid_at", ">", at)]),  # Paid since then.
-    ]
-    held = Decimal(0)
-    for flow in {f.flow_id: f for f in candidates}.values():
-        if flow.recorded_at <= at:
-            held += held_by(replace(flow, paid_at=None))
-    return held
-
-
-def _unpaid(records: RecordStore, kind: FlowKind, status: FlowStatus) -> list[ClientFlow]:
-    found = records.list(
-        FLOWS, ClientFlow, filters=[("kind", "==", kind.value), ("status", "==", status.value)]
-    )
-    return [flow for flow in found if flow.paid_at is None]
 
 
 class InvestorBook:
@@ -145,7 +93,7 @@ class InvestorBook:
             raise ValidationError("name", "a client needs a name")
         client = Client(client_id, name.strip(), self._clock.now(), email)
         if not self._records.create(CLIENTS, client_id, client):
-            raise ValidationError("client_id", f"client {client_id!r} already exists")
+            raise ConflictError(f"client {client_id!r} already exists", field="client_id")
         return client
 
     def clients(self) -> list[Client]:
@@ -167,9 +115,20 @@ class InvestorBook:
         found = self._records.list(FLOWS, ClientFlow, filters=filters)
         return sorted(found, key=lambda f: (f.recorded_at, f.flow_id))
 
-    def deposit(self, client_id: str, amount: object, *, on: date | None = None) -> ClientFlow:
+    def deposit(
+        self,
+        client_id: str,
+        amount: object,
+        *,
+        on: date | None = None,
+        request_id: str | None = None,
+    ) -> Booked:
+        """Record a deposit, dealt at the next strike; with a ``request_id``, once per request."""
         self.client(client_id)
-        return self._record(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
+        wanted = FlowRequest(client_id, FlowKind.DEPOSIT, parse_amount(amount), None, on)
+        return record_flow(
+            self._records, self._clock, wanted, request_flow_id(client_id, request_id)
+        )
 
     def withdraw(
         self,
@@ -178,13 +137,21 @@ class InvestorBook:
         amount: object | None = None,
         units: object | None = None,
         on: date | None = None,
-    ) -> ClientFlow:
-        """Record a withdrawal of an amount or of units; more than the holding is refused."""
+        request_id: str | None = None,
+    ) -> Booked:
+        """Record a withdrawal of an amount or of units; more than the holding is refused.
+        With a ``request_id``, once per request (a repeat is answered before any check)."""
         self.client(client_id)
         if (amount is None) == (units is None):
             raise ValidationError("amount", "give an amount or a number of units, not both")
         money = parse_amount(amount) if amount is not None else None
         count = parse_units(units, "units") if units is not None else None
+        wanted = FlowRequest(client_id, FlowKind.WITHDRAWAL, money, count, on)
+        flow_id = request_flow_id(client_id, request_id)
+        if flow_id is not None:
+            repeat = repeated_flow(self._records, wanted, flow_id)
+            if repeat is not None:
+                return Booked(repeat, new=False)
         held, navpu = self._holding(client_id)
         if navpu is None:
             raise ValidationError(
@@ -199,8 +166,8 @@ class InvestorBook:
             Decimal(0),
         )
         free = held - pending
-        wanted = count if count is not None else (money or Decimal(0)) / navpu
-        if wanted > free:
+        asked = count if count is not None else (money or Decimal(0)) / navpu
+        if asked > free:
             value = client_value(max(free, Decimal(0)), navpu)
             field = "units" if count is not None else "amount"
             raise ValidationError(
@@ -208,7 +175,7 @@ class InvestorBook:
                 f"{client_id} holds {free} units free to withdraw (worth {value} at the last NAV "
                 f"per unit {navpu}); the withdrawal asks for more",
             )
-        return self._record(client_id, FlowKind.WITHDRAWAL, money, count, on)
+        return record_flow(self._records, self._clock, wanted, flow_id)
 
     def pay(self, flow_id: str, *, reference: str) -> ClientFlow:
         """Record the cash of a dealt withdrawal (or a refused deposit) sent to the client."""
@@ -233,27 +200,6 @@ class InvestorBook:
             lines = tuple(_line(paid) if line.flow_id == flow_id else line for line in view.flows)
             self._records.put(CLIENT_VIEWS, paid.client_id, replace(view, flows=lines))
         return paid
-
-    def _record(
-        self,
-        client_id: str,
-        kind: FlowKind,
-        amount: Decimal | None,
-        units: Decimal | None,
-        on: date | None,
-    ) -> ClientFlow:
-        now = self._clock.now()
-        if on is not None and on > now.date():
-            raise ValidationError(
-                "date", f"{on} is in the future; flows are recorded as they happen"
-            )
-        recorded = now if on is None or on == now.date() else datetime.combine(on, time(), UTC)
-        flow_id = f"FLOW_{recorded:%Y%m%d_%H%M%S_%f}_{client_id}"
-        flow = ClientFlow(flow_id, client_id, kind, amount, units, recorded)
-        if not self._records.create(FLOWS, flow_id, flow):
-            raise MatsError(f"flow {flow_id} already exists; record it again")
-        write_flows(self._records, [flow])  # An amount withdrawal's cash is held from now.
-        return flow
 
     def _holding(self, client_id: str) -> tuple[Decimal, Decimal | None]:
         latest = self.latest_strike()

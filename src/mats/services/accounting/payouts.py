@@ -23,7 +23,7 @@ from mats.domain.funds.payouts import (
     next_payment_date,
     parse_month,
 )
-from mats.errors import ValidationError
+from mats.errors import ConflictError, NotFoundError, ValidationError
 from mats.ports import Clock, RecordStore
 
 PAYOUTS = "payouts"
@@ -31,6 +31,8 @@ PAYOUT_TERMS = "payout_terms"
 PAYMENTS = "payout_payments"
 PAYOUT_TOTALS = "payout_totals"
 NAV_STRIKES = "nav_strikes"
+DUE = "DUE"
+PAID = "PAID"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,23 @@ class Payout:
     @property
     def outstanding(self) -> Decimal:
         return Decimal(0) if self.paid_at is not None else self.crystallisation.payable
+
+    @property
+    def status(self) -> str:
+        """``PAID``, ``DUE`` (payable, unpaid), ``CARRIED`` (under the minimum) or ``NO FEE``."""
+        if self.paid_at is not None:
+            return PAID
+        if self.crystallisation.payable > 0:
+            return DUE
+        return "CARRIED" if self.crystallisation.carried_out > 0 else "NO FEE"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payout as paid, and whether this call recorded the payment (``False``: a repeat)."""
+
+    payout: Payout
+    new: bool = True
 
 
 @dataclass(frozen=True)
@@ -126,12 +145,13 @@ class PayoutBook:
         return terms
 
     def payouts(self, *, sender_id: str | None = None, month: str | None = None) -> list[Payout]:
-        found = [
-            p
-            for p in self._records.list(PAYOUTS, Payout)
-            if (sender_id is None or p.sender_id == sender_id)
-            and (month is None or p.month == month)
+        """Payouts by month and sender, filtered by the store (not read whole and sifted)."""
+        filters = [
+            (field, "==", value)
+            for field, value in (("sender_id", sender_id), ("month", month))
+            if value is not None
         ]
+        found = self._records.list(PAYOUTS, Payout, filters=filters)
         return sorted(found, key=lambda p: (p.month, p.sender_id))
 
     def get(self, payout: str) -> Payout | None:
@@ -251,33 +271,67 @@ class PayoutBook:
             results.append(record)
         return results
 
-    def mark_paid(self, payout: str, *, reference: str, by: str) -> Payout:
-        """Record a payout paid; paying one twice, or one with nothing payable, is refused."""
-        if not reference.strip():
+    def mark_paid(self, payout: str, *, reference: str, by: str) -> Payment:
+        """Record a payout paid, once: a repeat with its reference answers the payment and
+        changes nothing; another reference, or a payout with nothing payable, is refused."""
+        reference = reference.strip()
+        if not reference:
             raise ValidationError("reference", "say how it was paid (a transfer reference)")
         found = self.get(payout)
         if found is None:
-            raise ValidationError("payout", f"no payout {payout!r}; see `mats payouts list`")
+            raise NotFoundError(f"no payout {payout!r}; see `mats payouts list`")
         if found.paid_at is not None:
-            raise ValidationError(
-                "payout",
-                f"{payout} was already paid on {found.paid_at:%Y-%m-%d} "
-                f"(reference {found.paid_reference})",
-            )
+            return Payment(_same_payment(found, reference), new=False)
         if found.crystallisation.payable <= 0:
             raise ValidationError(
                 "payout",
                 f"{payout} has nothing payable (carried {found.crystallisation.carried_out})",
             )
         paid = replace(
-            found,
-            open=False,
-            paid_at=self._clock.now(),
-            paid_reference=reference.strip(),
-            paid_by=by,
+            found, open=False, paid_at=self._clock.now(), paid_reference=reference, paid_by=by
         )
-        if not self._records.create(PAYMENTS, payout, paid):  # Two at once: one wins.
-            raise ValidationError("payout", f"{payout} was already paid")
+        new = self._records.create(PAYMENTS, payout, paid)  # Two at once: one wins.
+        if not new:
+            # The payment is the fact; a payout a failure left unmarked is marked from it.
+            paid = _same_payment(self._records.get(PAYMENTS, payout, Payout) or paid, reference)
         self._records.put(PAYOUTS, payout, paid)
         self.total_paid([paid.sender_id])
-        return paid
+        return Payment(paid, new=new)
+
+    def page(
+        self,
+        *,
+        sender_id: str | None = None,
+        status: str | None = None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[Payout], str | None]:
+        """Payouts newest month first, a page at a time: every one, the ``DUE`` (payable,
+        unpaid) or the ``PAID`` ones, of one sender or all; one bounded query."""
+        filters: list[tuple[str, str, object]] = []
+        if sender_id is not None:
+            filters.append(("sender_id", "==", sender_id))
+        collection = PAYMENTS if status == PAID else PAYOUTS
+        if status == DUE:
+            filters.append(("open", "==", True))
+        elif status not in (None, PAID):
+            raise ValidationError("status", f"must be {DUE} or {PAID}; got {status!r}")
+        return self._records.page(
+            collection,
+            Payout,
+            filters=filters,
+            order_by="month",
+            descending=True,
+            limit=limit,
+            after=after,
+        )
+
+
+def _same_payment(paid: Payout, reference: str) -> Payout:
+    if paid.paid_reference != reference:
+        raise ConflictError(
+            f"{paid.payout_id} was already paid on {paid.paid_at:%Y-%m-%d} "
+            f"(reference {paid.paid_reference})",
+            field="payout",
+        )
+    return paid

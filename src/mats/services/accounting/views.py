@@ -27,7 +27,7 @@ from mats.domain.accounting.views import (
     cents,
 )
 from mats.ports import LedgerStore, RecordStore
-from mats.services.accounting.investors import held_for_withdrawals
+from mats.services.accounting.flows import held_for_withdrawals
 from mats.services.accounting.payouts import NAV_STRIKES, PayoutBook, PayoutState
 from mats.services.accounting.valuing import FundValuer
 from mats.settings.accounting import AccountingSettings
