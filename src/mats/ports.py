@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mats.domain.cerebro.context import DecisionInputs
     from mats.domain.cerebro.decisions import Decision
     from mats.domain.execution.records import OrderRecord
+    from mats.domain.execution.states import OrderState
     from mats.domain.market import FxRate, Instrument, Quote
     from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
     from mats.domain.orders import Fill, Order
@@ -165,6 +166,19 @@ class SignalStore(Protocol):
         """Lease accepted signals still waiting to be published, so one sweeper publishes each."""
         ...
 
+    def page(
+        self,
+        *,
+        strategy_id: str | None,
+        sender_id: str | None,
+        status: SignalStatus | None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[SignalRecord], str | None]:
+        """A page of signals, latest received first, continuing ``after`` a signal id, and the
+        cursor of the next page (``None`` on the last)."""
+        ...
+
     def list(
         self,
         *,
@@ -210,6 +224,22 @@ class DecisionStore(Protocol):
 
     def get(self, signal_id: str) -> StoredDecision | None: ...
 
+    def get_many(self, signal_ids: Sequence[str]) -> Sequence[StoredDecision]:
+        """The decisions of these signals that exist, in one read."""
+        ...
+
+    def orders_page(
+        self,
+        *,
+        strategy_id: str | None,
+        account: str | None = None,
+        state: OrderState | None = None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[OrderRecord], str | None]:
+        """A page of orders, latest decided first, continuing ``after`` an order id."""
+        ...
+
     def list(self, *, strategy_id: str | None, limit: int) -> Sequence[StoredDecision]: ...
 
     def list_orders(
@@ -221,6 +251,12 @@ class AccountStore(Protocol):
     def put_account(self, account: AccountState) -> None: ...
 
     def list_accounts(self) -> Sequence[AccountState]: ...
+
+    def accounts_page(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[AccountState], str | None]:
+        """A page of accounts by name, continuing ``after`` an account."""
+        ...
 
 
 class LedgerStore(Protocol):
@@ -355,6 +391,18 @@ class PositionStore(Protocol):
     def list_positions(
         self, *, account: str | None, strategy_id: str | None
     ) -> Sequence[StrategyPosition]: ...
+
+    def positions_page(
+        self,
+        *,
+        account: str | None,
+        strategy_id: str | None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[StrategyPosition], str | None]:
+        """A page of positions by account, then id (``{account}__{strategy}__{symbol}``),
+        continuing ``after`` a position's id."""
+        ...
 
 
 class WorkingOrderStore(Protocol):
@@ -582,6 +630,22 @@ class ExecutionStore(Protocol):
     def mark_fill_published(self, execution_id: str) -> None: ...
 
     def unpublished_fills(self) -> Sequence[Fill]: ...
+
+    def fills_page(
+        self,
+        *,
+        strategy_id: str | None,
+        account: str | None = None,
+        order_id: str | None = None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[Fill], str | None]:
+        """A page of fills, latest executed first, continuing ``after`` an execution id."""
+        ...
+
+    def fills_of(self, order_ids: Sequence[str]) -> Sequence[Fill]:
+        """Every fill of these orders (a page's worth: the read grows with them, not history)."""
+        ...
 
     def position(self, account: str, strategy_id: str, symbol: str) -> StrategyPosition | None: ...
 

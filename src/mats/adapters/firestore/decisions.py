@@ -48,6 +48,7 @@ from mats.domain.alerts import from_draft
 from mats.domain.cerebro.context import DecisionInputs
 from mats.domain.cerebro.decisions import Decision
 from mats.domain.execution.records import OrderRecord, new_record
+from mats.domain.execution.states import OrderState
 from mats.domain.risk import GLOBAL_SCOPE, strategy_scope
 from mats.domain.signals.signal import Signal
 from mats.domain.strategies import Strategy
@@ -68,6 +69,8 @@ class FirestoreDecisionStore:
         self._orders = client.collection(ORDERS)
         self._sequences = client.collection(DECISION_SEQUENCE)
         self._day_pnl = Documents(client, STRATEGY_DAY_PNL, StrategyDayPnl)
+        # Orders as records: the query fields copied to the top are left out when read.
+        self._order_pages = Documents(client, ORDERS, OrderRecord)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
@@ -169,6 +172,44 @@ class FirestoreDecisionStore:
             snapshot = self._decisions.document(signal_id).get()
         return _stored(snapshot.to_dict()) if snapshot.exists else None
 
+    def get_many(self, signal_ids: Sequence[str]) -> Sequence[StoredDecision]:
+        references = [
+            self._decisions.document(signal_id) for signal_id in dict.fromkeys(signal_ids)
+        ]
+        if not references:
+            return []
+        with translated_errors("reading decisions"):
+            snapshots = list(self._client.get_all(references))
+        return [_stored(snapshot.to_dict()) for snapshot in snapshots if snapshot.exists]
+
+    def list_orders(
+        self, *, strategy_id: str | None, account: str | None, limit: int
+    ) -> Sequence[OrderRecord]:
+        found, _ = self.orders_page(strategy_id=strategy_id, account=account, limit=limit)
+        return found
+
+    def orders_page(
+        self,
+        *,
+        strategy_id: str | None,
+        account: str | None = None,
+        state: OrderState | None = None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[OrderRecord], str | None]:
+        filters = [
+            (field, "==", value)
+            for field, value in (
+                ("strategy_id", strategy_id),
+                ("account", account),
+                ("state", state.value if state else None),
+            )
+            if value is not None
+        ]
+        return self._order_pages.page(
+            filters, order_by="decided_at", descending=True, limit=limit, after=after
+        )
+
     def list(self, *, strategy_id: str | None, limit: int) -> Sequence[StoredDecision]:
         query: Any = self._decisions
         if strategy_id is not None:
@@ -176,17 +217,6 @@ class FirestoreDecisionStore:
         query = query.order_by("decided_at", direction=firestore.Query.DESCENDING).limit(limit)
         with translated_errors("listing decisions"):
             return [_stored(snapshot.to_dict()) for snapshot in query.stream()]
-
-    def list_orders(
-        self, *, strategy_id: str | None, account: str | None, limit: int
-    ) -> Sequence[OrderRecord]:
-        query: Any = self._orders
-        for field, value in (("strategy_id", strategy_id), ("account", account)):
-            if value is not None:
-                query = query.where(filter=firestore.FieldFilter(field, "==", value))
-        query = query.order_by("decided_at", direction=firestore.Query.DESCENDING).limit(limit)
-        with translated_errors("listing orders"):
-            return [order_record(s.to_dict()) for s in query.stream()]
 
     def _documents(self, signal: Signal) -> dict[str, Any]:
         state = self._state

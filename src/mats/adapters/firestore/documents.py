@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from operator import eq, ge, gt, le, lt
 from typing import Any, Generic, TypeVar
 
 from google.api_core import exceptions as google_errors
@@ -13,6 +15,8 @@ from mats.codec import from_primitive, to_primitive
 from mats.errors import TemporaryError, ValidationError
 
 T = TypeVar("T")
+
+_RESERVED = re.compile(r"^__.*__$")  # Ids Firestore keeps for itself.
 
 SENDERS = "senders"
 SENDER_NAMES = "sender_names"
@@ -102,8 +106,10 @@ class Documents(Generic[T]):
         ``after`` is the id of the previous page's last document: the page starts after it in
         the query's order (Firestore breaks ties by document id), so a page never repeats or
         skips a document written meanwhile elsewhere in the order. An ``after`` that names no
-        document is refused: it is not a cursor this query gave.
+        document, or one its filters leave out, is refused: it is not a cursor this query gave
+        (and a caller scoped by a filter learns nothing of the documents outside it).
         """
+        filters = list(filters)
         query: Any = self.collection
         for field, operator, value in filters:
             query = query.where(filter=FieldFilter(field, operator, value))
@@ -111,14 +117,44 @@ class Documents(Generic[T]):
         query = query.order_by(order_by, direction=direction)
         with translated_errors(f"querying {self.collection.id}"):
             if after is not None:
-                previous = self.ref(after).get()
-                if not previous.exists:
+                previous = self.ref(after).get() if _may_be_id(after) else None
+                if previous is None or not _in_list(previous.to_dict(), filters):
                     raise ValidationError("cursor", "is not a cursor of this list")
                 query = query.start_after(previous)
             snapshots = list(query.limit(limit + 1).stream())
         items = [from_document(self._cls, snapshot.to_dict()) for snapshot in snapshots[:limit]]
         following = snapshots[limit - 1].id if len(snapshots) > limit else None
         return items, following
+
+
+def _may_be_id(text: str) -> bool:
+    """Whether Firestore could hold a document with this id (it refuses the others outright)."""
+    return bool(text) and "/" not in text and text not in (".", "..") and not _RESERVED.match(text)
+
+
+def _in_list(document: Mapping[str, Any] | None, filters: Iterable[tuple[str, str, Any]]) -> bool:
+    """Whether a document (``None``: not there) passes a query's filters."""
+    if document is None:
+        return False
+    for field, operator, value in filters:
+        test = _TESTS.get(operator)
+        try:
+            passed = test is None or test(document.get(field), value)
+        except TypeError:  # A field of another type (or none) than the filter's.
+            passed = False
+        if not passed:
+            return False
+    return True
+
+
+_TESTS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "==": eq,
+    "<": lt,
+    "<=": le,
+    ">": gt,
+    ">=": ge,
+    "in": lambda have, wanted: have in wanted,
+}
 
 
 def to_document(value: Any) -> dict[str, Any]:

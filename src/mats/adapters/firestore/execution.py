@@ -44,6 +44,7 @@ from mats.ports import SendFacts
 CLAIMS = "order_claims"
 FILLS = "fills"
 PAPER_ORDERS = "paper_orders"
+IN_LIMIT = 30  # Firestore takes at most 30 values in one ``in`` filter.
 
 
 class FirestoreExecutionStore:
@@ -52,6 +53,7 @@ class FirestoreExecutionStore:
         self._orders = client.collection(ORDERS)
         self._claims = client.collection(CLAIMS)
         self._fills = client.collection(FILLS)
+        self._fill_pages = Documents(client, FILLS, Fill)  # ``applied``/``published`` ignored.
         self._positions = Documents(client, POSITIONS, StrategyPosition)
         self._risk = Documents(client, RISK_STATES, RiskSetting)
         self._quotes = Documents(client, QUOTES, Quote)
@@ -164,13 +166,38 @@ class FirestoreExecutionStore:
     def list_fills(
         self, *, strategy_id: str | None, account: str | None, limit: int
     ) -> Sequence[Fill]:
-        query: Any = self._fills
-        for field, value in (("strategy_id", strategy_id), ("account", account)):
-            if value is not None:
-                query = query.where(filter=firestore.FieldFilter(field, "==", value))
-        query = query.order_by("executed_at", direction=firestore.Query.DESCENDING).limit(limit)
-        with translated_errors("listing fills"):
-            return [_fill(s.to_dict()) for s in query.stream()]
+        found, _ = self.fills_page(strategy_id=strategy_id, account=account, limit=limit)
+        return found
+
+    def fills_page(
+        self,
+        *,
+        strategy_id: str | None,
+        account: str | None = None,
+        order_id: str | None = None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[Fill], str | None]:
+        filters = [
+            (field, "==", value)
+            for field, value in (
+                ("strategy_id", strategy_id),
+                ("account", account),
+                ("order_id", order_id),
+            )
+            if value is not None
+        ]
+        return self._fill_pages.page(
+            filters, order_by="executed_at", descending=True, limit=limit, after=after
+        )
+
+    def fills_of(self, order_ids: Sequence[str]) -> Sequence[Fill]:
+        wanted = list(dict.fromkeys(order_ids))
+        found: list[Fill] = []
+        for start in range(0, len(wanted), IN_LIMIT):
+            chunk = wanted[start : start + IN_LIMIT]
+            found += self._fill_pages.where([("order_id", "in", chunk)])
+        return sorted(found, key=lambda fill: (fill.executed_at, fill.id))
 
     def _fills_where(self, field: str, value: bool) -> list[Fill]:
         query = self._fills.where(filter=firestore.FieldFilter(field, "==", value))

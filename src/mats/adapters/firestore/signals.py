@@ -27,6 +27,7 @@ from mats.adapters.firestore.documents import (
     SIGNAL_LEASES,
     SIGNALS,
     STRATEGIES,
+    Documents,
     from_document,
     to_document,
     translated_errors,
@@ -52,6 +53,7 @@ class FirestoreSignalStore:
         self._signals = client.collection(SIGNALS)
         self._keys = client.collection(SIGNAL_KEYS)
         self._leases = client.collection(SIGNAL_LEASES)
+        self._pages = Documents(client, SIGNALS, SignalRecord)  # Extra fields (the claim) ignored.
         # The next free ``n`` per id prefix as this instance last saw it. Signals of one strategy
         # in one second would otherwise probe _1, _2, ... one failed write at a time.
         self._next_number: dict[str, int] = {}
@@ -188,6 +190,28 @@ class FirestoreSignalStore:
                 leased.append(_record(snapshot.to_dict()))
         return leased
 
+    def page(
+        self,
+        *,
+        strategy_id: str | None,
+        sender_id: str | None,
+        status: SignalStatus | None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[SignalRecord], str | None]:
+        filters = [
+            (field, "==", value)
+            for field, value in (
+                ("strategy_id", strategy_id),
+                ("sender_id", sender_id),
+                ("status", status.value if status else None),
+            )
+            if value is not None
+        ]
+        return self._pages.page(
+            filters, order_by="received_at", descending=True, limit=limit, after=after
+        )
+
     def list(
         self,
         *,
@@ -196,17 +220,10 @@ class FirestoreSignalStore:
         status: SignalStatus | None,
         limit: int,
     ) -> Sequence[SignalRecord]:
-        query: Any = self._signals
-        for field, value in (
-            ("strategy_id", strategy_id),
-            ("sender_id", sender_id),
-            ("status", status.value if status else None),
-        ):
-            if value is not None:
-                query = query.where(filter=firestore.FieldFilter(field, "==", value))
-        query = query.order_by("received_at", direction=firestore.Query.DESCENDING).limit(limit)
-        with translated_errors("listing signals"):
-            return [_record(snapshot.to_dict()) for snapshot in query.stream()]
+        found, _ = self.page(
+            strategy_id=strategy_id, sender_id=sender_id, status=status, limit=limit
+        )
+        return found
 
 
 def _key_document(claim: SignalClaim, signal_id: str) -> dict[str, Any]:

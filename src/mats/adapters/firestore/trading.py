@@ -58,6 +58,11 @@ class FirestoreTradingState:
     def list_accounts(self) -> Sequence[AccountState]:
         return self.accounts.where(order_by="account")
 
+    def accounts_page(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[AccountState], str | None]:
+        return self.accounts.page(order_by="account", limit=limit, after=after)
+
     def put_position(self, position: StrategyPosition) -> None:
         key = position_id(position.account, position.strategy_id, position.symbol)
         self.positions.put(key, position)
@@ -70,6 +75,20 @@ class FirestoreTradingState:
         ]
         positions = self.positions.where(filters)
         return sorted(positions, key=lambda p: (p.account, p.strategy_id, p.symbol))
+
+    def positions_page(
+        self,
+        *,
+        account: str | None,
+        strategy_id: str | None,
+        limit: int,
+        after: str | None = None,
+    ) -> tuple[list[StrategyPosition], str | None]:
+        # By account, then by document id ({account}__{strategy}__{symbol}) within it.
+        filters = [
+            (f, "==", v) for f, v in (("account", account), ("strategy_id", strategy_id)) if v
+        ]
+        return self.positions.page(filters, order_by="account", limit=limit, after=after)
 
     def put_instrument(self, instrument: Instrument) -> None:
         self.instruments.put(instrument.symbol.replace("/", "_"), instrument)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mats.api.handlers import (
+    activity,
     directory,
     execution,
     fund,
@@ -38,6 +39,7 @@ HANDLERS: dict[str, Callable[[Call], Reply]] = {
     **directory.HANDLERS,
     **users.HANDLERS,
     **payouts.HANDLERS,
+    **activity.HANDLERS,
 }
 
 __all__ = ["HANDLERS", "Call", "Reply"]

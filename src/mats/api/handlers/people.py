@@ -2,8 +2,9 @@
 ``/api/me``, which is whichever of them the signed-in user is.
 
 A client sees nothing about trades: units, value, flows and the fund's time-weighted returns.
-A sender sees the P&L of the lots their signals opened, their fees and payouts, and the
-execution quality of their orders — never another sender's or the fund's.
+A sender sees the P&L of the lots their signals opened, their fees and payouts, the execution
+quality of their orders and how Cerebro sized each of their signals — never another sender's or
+the fund's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mats.api.handlers import activity
 from mats.api.handlers.call import Call, Reply, page
 from mats.api.handlers.payouts import shown_payout
 from mats.api.identity import Role
@@ -52,10 +54,9 @@ def get_sender(call: Call) -> Reply:
 def sender_signals(call: Call) -> Reply:
     sender_id = call.params["sender_id"]
     _sender(call.services, sender_id)
-    items, following = call.services.accounting.signal_pnl(
-        sender_id=sender_id, limit=call.params["limit"], after=call.params.get("cursor")
+    return activity.sender_signals(
+        call.services, sender_id, limit=call.params["limit"], after=call.params.get("cursor")
     )
-    return page(items, following)
 
 
 def sender_payouts(call: Call) -> Reply:

@@ -21,6 +21,7 @@ from mats.domain.cerebro.decisions import Reason, fmt
 from mats.domain.cerebro.exposure import exposure, in_flight, working_orders
 from mats.domain.cerebro.fund import Fund, fund_in_flight, value_fund, value_in_account
 from mats.domain.cerebro.orders import build_order
+from mats.domain.cerebro.sizing import ALLOCATED_CAPITAL
 from mats.domain.market import Instrument
 from mats.domain.orders import Order
 from mats.domain.strategies import StrategyStatus
@@ -148,7 +149,7 @@ def _by_allocation(
     instrument, base = known.instrument, fund.base_currency
     allocated = fund.equity * percent / 100
     trace.step(
-        "allocated_capital",
+        ALLOCATED_CAPITAL,
         f"{fmt(fund.equity)} {base} fund equity x {fmt(percent)}%",
         allocated,
     )

@@ -118,11 +118,21 @@ class ExecutionQuality:
         return self._records.get(SHORTFALL_VIEWS, f"{group}__{name}", ShortfallSummary)
 
     def summaries(self, group: str) -> list[ShortfallSummary]:
-        return [
-            s
-            for s in self._records.list(SHORTFALL_VIEWS, ShortfallSummary)
-            if s.group.startswith(f"{group}:")
-        ]
+        return self._records.list(SHORTFALL_VIEWS, ShortfallSummary, filters=_of_group(group))
+
+    def summaries_page(
+        self, group: str, *, limit: int, after: str | None = None
+    ) -> tuple[list[ShortfallSummary], str | None]:
+        """A page of one group's aggregates (``strategy`` or ``sender``) by name, continuing
+        ``after`` an aggregate's id (``{group}__{name}``)."""
+        return self._records.page(
+            SHORTFALL_VIEWS,
+            ShortfallSummary,
+            filters=_of_group(group),
+            order_by="group",
+            limit=limit,
+            after=after,
+        )
 
     def _summarise(self, group: str, field: str, name: str) -> None:
         latest = self._records.list(
@@ -149,3 +159,9 @@ class ExecutionQuality:
         if not isinstance(message, SignalV1):
             return None, None, record.received_at
         return message.price, message.signal_time, record.received_at
+
+
+def _of_group(group: str) -> list[tuple[str, str, str]]:
+    """The aggregates of one group: ``group`` (``strategy:{name}``) within the group's prefix
+    (``;`` is the character after ``:``)."""
+    return [("group", ">=", f"{group}:"), ("group", "<", f"{group};")]

@@ -52,6 +52,15 @@ class Snapshots:
         self._append_equity(snapshot)
         return snapshot, True
 
+    def equity_months(
+        self, *, limit: int, after: str | None = None
+    ) -> tuple[list[SeriesPage], str | None]:
+        """A page of months of equity and margin, newest month first, continuing ``after`` a
+        month (``YYYY-MM``); each month holds its points in time order."""
+        return self._records.page(
+            EQUITY_HISTORY, SeriesPage, order_by="period", descending=True, limit=limit, after=after
+        )
+
     def list(self, *, limit: int, before: datetime | None = None) -> list[Snapshot]:
         filters = [("at", "<", before)] if before is not None else []
         return self._records.list(
