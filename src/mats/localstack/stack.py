@@ -25,7 +25,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,23 +132,20 @@ class _Stack:
         kept = _documents(ports)
         os.environ.update(layout.cloud_env(ports))
         self._configure_gateway()
-        self._services = bootstrap(os.environ)
-        # The demo is seeded while the functions and the bridge boot (the store is up already);
-        # processes are started from this thread only, which their parent-death signal follows.
         # A picked port can be taken before its process binds it, and the process is then moved
         # to another: what other processes are told of (the Auth emulator, the bridge) is started
         # and its ports fixed before they are (the bridge, started beside the emulator, does not
-        # use it), and this process's environment follows.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mats-up-seed") as pool:
-            seeding = pool.submit(self._seed) if seed and not kept else None
-            self._supervisor.start([children.auth(layout), children.bridge(layout)])
-            os.environ.update(layout.cloud_env(ports))
-            self._supervisor.start(children.functions(layout))
-            seeded = seeding.result() if seeding is not None else None
+        # use it), and this process's environment follows. Only then does this process open a
+        # gRPC channel (the demo's seeding): a child forked while gRPC runs can abort between
+        # fork and exec (its event engine's after-fork handler polls descriptors the child has
+        # closed), so the children start first and the demo is seeded after.
+        self._supervisor.start([children.auth(layout), children.bridge(layout)])
+        os.environ.update(layout.cloud_env(ports))
+        self._supervisor.start(children.functions(layout))
         self._auth = AuthEmulator(url(ports["auth"]))
         self._checkpoint = AuthCheckpoint(self._auth, url(ports["auth_hub"]), layout.auth_dir)
-        self._services.close()  # Its settings were read before the Auth emulator's port was final.
         self._services = bootstrap(os.environ)
+        seeded = self._seed() if seed and not kept else None
         demo = seeded.issued if seeded is not None else None
         # After the history: the demo client user is scoped to one of its clients.
         users = self._seed_users(demo.sender.sender_id) if demo else self._restore_demo_users()

@@ -26,8 +26,11 @@ def recommend(services: Any) -> tuple[str, str]:
             account=ACCOUNT,
         ),
     )
+    # What other tests on this stack left trading keeps its percent: only this strategy is new.
+    active = services.allocations.current()
+    kept = dict(active.allocations) if active is not None else {}
     proposal = services.allocations.propose(
-        {strategy_id: Decimal(5)}, run_id=unique("OPT"), metrics={}
+        {**kept, strategy_id: Decimal(5)}, run_id=unique("OPT"), metrics={}
     )
     return strategy_id, proposal.allocation_id
 
@@ -50,7 +53,7 @@ def test_an_admin_approves_a_recommendation_as_themselves(api: ApiClient) -> Non
     assert approved.body["allocation"]["approved_by"] == "admin@example.test"
     current = api.get("/api/portfolio/allocations/current").body
     assert current["allocation_id"] == allocation_id
-    assert current["allocations"] == {strategy_id: "5"}
+    assert current["allocations"][strategy_id] == "5"
     (entry,) = audit_of(api, allocation_id)
     assert entry["operation"] == "approve_allocation"
     assert entry["by_email"] == "admin@example.test"
