@@ -1,0 +1,78 @@
+locals {
+  labels = { system = "mats", environment = var.environment }
+
+  # Cloud Run's deterministic URL (https://SERVICE-PROJECT_NUMBER.REGION.run.app): known before
+  # the service exists, so a service's own audience and the push endpoints need no cycle.
+  url = { for name in ["ingest", "cerebro", "optimizer", "dashboard", "dashboard-api", "bridge"] :
+    name => "https://mats-${name}-${var.project_number}.${var.region}.run.app"
+  }
+
+  # One service account per workload. `pusher` signs Pub/Sub pushes, `scheduler` the Scheduler's
+  # calls; neither runs code.
+  workloads = {
+    ingest        = "The public webhook (functions/ingest)."
+    cerebro       = "Cerebro, the sizer (functions/cerebro)."
+    optimizer     = "The nightly optimiser (functions/optimizer)."
+    dashboard     = "Accounting, Pub/Sub pushes and Scheduler calls (functions/dashboard)."
+    dashboard-api = "The dashboard API behind Firebase Hosting (functions/dashboard, /api)."
+    bridge        = "The execution bridge (gateway/ib_bridge on Cloud Run)."
+    ib-gateway    = "The IB Gateway VM."
+    pusher        = "Signs Pub/Sub push requests (OIDC)."
+    scheduler     = "Signs Cloud Scheduler requests (OIDC)."
+  }
+
+  # The callers each private service's own OIDC check accepts (MATS_OIDC_ALLOWED_EMAILS).
+  allowed_callers = join(",", concat(
+    [google_service_account.workload["pusher"].email, google_service_account.workload["scheduler"].email],
+    var.operator_emails,
+  ))
+
+  ib_port = var.ib_trading_mode == "live" ? 4003 : 4004
+
+  # Every secret, who reads it and as which variable. A workload is granted exactly the secrets
+  # that name it here, and its environment mounts exactly those.
+  ccxt_secrets = merge([for venue, config in var.ccxt_venues : merge(
+    {
+      "ccxt-${lower(venue)}-api-key" = { env = "MATS_CCXT_${upper(venue)}_API_KEY", readers = ["bridge"] }
+      "ccxt-${lower(venue)}-secret"  = { env = "MATS_CCXT_${upper(venue)}_SECRET", readers = ["bridge"] }
+    },
+    config.password ? { "ccxt-${lower(venue)}-password" = { env = "MATS_CCXT_${upper(venue)}_PASSWORD", readers = ["bridge"] } } : {},
+  )]...)
+  secrets = merge(
+    {
+      # Alerts go to Telegram from every workload that raises them.
+      "telegram-bot-token" = { env = "MATS_TELEGRAM_BOT_TOKEN", readers = ["cerebro", "dashboard", "dashboard-api", "bridge"] }
+      # IBC logs in with these on the gateway VM (read by its startup script, never by MATS).
+      "ib-username" = { env = "TWS_USERID", readers = ["ib-gateway"] }
+      "ib-password" = { env = "TWS_PASSWORD", readers = ["ib-gateway"] }
+    },
+    local.ccxt_secrets,
+  )
+  secret_readers = merge([for secret, config in local.secrets :
+    { for reader in config.readers : "${secret}/${reader}" => { secret = secret, reader = reader } }
+  ]...)
+  secrets_of = { for workload in keys(local.workloads) : workload => {
+    for secret, config in local.secrets : config.env => secret if contains(config.readers, workload)
+  } }
+
+  ccxt_environment = length(var.ccxt_venues) == 0 ? {} : {
+    MATS_CCXT_VENUES = join(",", [for venue, config in var.ccxt_venues : "${venue}=${config.exchange}:${config.account}"])
+  }
+  sandbox_environment = { for venue, config in var.ccxt_venues : "MATS_CCXT_${upper(venue)}_SANDBOX" => "true" if config.sandbox }
+
+  common_environment = {
+    GOOGLE_CLOUD_PROJECT = var.project_id
+  }
+  notification_environment = var.telegram_chat_id == "" ? {} : { MATS_TELEGRAM_CHAT_ID = var.telegram_chat_id }
+  private_environment = {
+    MATS_OIDC_ALLOWED_EMAILS = local.allowed_callers
+  }
+  schedule_environment = {
+    MATS_SCHEDULER_LOCATION = var.region
+    MATS_NIGHTLY_JOB        = "mats-nightly-optimization"
+  }
+  api_environment = {
+    MATS_FIREBASE_PROJECT    = var.project_id
+    MATS_API_ALLOWED_ORIGINS = "https://${var.hosting_site_id}.web.app,https://${var.hosting_site_id}.firebaseapp.com"
+  }
+}
