@@ -7,6 +7,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+CHECKOV := $(TOOLS)/checkov/bin/checkov
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
@@ -30,7 +31,14 @@ $(UV):
 # `mats` run. As with uv's flag, a file that does not compile is left to fail where it is imported.
 # npm runs no install scripts: firebase-tools' optional re2 addon would otherwise be compiled
 # from source (minutes, with node-gyp), and neither emulator needs it or any other script.
-install: $(UV)
+# checkov pins networkx < 2.7, which the bench group's Riskfolio-Lib cannot share: it gets a venv
+# of its own, from hash-pinned requirements (the Terraform checks in tests/infra run it).
+$(CHECKOV): infra/terraform/checkov-requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python python3 $(TOOLS)/checkov
+	$(UV) pip install --quiet --python $(TOOLS)/checkov/bin/python --require-hashes -r $<
+	touch $@
+
+install: $(UV) $(CHECKOV)
 	$(UV) sync --frozen --extra local --extra bridge --python python3
 	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -111,18 +111,11 @@ resource "google_cloud_run_v2_service" "bridge" {
   ]
 }
 
-locals {
-  bridge_invokers = merge(
-    { pusher = "serviceAccount:${google_service_account.workload["pusher"].email}" },
-    { for member in var.operator_members : member => member },
-  )
-}
-
 resource "google_cloud_run_v2_service_iam_member" "bridge_invoker" {
-  for_each = local.bridge_invokers
+  for_each = { for key, grant in local.invoker_grants : key => grant if grant.service == "bridge" }
   project  = var.project_id
   location = var.region
   name     = google_cloud_run_v2_service.bridge.name
   role     = "roles/run.invoker"
-  member   = each.value
+  member   = each.value.member
 }

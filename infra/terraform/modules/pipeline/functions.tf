@@ -32,22 +32,6 @@ locals {
       local.api_environment, local.schedule_environment, { MATS_OIDC_AUDIENCE = local.url.dashboard })
     }
   }
-
-  # Who may invoke each function at the Cloud Run level. allUsers only where the outside world
-  # calls: the webhook, and the API the hosting site calls.
-  invokers = merge(
-    { "ingest/allUsers" = { function = "ingest", member = "allUsers" } },
-    { "dashboard-api/allUsers" = { function = "dashboard-api", member = "allUsers" } },
-    { for pair in setproduct(["cerebro", "optimizer", "dashboard"], ["pusher"]) :
-      "${pair[0]}/${pair[1]}" => { function = pair[0], member = "serviceAccount:${google_service_account.workload[pair[1]].email}" }
-    },
-    { for pair in setproduct(["optimizer", "dashboard"], ["scheduler"]) :
-      "${pair[0]}/${pair[1]}" => { function = pair[0], member = "serviceAccount:${google_service_account.workload[pair[1]].email}" }
-    },
-    { for pair in setproduct(["optimizer", "dashboard"], var.operator_members) :
-      "${pair[0]}/${pair[1]}" => { function = pair[0], member = pair[1] }
-    },
-  )
 }
 
 data "archive_file" "function" {
@@ -116,10 +100,10 @@ resource "google_cloudfunctions2_function" "function" {
 }
 
 resource "google_cloud_run_v2_service_iam_member" "function_invoker" {
-  for_each = local.invokers
+  for_each = { for key, grant in local.invoker_grants : key => grant if grant.service != "bridge" }
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.function[each.value.function].name
+  name     = google_cloudfunctions2_function.function[each.value.service].name
   role     = "roles/run.invoker"
   member   = each.value.member
 }

@@ -21,6 +21,26 @@ locals {
     scheduler     = "Signs Cloud Scheduler requests (OIDC)."
   }
 
+  # Who may call each service at the Cloud Run level: a workload's account, "operators"
+  # (var.operator_members) or allUsers. allUsers only where the outside world calls: the webhook
+  # and the API the hosting site's pages call. tests/infra holds every service to this table.
+  invokers = {
+    ingest        = ["allUsers"]
+    cerebro       = ["pusher"]
+    optimizer     = ["pusher", "scheduler", "operators"]
+    dashboard     = ["pusher", "scheduler", "operators"]
+    dashboard-api = ["allUsers"]
+    bridge        = ["pusher", "operators"]
+  }
+  invoker_grants = merge(flatten([for service, callers in local.invokers : [for caller in callers :
+    caller == "operators" ? { for member in var.operator_members : "${service}/${member}" => { service = service, member = member } } : {
+      "${service}/${caller}" = {
+        service = service
+        member  = caller == "allUsers" ? "allUsers" : "serviceAccount:${google_service_account.workload[caller].email}"
+      }
+    }
+  ]])...)
+
   # The callers each private service's own OIDC check accepts (MATS_OIDC_ALLOWED_EMAILS).
   allowed_callers = join(",", concat(
     [google_service_account.workload["pusher"].email, google_service_account.workload["scheduler"].email],
@@ -29,25 +49,27 @@ locals {
 
   ib_port = var.ib_trading_mode == "live" ? 4003 : 4004
 
-  # Every secret, who reads it and as which variable. A workload is granted exactly the secrets
-  # that name it here, and its environment mounts exactly those.
-  ccxt_secrets = merge([for venue, config in var.ccxt_venues : merge(
-    {
-      "ccxt-${lower(venue)}-api-key" = { env = "MATS_CCXT_${upper(venue)}_API_KEY", readers = ["bridge"] }
-      "ccxt-${lower(venue)}-secret"  = { env = "MATS_CCXT_${upper(venue)}_SECRET", readers = ["bridge"] }
-    },
-    config.password ? { "ccxt-${lower(venue)}-password" = { env = "MATS_CCXT_${upper(venue)}_PASSWORD", readers = ["bridge"] } } : {},
-  )]...)
-  secrets = merge(
-    {
-      # Alerts go to Telegram from every workload that raises them.
-      "telegram-bot-token" = { env = "MATS_TELEGRAM_BOT_TOKEN", readers = ["cerebro", "dashboard", "dashboard-api", "bridge"] }
-      # IBC logs in with these on the gateway VM (read by its startup script, never by MATS).
-      "ib-username" = { env = "TWS_USERID", readers = ["ib-gateway"] }
-      "ib-password" = { env = "TWS_PASSWORD", readers = ["ib-gateway"] }
-    },
-    local.ccxt_secrets,
-  )
+  # Every secret, the variable it is read as, and who reads it. A workload is granted exactly
+  # the secrets that name it here and its environment mounts exactly those; tests/infra holds
+  # each reader to what its code reads (mats.settings). The gateway VM reads its two itself.
+  fixed_secrets = {
+    telegram-bot-token = { env = "MATS_TELEGRAM_BOT_TOKEN", readers = ["cerebro", "dashboard", "dashboard-api", "bridge"] }
+    ib-username        = { env = "TWS_USERID", readers = ["ib-gateway"] }
+    ib-password        = { env = "TWS_PASSWORD", readers = ["ib-gateway"] }
+  }
+  # Each ccxt venue's credentials: secret ccxt-{venue}-{kind}, variable MATS_CCXT_{VENUE}_{env}.
+  ccxt_secret_kinds = {
+    api-key  = { env = "API_KEY", readers = ["bridge"] }
+    secret   = { env = "SECRET", readers = ["bridge"] }
+    password = { env = "PASSWORD", readers = ["bridge"] }
+  }
+  ccxt_secrets = merge([for venue, config in var.ccxt_venues : {
+    for kind, spec in local.ccxt_secret_kinds : "ccxt-${lower(venue)}-${kind}" => {
+      env     = "MATS_CCXT_${upper(venue)}_${spec.env}"
+      readers = spec.readers
+    } if kind != "password" || config.password
+  }]...)
+  secrets = merge(local.fixed_secrets, local.ccxt_secrets)
   secret_readers = merge([for secret, config in local.secrets :
     { for reader in config.readers : "${secret}/${reader}" => { secret = secret, reader = reader } }
   ]...)
