@@ -10,11 +10,12 @@ BIN := $(VENV)/bin
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
+.PHONY: help install up test stage lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
 	@echo "make test    install everything and run lint, types, import contracts and all tests"
+	@echo "make stage   write each deployable's upload to build/ (functions, the bridge's image context, hosting)"
 	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
 	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
 	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
@@ -46,9 +47,13 @@ install: $(UV) $(CHECKOV)
 up: install
 	$(BIN)/mats up
 
+# What Terraform zips and docker builds (infra/stage/stage.py; docs/runbook.md).
+stage: install
+	$(BIN)/python infra/stage/stage.py --uv $(UV)
+
 lint:
-	$(BIN)/ruff check src tests functions bench
-	$(BIN)/ruff format --check src tests functions bench
+	$(BIN)/ruff check src tests functions bench infra/stage
+	$(BIN)/ruff format --check src tests functions bench infra/stage
 
 typecheck:
 	$(BIN)/mypy
