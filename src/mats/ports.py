@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from mats.errors import ConflictError
 
@@ -80,6 +80,23 @@ class SenderStore(Protocol):
     def legacy_senders(self) -> Sequence[LegacySender]:
         """Senders whose stored document still holds signing keys (written before verifiers)."""
         ...
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """What a secret store says about a secret: never its value."""
+
+    name: str
+    versions: int
+    latest_enabled: int | None = None  # The version ``get`` reads; ``None`` when none is enabled.
+    updated_at: datetime | None = None
+
+
+@runtime_checkable
+class SecretCatalog(Protocol):
+    """A secret store that can list what it holds (``mats secrets list``)."""
+
+    def list_secrets(self) -> Sequence[SecretInfo]: ...
 
 
 class SecretStore(Protocol):

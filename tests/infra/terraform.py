@@ -105,12 +105,35 @@ def block(body: dict[str, Any], *path: str) -> dict[str, Any]:
     return current
 
 
-def roles_of(body: dict[str, Any]) -> list[str]:
-    """The role a binding grants, or each role of a ``for_each = toset([...])`` binding."""
-    role = body.get("role")
+def roles_of(resource: Resource) -> list[str]:
+    """The roles a binding grants: its literal role, or each role its ``for_each`` ranges over.
+
+    A role the tests cannot read is an error, so no binding escapes the policy tests by being
+    computed: ``each.key`` over ``toset([...])`` or ``toset(local.X)``, and ``each.value.role``
+    over a local built ``for role in local.Y``, are the forms understood.
+    """
+    role = resource.body.get("role")
+    if not isinstance(role, str):
+        return []
+    if "${" not in role or role.startswith("${google_project_iam_custom_role."):
+        return [role]
+    module = resource.file.relative_to(TERRAFORM).parts
+    known = locals_of(module[1]) if module[0] == "modules" else {}
+    for_each = str(resource.body.get("for_each", ""))
     if role == "${each.key}":
-        return re.findall(r'"([^"]+)"', body["for_each"])
-    return [role] if isinstance(role, str) else []
+        literal = re.fullmatch(r"\$\{toset\((\[.*\])\)\}", for_each)
+        if literal:
+            return re.findall(r'"([^"]+)"', literal.group(1))
+        named = re.fullmatch(r"\$\{toset\(local\.(\w+)\)\}", for_each)
+        if named:
+            return list(known[named.group(1)])
+    if role == "${each.value.role}":
+        source = re.fullmatch(r"\$\{local\.(\w+)\}", for_each)
+        if source:
+            ranged = re.search(r"for role in local\.(\w+)", str(known[source.group(1)]))
+            if ranged:
+                return list(known[ranged.group(1)])
+    raise AssertionError(f"{resource.address}: cannot tell which role {role!r} grants")
 
 
 def dynamic_blocks(body: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -162,7 +162,7 @@ def test_no_basic_role_is_granted_anywhere() -> None:
                 for role in BASIC_ROLES:
                     assert f'"{role}"' not in value, f"{path}{at}: {role}"
     for resource in resources():
-        assert not set(roles_of(resource.body)) & BASIC_ROLES, resource.address
+        assert not set(roles_of(resource)) & BASIC_ROLES, resource.address
 
 
 def test_all_users_is_granted_only_to_the_webhook_and_the_hosting_sites_api() -> None:
@@ -215,15 +215,16 @@ def test_project_level_grants_are_only_the_narrow_ones() -> None:
         "roles/monitoring.metricWriter",
         "roles/artifactregistry.writer",  # The function builder.
         "roles/secretmanager.secretAccessor",  # Conditional: senders' signing keys only.
+        "roles/secretmanager.viewer",  # The same condition: their versions' metadata.
         "${google_project_iam_custom_role.nightly_schedule.id}",
     }
     for resource in resources("google_project_iam_member") + resources(
         "google_project_iam_binding"
     ):
-        roles = roles_of(resource.body)
+        roles = roles_of(resource)
         assert roles, resource.address
         assert set(roles) <= allowed, resource.address
-        if "roles/secretmanager.secretAccessor" in roles:
+        if set(roles) & {"roles/secretmanager.secretAccessor", "roles/secretmanager.viewer"}:
             condition = block(resource.body, "condition")
             assert "/secrets/sender-" in condition["expression"], resource.address
     assert not resources("google_project_iam_policy"), "never replace the project's policy"
@@ -360,28 +361,46 @@ def test_every_secret_is_read_by_exactly_the_workloads_whose_code_reads_it() -> 
 
 
 def test_secret_grants_and_mounts_come_from_the_one_secret_table() -> None:
-    grants = [r for r in resources() if r.body.get("role") == "roles/secretmanager.secretAccessor"]
+    secret_roles = {"roles/secretmanager.secretAccessor", "roles/secretmanager.viewer"}
+    grants = [r for r in resources() if set(roles_of(r)) & secret_roles]
     assert {(r.type, r.name) for r in grants} == {
         ("google_secret_manager_secret_iam_member", "reader"),
         ("google_project_iam_member", "ingest_reads_signing_keys"),
     }
+    assert set(locals_of("pipeline")["secret_reader_roles"]) == secret_roles
     (reader,) = [r for r in grants if r.name == "reader"]
-    assert reader.body["for_each"] == "${local.secret_readers}"
+    assert reader.body["for_each"] == "${local.secret_grants}"
+    assert reader.body["role"] == "${each.value.role}"
     assert "each.value.reader" in reader.body["member"]
     (signing,) = [r for r in grants if r.name == "ingest_reads_signing_keys"]
+    assert signing.body["for_each"] == "${toset(local.secret_reader_roles)}"
     assert 'google_service_account.workload["ingest"].email' in signing.body["member"]
-    assert "secrets/sender-" in block(signing.body, "condition")["expression"]
-    # Mounts: each workload's secret variables are local.secrets_of[that workload].
+    assert "/secrets/sender-" in block(signing.body, "condition")["expression"]
+    # What each workload is given: the values it mounts and the names it reads, both from the
+    # one table, split by by_name.
+    pipeline = locals_of("pipeline")
+    assert "!config.by_name" in pipeline["secrets_of"]
+    assert "&& config.by_name" in pipeline["secret_names_of"]
     for function in resources("google_cloudfunctions2_function"):
-        (mount,) = dynamic_blocks(
-            block(function.body, "service_config"), "secret_environment_variables"
-        )
+        service_config = block(function.body, "service_config")
+        (mount,) = dynamic_blocks(service_config, "secret_environment_variables")
         assert mount["for_each"] == "${local.secrets_of[each.key]}"
+        assert "local.secret_names_of[each.key]" in service_config["environment_variables"]
     containers = block(block(_bridge(), "template"), "containers")
-    secret_env = [d for d in dynamic_blocks(containers, "env") if "secrets_of" in d["for_each"]]
-    assert [d["for_each"] for d in secret_env] == ['${local.secrets_of["bridge"]}']
+    environments = [d["for_each"] for d in dynamic_blocks(containers, "env")]
+    assert '${local.secrets_of["bridge"]}' in environments
+    assert any('local.secret_names_of["bridge"]' in e for e in environments)
     # No secret value anywhere in Terraform: secrets get versions from `mats secrets set`.
     assert not resources("google_secret_manager_secret_version")
+
+
+def test_a_secret_read_by_name_is_a_variable_its_reader_knows() -> None:
+    from mats.settings.shared import notification_config  # noqa: PLC0415 - the reader itself.
+
+    for name, spec in locals_of("pipeline")["fixed_secrets"].items():
+        if spec["by_name"]:
+            config = notification_config({f"{spec['env']}_SECRET": name})
+            assert config.telegram_bot_token_secret == name
 
 
 def test_no_secret_value_is_written_in_terraform() -> None:

@@ -161,10 +161,10 @@ class Services:
         from mats.adapters.telegram import LogNotifier, TelegramNotifier
 
         config = self.settings.notifications
-        if config.telegram_bot_token and config.telegram_chat_id:
-            return TelegramNotifier(
-                config.telegram_api_url, config.telegram_bot_token, config.telegram_chat_id
-            )
+        secret = config.telegram_bot_token_secret
+        token = (lambda: self.secret_store.get(secret)) if secret else config.telegram_bot_token
+        if token and config.telegram_chat_id:
+            return TelegramNotifier(config.telegram_api_url, token, config.telegram_chat_id)
         return LogNotifier()
 
     @cached_property

@@ -53,6 +53,7 @@ resource "google_cloud_run_v2_service" "bridge" {
           local.notification_environment,
           local.ccxt_environment,
           local.sandbox_environment,
+          local.secret_names_of["bridge"],
           {
             MATS_OIDC_AUDIENCE = local.url.bridge
             MATS_IB_HOST       = google_compute_instance.ib_gateway.network_interface[0].network_ip

@@ -79,7 +79,7 @@ resource "google_cloudfunctions2_function" "function" {
     ingress_settings                 = each.value.ingress
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.workload[each.key].email
-    environment_variables            = merge(each.value.environment, lookup(var.extra_environment, each.key, {}))
+    environment_variables            = merge(each.value.environment, local.secret_names_of[each.key], lookup(var.extra_environment, each.key, {}))
 
     dynamic "secret_environment_variables" {
       for_each = local.secrets_of[each.key]

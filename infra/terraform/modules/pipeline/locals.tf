@@ -50,31 +50,43 @@ locals {
   ib_port = var.ib_trading_mode == "live" ? 4003 : 4004
 
   # Every secret, the variable it is read as, and who reads it. A workload is granted exactly
-  # the secrets that name it here and its environment mounts exactly those; tests/infra holds
-  # each reader to what its code reads (mats.settings). The gateway VM reads its two itself.
+  # the secrets that name it here and its environment names exactly those; tests/infra holds
+  # each reader to what its code reads (mats.settings). `by_name`: the workload gets the
+  # secret's name ({env}_SECRET) and reads the newest enabled version at run time (cached 60 s,
+  # so a rotation needs no restart); otherwise Cloud Run mounts the value at instance start.
+  # The gateway VM reads its two itself, at boot.
   fixed_secrets = {
-    telegram-bot-token = { env = "MATS_TELEGRAM_BOT_TOKEN", readers = ["cerebro", "dashboard", "dashboard-api", "bridge"] }
-    ib-username        = { env = "TWS_USERID", readers = ["ib-gateway"] }
-    ib-password        = { env = "TWS_PASSWORD", readers = ["ib-gateway"] }
+    telegram-bot-token = { env = "MATS_TELEGRAM_BOT_TOKEN", by_name = true, readers = ["cerebro", "dashboard", "dashboard-api", "bridge"] }
+    ib-username        = { env = "TWS_USERID", by_name = false, readers = ["ib-gateway"] }
+    ib-password        = { env = "TWS_PASSWORD", by_name = false, readers = ["ib-gateway"] }
   }
   # Each ccxt venue's credentials: secret ccxt-{venue}-{kind}, variable MATS_CCXT_{VENUE}_{env}.
   ccxt_secret_kinds = {
-    api-key  = { env = "API_KEY", readers = ["bridge"] }
-    secret   = { env = "SECRET", readers = ["bridge"] }
-    password = { env = "PASSWORD", readers = ["bridge"] }
+    api-key  = { env = "API_KEY", by_name = false, readers = ["bridge"] }
+    secret   = { env = "SECRET", by_name = false, readers = ["bridge"] }
+    password = { env = "PASSWORD", by_name = false, readers = ["bridge"] }
   }
   ccxt_secrets = merge([for venue, config in var.ccxt_venues : {
     for kind, spec in local.ccxt_secret_kinds : "ccxt-${lower(venue)}-${kind}" => {
       env     = "MATS_CCXT_${upper(venue)}_${spec.env}"
+      by_name = spec.by_name
       readers = spec.readers
     } if kind != "password" || config.password
   }]...)
   secrets = merge(local.fixed_secrets, local.ccxt_secrets)
-  secret_readers = merge([for secret, config in local.secrets :
-    { for reader in config.readers : "${secret}/${reader}" => { secret = secret, reader = reader } }
-  ]...)
+  # A reader reads versions (accessor) and, when the newest is disabled, lists them to find the
+  # newest enabled one (viewer: metadata only).
+  secret_reader_roles = ["roles/secretmanager.secretAccessor", "roles/secretmanager.viewer"]
+  secret_grants = merge(flatten([for secret, config in local.secrets : [
+    for reader in config.readers : {
+      for role in local.secret_reader_roles : "${secret}/${reader}/${role}" => { secret = secret, reader = reader, role = role }
+    }
+  ]])...)
   secrets_of = { for workload in keys(local.workloads) : workload => {
-    for secret, config in local.secrets : config.env => secret if contains(config.readers, workload)
+    for secret, config in local.secrets : config.env => secret if contains(config.readers, workload) && !config.by_name
+  } }
+  secret_names_of = { for workload in keys(local.workloads) : workload => {
+    for secret, config in local.secrets : "${config.env}_SECRET" => secret if contains(config.readers, workload) && config.by_name
   } }
 
   ccxt_environment = length(var.ccxt_venues) == 0 ? {} : {
