@@ -8,7 +8,8 @@ resource "google_monitoring_notification_channel" "email" {
 
 locals {
   channels = [for channel in google_monitoring_notification_channel.email : channel.id]
-  services = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=starts_with(\"mats-\")"
+  # Logging query language: a regular expression on the service's name.
+  services = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=~\"^mats-\""
 }
 
 resource "google_logging_metric" "function_errors" {
