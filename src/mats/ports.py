@@ -83,6 +83,29 @@ class SenderStore(Protocol):
 
 
 @dataclass(frozen=True)
+class HeldMessage:
+    """A message a dead-letter hold keeps: leased under ``ack_id`` until acknowledged."""
+
+    ack_id: str
+    message_id: str
+    data: bytes
+    attributes: Mapping[str, str]
+    ordering_key: str = ""
+
+
+class DeadLetterHold(Protocol):
+    """The ``-dead-letter-hold`` pull subscriptions, for replays."""
+
+    def pull(self, subscription: str, limit: int) -> Sequence[HeldMessage]:
+        """Lease up to ``limit`` held messages (none waiting: an empty list at once)."""
+        ...
+
+    def acknowledge(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        """Drop leased messages from the hold for good."""
+        ...
+
+
+@dataclass(frozen=True)
 class SecretInfo:
     """What a secret store says about a secret: never its value."""
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mats.api.identity import Authenticator
     from mats.ports import (
         Clock,
+        DeadLetterHold,
         DecisionStore,
         NightlySchedule,
         Notifier,
@@ -327,6 +328,14 @@ class Services:
         from mats.services.dead_letters import DeadLetterService
 
         return DeadLetterService(self.records, self.alerts, self.clock)
+
+    @cached_property
+    def dead_letter_hold(self) -> DeadLetterHold:
+        """The ``-dead-letter-hold`` subscriptions, pulled to replay what they keep."""
+        from mats.adapters.pubsub import PubSubDeadLetterHold
+
+        cloud = self.settings.cloud
+        return PubSubDeadLetterHold(cloud.project_id, emulator_host=cloud.pubsub_emulator_host)
 
     @cached_property
     def nightly_schedule(self) -> NightlySchedule:

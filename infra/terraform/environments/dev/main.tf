@@ -45,6 +45,7 @@ module "pubsub" {
   push_endpoints             = module.pipeline.push_endpoints
   push_audiences             = module.pipeline.push_endpoints
   push_service_account_email = module.pipeline.pusher_email
+  operator_members           = var.operator_members
   labels                     = { system = "mats", environment = "dev" }
 
   depends_on = [google_project_service.service]

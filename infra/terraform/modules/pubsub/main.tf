@@ -94,3 +94,30 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
 }
+
+# `mats dead-letters replay TOPIC`: operators pull a hold and publish to its source topic.
+locals {
+  source_topics = { for name, topic in local.topics : name => topic if try(topic.dead_letter_topic, null) != null }
+  operator_holds = { for pair in setproduct(keys(local.pull_subscriptions), var.operator_members) :
+    "${pair[0]}/${pair[1]}" => { subscription = pair[0], member = pair[1] }
+  }
+  operator_topics = { for pair in setproduct(keys(local.source_topics), var.operator_members) :
+    "${pair[0]}/${pair[1]}" => { topic = pair[0], member = pair[1] }
+  }
+}
+
+resource "google_pubsub_subscription_iam_member" "operator_replays" {
+  for_each     = local.operator_holds
+  project      = var.project_id
+  subscription = google_pubsub_subscription.pull[each.value.subscription].name
+  role         = "roles/pubsub.subscriber"
+  member       = each.value.member
+}
+
+resource "google_pubsub_topic_iam_member" "operator_replays" {
+  for_each = local.operator_topics
+  project  = var.project_id
+  topic    = google_pubsub_topic.topic[each.value.topic].name
+  role     = "roles/pubsub.publisher"
+  member   = each.value.member
+}

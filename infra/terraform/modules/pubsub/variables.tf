@@ -34,3 +34,9 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "operator_members" {
+  description = "IAM members who replay dead letters (`mats dead-letters replay`): subscriber on each hold, publisher on each source topic."
+  type        = list(string)
+  default     = []
+}
