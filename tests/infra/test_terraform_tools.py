@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -137,3 +138,120 @@ def test_terraform_expands_topology_json_into_exactly_its_topics_and_subscriptio
     assert set(evaluated["dead_letter_topics"]) == {
         t["dead_letter_topic"] for t in topology["topics"] if "dead_letter_topic" in t
     }
+
+
+PIPELINE_VARIABLES = """
+variable "project_id" { default = "fund-prod" }
+variable "project_number" { default = "123456789" }
+variable "region" { default = "us-central1" }
+variable "environment" { default = "prod" }
+variable "hosting_site_id" { default = "fund-site" }
+variable "telegram_chat_id" { default = "-100" }
+variable "ib_trading_mode" { default = "live" }
+variable "operator_members" { default = ["group:ops@fund.example"] }
+variable "operator_emails" { default = ["ops@fund.example"] }
+variable "ccxt_venues" {
+  type = map(object({ exchange = string, account = string, password = optional(bool, false),
+    sandbox = optional(bool, false) }))
+  default = {
+    BINANCE = { exchange = "binance", account = "Binance_Main", sandbox = true }
+    OKX     = { exchange = "okx", account = "Okx_Main", password = true }
+  }
+}
+locals {
+  stub_accounts = { for name in keys(local.workloads) : name => "mats-${name}@fund-prod.iam" }
+}
+"""
+
+
+@pytest.mark.skipif(
+    TERRAFORM_BINARY is None,
+    reason="no terraform binary on PATH: the pipeline's locals are evaluated where one is",
+)
+def test_terraform_evaluates_the_pipelines_iam_and_secret_tables_as_the_policy_says(
+    tmp_path: Path,
+) -> None:
+    """The pipeline's locals.tf, evaluated by Terraform itself with the service accounts
+    stubbed (the only resources it refers to): its for-expressions type-check, every grant is
+    what the invoker and secret tables say, and each workload gets exactly its secrets."""
+    source = (TERRAFORM / "modules" / "pipeline" / "locals.tf").read_text()
+    stubbed = re.sub(
+        r"google_service_account\.workload\[([^\]]+)\]\.email", r"local.stub_accounts[\1]", source
+    )
+    assert "google_" not in stubbed.replace("google-", ""), "locals.tf refers to another resource"
+    (tmp_path / "locals.tf").write_text(stubbed)
+    (tmp_path / "variables.tf").write_text(PIPELINE_VARIABLES)
+    env = {**os.environ, "TF_DATA_DIR": str(tmp_path / "data"), "CHECKPOINT_DISABLE": "1"}
+    run = [TERRAFORM_BINARY or "terraform", f"-chdir={tmp_path}"]
+    subprocess.run(
+        [*run, "init", "-backend=false", "-input=false"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    expression = (
+        "jsonencode({invokers = local.invoker_grants, secrets = local.secret_grants, "
+        "mounted = local.secrets_of, named = local.secret_names_of, "
+        "ccxt = local.ccxt_environment, callers = local.allowed_callers})"
+    )
+    completed = subprocess.run(
+        [*run, "console"],
+        input=expression,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    evaluated = json.loads(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+    public = {g["service"] for g in evaluated["invokers"].values() if g["member"] == "allUsers"}
+    assert public == {"ingest", "dashboard-api"}
+    cerebro = {g["member"] for g in evaluated["invokers"].values() if g["service"] == "cerebro"}
+    assert cerebro == {"serviceAccount:mats-pusher@fund-prod.iam"}
+    operators = {
+        g["service"]
+        for g in evaluated["invokers"].values()
+        if g["member"] == "group:ops@fund.example"
+    }
+    assert operators == {"optimizer", "dashboard", "bridge"}
+
+    readers: dict[str, set[str]] = {}
+    for grant in evaluated["secrets"].values():
+        readers.setdefault(grant["secret"], set()).add(grant["reader"])
+    assert readers == {
+        "telegram-bot-token": {"cerebro", "dashboard", "dashboard-api", "bridge"},
+        "ib-username": {"ib-gateway"},
+        "ib-password": {"ib-gateway"},
+        "ccxt-binance-api-key": {"bridge"},
+        "ccxt-binance-secret": {"bridge"},
+        "ccxt-okx-api-key": {"bridge"},
+        "ccxt-okx-secret": {"bridge"},
+        "ccxt-okx-password": {"bridge"},
+    }
+    assert {g["role"] for g in evaluated["secrets"].values()} == {
+        "roles/secretmanager.secretAccessor",
+        "roles/secretmanager.viewer",
+    }
+    assert evaluated["mounted"]["bridge"] == {
+        "MATS_CCXT_BINANCE_API_KEY": "ccxt-binance-api-key",
+        "MATS_CCXT_BINANCE_SECRET": "ccxt-binance-secret",
+        "MATS_CCXT_OKX_API_KEY": "ccxt-okx-api-key",
+        "MATS_CCXT_OKX_SECRET": "ccxt-okx-secret",
+        "MATS_CCXT_OKX_PASSWORD": "ccxt-okx-password",
+    }
+    for workload in ("ingest", "cerebro", "optimizer", "dashboard", "dashboard-api"):
+        assert evaluated["mounted"][workload] == {}, workload
+    assert evaluated["named"]["cerebro"] == {"MATS_TELEGRAM_BOT_TOKEN_SECRET": "telegram-bot-token"}
+    assert evaluated["named"]["ingest"] == {}
+    assert evaluated["named"]["optimizer"] == {}
+    assert evaluated["ccxt"] == {
+        "MATS_CCXT_VENUES": "BINANCE=binance:Binance_Main,OKX=okx:Okx_Main"
+    }
+    assert evaluated["callers"].split(",") == [
+        "mats-pusher@fund-prod.iam",
+        "mats-scheduler@fund-prod.iam",
+        "ops@fund.example",
+    ]

@@ -32,14 +32,19 @@ locals {
     dashboard-api = ["allUsers"]
     bridge        = ["pusher", "operators"]
   }
-  invoker_grants = merge(flatten([for service, callers in local.invokers : [for caller in callers :
-    caller == "operators" ? { for member in var.operator_members : "${service}/${member}" => { service = service, member = member } } : {
-      "${service}/${caller}" = {
-        service = service
-        member  = caller == "allUsers" ? "allUsers" : "serviceAccount:${google_service_account.workload[caller].email}"
-      }
-    }
-  ]])...)
+  # A workload or allUsers per service, then each operator for the services that take them.
+  invoker_pairs = flatten([for service, callers in local.invokers : [
+    for caller in callers : { service = service, caller = caller } if caller != "operators"
+  ]])
+  invoker_grants = merge(
+    { for pair in local.invoker_pairs : "${pair.service}/${pair.caller}" => {
+      service = pair.service
+      member  = pair.caller == "allUsers" ? "allUsers" : "serviceAccount:${google_service_account.workload[pair.caller].email}"
+    } },
+    { for pair in setproduct([for service, callers in local.invokers : service if contains(callers, "operators")], var.operator_members) :
+      "${pair[0]}/${pair[1]}" => { service = pair[0], member = pair[1] }
+    },
+  )
 
   # The callers each private service's own OIDC check accepts (MATS_OIDC_ALLOWED_EMAILS).
   allowed_callers = join(",", concat(
@@ -66,7 +71,7 @@ locals {
     secret   = { env = "SECRET", by_name = false, readers = ["bridge"] }
     password = { env = "PASSWORD", by_name = false, readers = ["bridge"] }
   }
-  ccxt_secrets = merge([for venue, config in var.ccxt_venues : {
+  ccxt_secrets = merge({}, [for venue, config in var.ccxt_venues : {
     for kind, spec in local.ccxt_secret_kinds : "ccxt-${lower(venue)}-${kind}" => {
       env     = "MATS_CCXT_${upper(venue)}_${spec.env}"
       by_name = spec.by_name
@@ -77,7 +82,7 @@ locals {
   # A reader reads versions (accessor) and, when the newest is disabled, lists them to find the
   # newest enabled one (viewer: metadata only).
   secret_reader_roles = ["roles/secretmanager.secretAccessor", "roles/secretmanager.viewer"]
-  secret_grants = merge(flatten([for secret, config in local.secrets : [
+  secret_grants = merge({}, flatten([for secret, config in local.secrets : [
     for reader in config.readers : {
       for role in local.secret_reader_roles : "${secret}/${reader}/${role}" => { secret = secret, reader = reader, role = role }
     }
