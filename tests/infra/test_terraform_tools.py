@@ -235,14 +235,27 @@ def test_terraform_evaluates_the_pipelines_iam_and_secret_tables_as_the_policy_s
         "roles/secretmanager.secretAccessor",
         "roles/secretmanager.viewer",
     }
-    assert evaluated["mounted"]["bridge"] == {
-        "MATS_CCXT_BINANCE_API_KEY": "ccxt-binance-api-key",
-        "MATS_CCXT_BINANCE_SECRET": "ccxt-binance-secret",
-        "MATS_CCXT_OKX_API_KEY": "ccxt-okx-api-key",
-        "MATS_CCXT_OKX_SECRET": "ccxt-okx-secret",
-        "MATS_CCXT_OKX_PASSWORD": "ccxt-okx-password",
+    assert evaluated["named"]["bridge"] == {
+        "MATS_TELEGRAM_BOT_TOKEN_SECRET": "telegram-bot-token",
+        "MATS_CCXT_BINANCE_API_KEY_SECRET": "ccxt-binance-api-key",
+        "MATS_CCXT_BINANCE_SECRET_SECRET": "ccxt-binance-secret",
+        "MATS_CCXT_OKX_API_KEY_SECRET": "ccxt-okx-api-key",
+        "MATS_CCXT_OKX_SECRET_SECRET": "ccxt-okx-secret",
+        "MATS_CCXT_OKX_PASSWORD_SECRET": "ccxt-okx-password",
     }
-    for workload in ("ingest", "cerebro", "optimizer", "dashboard", "dashboard-api"):
+    # What the bridge's settings make of those names: each venue reads its key by name.
+    from mats.settings.bridge import bridge_config  # noqa: PLC0415 - the reader itself.
+
+    venues = {
+        venue.name: venue
+        for venue in bridge_config(
+            {**evaluated["ccxt"], **evaluated["named"]["bridge"]}
+        ).ccxt_venues
+    }
+    assert venues["OKX"].password_secret == "ccxt-okx-password"
+    assert venues["BINANCE"].api_key_secret == "ccxt-binance-api-key"
+    assert venues["BINANCE"].api_key is None
+    for workload in ("ingest", "cerebro", "optimizer", "dashboard", "dashboard-api", "bridge"):
         assert evaluated["mounted"][workload] == {}, workload
     assert evaluated["named"]["cerebro"] == {"MATS_TELEGRAM_BOT_TOKEN_SECRET": "telegram-bot-token"}
     assert evaluated["named"]["ingest"] == {}

@@ -67,9 +67,9 @@ locals {
   }
   # Each ccxt venue's credentials: secret ccxt-{venue}-{kind}, variable MATS_CCXT_{VENUE}_{env}.
   ccxt_secret_kinds = {
-    api-key  = { env = "API_KEY", by_name = false, readers = ["bridge"] }
-    secret   = { env = "SECRET", by_name = false, readers = ["bridge"] }
-    password = { env = "PASSWORD", by_name = false, readers = ["bridge"] }
+    api-key  = { env = "API_KEY", by_name = true, readers = ["bridge"] }
+    secret   = { env = "SECRET", by_name = true, readers = ["bridge"] }
+    password = { env = "PASSWORD", by_name = true, readers = ["bridge"] }
   }
   ccxt_secrets = merge({}, [for venue, config in var.ccxt_venues : {
     for kind, spec in local.ccxt_secret_kinds : "ccxt-${lower(venue)}-${kind}" => {
