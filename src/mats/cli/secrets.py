@@ -31,7 +31,7 @@ def set_secret(app: CliContext, name: str) -> None:
     """Store NAME's value, read from stdin (not echoed); a new version replaces the old."""
     value = _read_value(name)
     app.services.secret_store.put(name, value)
-    click.echo(f"{name}: new value stored in {app.target.describe()} ({len(value)} characters).")
+    click.echo(f"{name}: new value stored in {app.target.describe()}.")
 
 
 @secrets.command("list")
