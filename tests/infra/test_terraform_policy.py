@@ -480,6 +480,18 @@ def test_firestore_is_native_with_pitr_and_delete_protection() -> None:
         ("alerts", [("outstanding", "ASCENDING"), ("created_at", "DESCENDING")]),
         ("dead_letters", [("source_subscription", "ASCENDING"), ("received_at", "DESCENDING")]),
         ("payouts", [("sender_id", "ASCENDING"), ("month", "DESCENDING")]),
+        ("payouts", [("sender_id", "ASCENDING"), ("crystallised_at", "DESCENDING")]),
+        ("shortfall_orders", [("strategy_id", "ASCENDING"), ("decided_at", "DESCENDING")]),
+        ("shortfall_orders", [("sender_id", "ASCENDING"), ("decided_at", "DESCENDING")]),
+        (
+            "fx_history",
+            [
+                ("base_currency", "ASCENDING"),
+                ("quote_currency", "ASCENDING"),
+                ("as_of", "DESCENDING"),
+            ],
+        ),
+        ("portfolio_allocations", [("status", "ASCENDING"), ("created_at", "DESCENDING")]),
     ],
 )
 def test_the_composite_indexes_the_queries_need_are_declared(

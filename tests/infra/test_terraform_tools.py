@@ -193,7 +193,8 @@ def test_terraform_evaluates_the_pipelines_iam_and_secret_tables_as_the_policy_s
     expression = (
         "jsonencode({invokers = local.invoker_grants, secrets = local.secret_grants, "
         "mounted = local.secrets_of, named = local.secret_names_of, "
-        "ccxt = local.ccxt_environment, callers = local.allowed_callers})"
+        "ccxt = local.ccxt_environment, callers = local.allowed_callers, "
+        "bridge_callers = local.bridge_callers})"
     )
     completed = subprocess.run(
         [*run, "console"],
@@ -217,6 +218,12 @@ def test_terraform_evaluates_the_pipelines_iam_and_secret_tables_as_the_policy_s
         if g["member"] == "group:ops@fund.example"
     }
     assert operators == {"optimizer", "dashboard", "bridge"}
+    bridge = {g["member"] for g in evaluated["invokers"].values() if g["service"] == "bridge"}
+    assert bridge == {
+        "serviceAccount:mats-pusher@fund-prod.iam",
+        "serviceAccount:mats-dashboard-api@fund-prod.iam",
+        "group:ops@fund.example",
+    }
 
     readers: dict[str, set[str]] = {}
     for grant in evaluated["secrets"].values():
@@ -263,6 +270,7 @@ def test_terraform_evaluates_the_pipelines_iam_and_secret_tables_as_the_policy_s
     assert evaluated["ccxt"] == {
         "MATS_CCXT_VENUES": "BINANCE=binance:Binance_Main,OKX=okx:Okx_Main"
     }
+    assert evaluated["bridge_callers"].endswith(",mats-dashboard-api@fund-prod.iam")
     assert evaluated["callers"].split(",") == [
         "mats-pusher@fund-prod.iam",
         "mats-scheduler@fund-prod.iam",

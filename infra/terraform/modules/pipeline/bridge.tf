@@ -55,10 +55,11 @@ resource "google_cloud_run_v2_service" "bridge" {
           local.sandbox_environment,
           local.secret_names_of["bridge"],
           {
-            MATS_OIDC_AUDIENCE = local.url.bridge
-            MATS_IB_HOST       = google_compute_instance.ib_gateway.network_interface[0].network_ip
-            MATS_IB_PORT       = tostring(local.ib_port)
-            MATS_IB_ACCOUNTS   = var.ib_accounts
+            MATS_OIDC_ALLOWED_EMAILS = local.bridge_callers
+            MATS_OIDC_AUDIENCE       = local.url.bridge
+            MATS_IB_HOST             = google_compute_instance.ib_gateway.network_interface[0].network_ip
+            MATS_IB_PORT             = tostring(local.ib_port)
+            MATS_IB_ACCOUNTS         = var.ib_accounts
             # IBC restarts the gateway at 23:45 UTC (AUTO_RESTART_TIME): orders wait meanwhile.
             MATS_IB_RESTART_WINDOW = "23:40-00:10"
           },

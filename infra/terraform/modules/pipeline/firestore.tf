@@ -52,6 +52,17 @@ locals {
     alerts_outstanding = { collection = "alerts", fields = [["outstanding", "ASCENDING"], ["created_at", "DESCENDING"]] }
     # DeadLetterService.list: a source subscription's dead letters, newest first.
     dead_letters_by_subscription = { collection = "dead_letters", fields = [["source_subscription", "ASCENDING"], ["received_at", "DESCENDING"]] }
+    # The orders, fills and positions pages (dashboard API): each further equality filter
+    # merges with these (Firestore index merging on the same order).
+    orders_by_state      = { collection = "orders", fields = [["state", "ASCENDING"], ["decided_at", "DESCENDING"]] }
+    fills_by_order       = { collection = "fills", fields = [["order_id", "ASCENDING"], ["executed_at", "DESCENDING"]] }
+    positions_by_account = { collection = "positions", fields = [["strategy_id", "ASCENDING"], ["account", "ASCENDING"]] }
+    # ExecutionQuality._summarise: a strategy's or a sender's latest shortfalls.
+    shortfall_by_strategy = { collection = "shortfall_orders", fields = [["strategy_id", "ASCENDING"], ["decided_at", "DESCENDING"]] }
+    shortfall_by_sender   = { collection = "shortfall_orders", fields = [["sender_id", "ASCENDING"], ["decided_at", "DESCENDING"]] }
+    # The payouts pages: the open ones, and a sender's payments, newest month first.
+    payouts_open_by_month    = { collection = "payouts", fields = [["open", "ASCENDING"], ["month", "DESCENDING"]] }
+    payments_by_sender_month = { collection = "payout_payments", fields = [["sender_id", "ASCENDING"], ["month", "DESCENDING"]] }
     # PayoutBook.page_of: a sender's payouts, newest month first.
     payouts_by_sender_month = { collection = "payouts", fields = [["sender_id", "ASCENDING"], ["month", "DESCENDING"]] }
     # PayoutBook (states): a sender's latest crystallisation at a moment.

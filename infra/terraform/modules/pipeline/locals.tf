@@ -30,7 +30,8 @@ locals {
     optimizer     = ["pusher", "scheduler", "operators"]
     dashboard     = ["pusher", "scheduler", "operators"]
     dashboard-api = ["allUsers"]
-    bridge        = ["pusher", "operators"]
+    # The dashboard API asks the bridge for admins' cancels and reconciliations.
+    bridge = ["pusher", "dashboard-api", "operators"]
   }
   # A workload or allUsers per service, then each operator for the services that take them.
   invoker_pairs = flatten([for service, callers in local.invokers : [
@@ -51,6 +52,9 @@ locals {
     [google_service_account.workload["pusher"].email, google_service_account.workload["scheduler"].email],
     var.operator_emails,
   ))
+
+  # The bridge's own check also lets the dashboard API in (admins' cancels, reconciliations).
+  bridge_callers = join(",", [local.allowed_callers, google_service_account.workload["dashboard-api"].email])
 
   ib_port = var.ib_trading_mode == "live" ? 4003 : 4004
 
@@ -111,6 +115,8 @@ locals {
     MATS_NIGHTLY_JOB        = "mats-nightly-optimization"
   }
   api_environment = {
+    MATS_BRIDGE_URL          = local.url.bridge
+    MATS_BRIDGE_AUDIENCE     = local.url.bridge
     MATS_FIREBASE_PROJECT    = var.project_id
     MATS_API_ALLOWED_ORIGINS = "https://${var.hosting_site_id}.web.app,https://${var.hosting_site_id}.firebaseapp.com"
   }
