@@ -7,13 +7,15 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+CHECKOV := $(TOOLS)/checkov/bin/checkov
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install up test lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
+.PHONY: help install up test stage lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
 	@echo "make test    install everything and run lint, types, import contracts and all tests"
+	@echo "make stage   write each deployable's upload to build/ (functions, the bridge's image context, hosting)"
 	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
 	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
 	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
@@ -30,7 +32,14 @@ $(UV):
 # `mats` run. As with uv's flag, a file that does not compile is left to fail where it is imported.
 # npm runs no install scripts: firebase-tools' optional re2 addon would otherwise be compiled
 # from source (minutes, with node-gyp), and neither emulator needs it or any other script.
-install: $(UV)
+# checkov pins networkx < 2.7, which the bench group's Riskfolio-Lib cannot share: it gets a venv
+# of its own, from hash-pinned requirements (the Terraform checks in tests/infra run it).
+$(CHECKOV): infra/terraform/checkov-requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python python3 $(TOOLS)/checkov
+	$(UV) pip install --quiet --python $(TOOLS)/checkov/bin/python --require-hashes -r $<
+	touch $@
+
+install: $(UV) $(CHECKOV)
 	$(UV) sync --frozen --extra local --extra bridge --python python3
 	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -38,9 +47,13 @@ install: $(UV)
 up: install
 	$(BIN)/mats up
 
+# What Terraform zips and docker builds (infra/stage/stage.py; docs/runbook.md).
+stage: install
+	$(BIN)/python infra/stage/stage.py --uv $(UV)
+
 lint:
-	$(BIN)/ruff check src tests functions bench
-	$(BIN)/ruff format --check src tests functions bench
+	$(BIN)/ruff check src tests functions bench infra/stage
+	$(BIN)/ruff format --check src tests functions bench infra/stage
 
 typecheck:
 	$(BIN)/mypy

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from mats.errors import ConflictError
 
@@ -81,6 +81,46 @@ class SenderStore(Protocol):
     def legacy_senders(self) -> Sequence[LegacySender]:
         """Senders whose stored document still holds signing keys (written before verifiers)."""
         ...
+
+
+@dataclass(frozen=True)
+class HeldMessage:
+    """A message a dead-letter hold keeps: leased under ``ack_id`` until acknowledged."""
+
+    ack_id: str
+    message_id: str
+    data: bytes
+    attributes: Mapping[str, str]
+    ordering_key: str = ""
+
+
+class DeadLetterHold(Protocol):
+    """The ``-dead-letter-hold`` pull subscriptions, for replays."""
+
+    def pull(self, subscription: str, limit: int) -> Sequence[HeldMessage]:
+        """Lease up to ``limit`` held messages (none waiting: an empty list at once)."""
+        ...
+
+    def acknowledge(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        """Drop leased messages from the hold for good."""
+        ...
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """What a secret store says about a secret: never its value."""
+
+    name: str
+    versions: int
+    latest_enabled: int | None = None  # The version ``get`` reads; ``None`` when none is enabled.
+    updated_at: datetime | None = None
+
+
+@runtime_checkable
+class SecretCatalog(Protocol):
+    """A secret store that can list what it holds (``mats secrets list``)."""
+
+    def list_secrets(self) -> Sequence[SecretInfo]: ...
 
 
 class SecretStore(Protocol):

@@ -21,10 +21,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from typing import Any
 
 from mats.contracts import EncodedMessage
 from mats.errors import PermanentError, TemporaryError
+from mats.ports import HeldMessage
 
 logger = logging.getLogger(__name__)
 
@@ -363,3 +365,71 @@ def _dead_letter(subscription: dict[str, Any]) -> tuple[object, object] | None:
     if not isinstance(policy, dict):
         return None
     return policy.get("deadLetterTopic"), policy.get("maxDeliveryAttempts")
+
+
+class PubSubDeadLetterHold:
+    """The dead-letter holds through the official ``SubscriberClient`` (REST for an emulator)."""
+
+    def __init__(
+        self, project: str, client: Any | None = None, *, emulator_host: str | None = None
+    ) -> None:
+        self._project = project
+        self._client = client
+        self._emulator_host = emulator_host
+
+    def pull(self, subscription: str, limit: int) -> list[HeldMessage]:
+        answer = self._call(
+            "pull",
+            {"subscription": self._path(subscription), "max_messages": limit},
+        )
+        return [
+            HeldMessage(
+                ack_id=item.ack_id,
+                message_id=item.message.message_id,
+                data=bytes(item.message.data),
+                attributes=dict(item.message.attributes),
+                ordering_key=item.message.ordering_key or "",
+            )
+            for item in answer.received_messages
+        ]
+
+    def acknowledge(self, subscription: str, ack_ids: Sequence[str]) -> None:
+        if ack_ids:
+            self._call(
+                "acknowledge", {"subscription": self._path(subscription), "ack_ids": list(ack_ids)}
+            )
+
+    def _path(self, subscription: str) -> str:
+        return f"projects/{self._project}/subscriptions/{subscription}"
+
+    def _call(self, method: str, request: dict[str, Any]) -> Any:
+        from google.api_core import exceptions as google_errors
+
+        try:
+            return getattr(self._subscriber(), method)(request=request, timeout=30)
+        except google_errors.NotFound:
+            raise PermanentError(f"no subscription {request['subscription']}") from None
+        except Exception as error:
+            if _is_transient(error):
+                raise TemporaryError(f"Pub/Sub {method}: {error}") from error
+            raise
+
+    def _subscriber(self) -> Any:
+        if self._client is None:
+            from google.cloud.pubsub_v1 import SubscriberClient
+
+            if self._emulator_host:
+                from google.auth.credentials import AnonymousCredentials
+                from google.pubsub_v1.services.subscriber.transports.rest import (
+                    SubscriberRestTransport,
+                )
+
+                transport = SubscriberRestTransport(
+                    host=self._emulator_host,
+                    url_scheme="http",
+                    credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+                )
+                self._client = SubscriberClient(transport=transport)
+            else:
+                self._client = SubscriberClient()
+        return self._client

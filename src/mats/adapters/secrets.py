@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mats.errors import ValidationError
+from mats.ports import SecretInfo
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
@@ -46,6 +49,21 @@ class FileSecretStore:
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
+
+    def list_secrets(self) -> Sequence[SecretInfo]:
+        """Every secret file: one version each (a put replaces the value)."""
+        if not self._directory.is_dir():
+            return []
+        return [
+            SecretInfo(
+                name=path.name,
+                versions=1,
+                latest_enabled=1,
+                updated_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            )
+            for path in sorted(self._directory.iterdir())
+            if _NAME.fullmatch(path.name) and path.is_file()
+        ]
 
     def _path(self, name: str) -> Path:
         if not _NAME.fullmatch(name):

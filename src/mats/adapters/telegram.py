@@ -10,6 +10,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 from mats.domain.alerts import Alert, AlertSeverity
 
@@ -19,15 +20,35 @@ ICONS = {"CRITICAL": "🚨", "WARNING": "⚠️", "INFO": "ℹ️"}  # noqa: RUF
 
 
 class TelegramNotifier:
-    def __init__(self, base_url: str, bot_token: str, chat_id: str, timeout: float = 5.0) -> None:
-        self._url = f"{base_url.rstrip('/')}/bot{bot_token}/sendMessage"
+    """``bot_token`` is the token, or reads it on every send (from Secret Manager, which caches
+    it briefly), so a rotated token is used without a restart."""
+
+    def __init__(
+        self,
+        base_url: str,
+        bot_token: str | Callable[[], str | None],
+        chat_id: str,
+        timeout: float = 5.0,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._token = bot_token if callable(bot_token) else (lambda: bot_token)
         self._chat_id = chat_id
         self._timeout = timeout
 
     def notify(self, alert: Alert) -> bool:
+        token = self._token()
+        if not token:
+            log.error(
+                "telegram alert not delivered: the bot token secret has no enabled version",
+                extra={"alert_id": alert.alert_id},
+            )
+            return False
         body = json.dumps({"chat_id": self._chat_id, "text": message_text(alert)}).encode()
         request = urllib.request.Request(  # noqa: S310 - the configured Telegram API base URL.
-            self._url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+            f"{self._base_url}/bot{token}/sendMessage",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=self._timeout):  # noqa: S310

@@ -20,7 +20,7 @@ from mats.settings.bridge import BridgeConfig, CcxtVenueConfig
 if TYPE_CHECKING:
     from mats.adapters.brokers.ib_session import IbSession
     from mats.bootstrap.root import Services
-    from mats.ports import Clock, FxFeed, QuoteFeed
+    from mats.ports import Clock, FxFeed, QuoteFeed, SecretStore
 
 
 def build_bridge(services: Services) -> Bridge:
@@ -37,7 +37,8 @@ def build_bridge(services: Services) -> Bridge:
         live["IB"] = feeds["IB"] = ib
         sessions.append(session)
     for venue in config.ccxt_venues:
-        live[venue.name] = feeds[venue.name] = broker = _ccxt(venue, clock)
+        broker = _ccxt(venue, clock, services.secret_store)
+        live[venue.name] = feeds[venue.name] = broker
         if venue.fx_pairs:
             fx_feeds[venue.name] = broker
     accounts = dict.fromkeys(config.ib_accounts, "IB")
@@ -63,14 +64,27 @@ def build_bridge(services: Services) -> Bridge:
     return bridge
 
 
-def _ccxt(venue: CcxtVenueConfig, clock: Clock) -> Any:
+def _ccxt(venue: CcxtVenueConfig, clock: Clock, store: SecretStore) -> Any:
     from mats.adapters.brokers.ccxt import CcxtBroker, CcxtCredentials
 
-    credentials = (
-        CcxtCredentials(venue.api_key, venue.secret, venue.password)
-        if venue.api_key and venue.secret
-        else None
-    )
+    source: Callable[[], CcxtCredentials | None] | None = None
+    if venue.api_key_secret and venue.secret_secret:
+        key_name, secret_name = venue.api_key_secret, venue.secret_secret
+        password_name = venue.password_secret
+
+        def stored() -> CcxtCredentials | None:
+            api_key, secret = store.get(key_name), store.get(secret_name)
+            password = store.get(password_name) if password_name else None
+            return CcxtCredentials(api_key, secret, password) if api_key and secret else None
+
+        source = stored
+        credentials = stored()
+    else:
+        credentials = (
+            CcxtCredentials(venue.api_key, venue.secret, venue.password)
+            if venue.api_key and venue.secret
+            else None
+        )
     return CcxtBroker(
         venue.exchange_id,
         venue.account,
@@ -79,6 +93,7 @@ def _ccxt(venue: CcxtVenueConfig, clock: Clock) -> Any:
         clock=clock,
         fx_pairs=venue.fx_pairs,
         name=venue.name,
+        credentials_source=source,
     )
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mats.ports import (
         BridgeControl,
         Clock,
+        DeadLetterHold,
         DecisionStore,
         NightlySchedule,
         Notifier,
@@ -162,10 +163,10 @@ class Services:
         from mats.adapters.telegram import LogNotifier, TelegramNotifier
 
         config = self.settings.notifications
-        if config.telegram_bot_token and config.telegram_chat_id:
-            return TelegramNotifier(
-                config.telegram_api_url, config.telegram_bot_token, config.telegram_chat_id
-            )
+        secret = config.telegram_bot_token_secret
+        token = (lambda: self.secret_store.get(secret)) if secret else config.telegram_bot_token
+        if token and config.telegram_chat_id:
+            return TelegramNotifier(config.telegram_api_url, token, config.telegram_chat_id)
         return LogNotifier()
 
     @cached_property
@@ -339,6 +340,14 @@ class Services:
         from mats.services.dead_letters import DeadLetterService
 
         return DeadLetterService(self.records, self.alerts, self.clock)
+
+    @cached_property
+    def dead_letter_hold(self) -> DeadLetterHold:
+        """The ``-dead-letter-hold`` subscriptions, pulled to replay what they keep."""
+        from mats.adapters.pubsub import PubSubDeadLetterHold
+
+        cloud = self.settings.cloud
+        return PubSubDeadLetterHold(cloud.project_id, emulator_host=cloud.pubsub_emulator_host)
 
     @cached_property
     def nightly_schedule(self) -> NightlySchedule:

@@ -25,6 +25,26 @@ def list_letters(app: CliContext, subscription: str | None, limit: int) -> None:
     emit(rows, lambda items: _letters(items) if items else "No dead letters.")
 
 
+@dead_letters.command("replay")
+@click.argument("topic")
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@json_option
+@pass_cli
+def replay_letters(app: CliContext, topic: str, limit: int) -> None:
+    """Publish TOPIC's held dead letters to TOPIC again, oldest first; fix the cause first."""
+    from mats.services.replays import replay  # noqa: PLC0415 - only this command replays.
+
+    services = app.services
+    replayed = replay(services.dead_letter_hold, services.publisher, topic, limit=limit)
+    emit(
+        [{"message_id": r.message_id, "republished_as": r.republished_as} for r in replayed],
+        lambda rows: (
+            f"Replayed {len(rows)} dead letter(s) to {topic}."
+            + "".join(f"\n  {row['message_id']} -> {row['republished_as']}" for row in rows)
+        ),
+    )
+
+
 @dead_letters.command("counts")
 @json_option
 @pass_cli

@@ -37,6 +37,11 @@ COMMANDS: dict[str, CommandEntry] = {
     "senders": CommandEntry(
         "mats.cli.senders", "senders", "Create, rotate, update and list signal senders."
     ),
+    "secrets": CommandEntry(
+        "mats.cli.secrets",
+        "secrets",
+        "Set secrets from stdin and list their names and versions (never their values).",
+    ),
     "strategies": CommandEntry(
         "mats.cli.strategies", "strategies", "Create, update, show and list strategies."
     ),

@@ -8,7 +8,8 @@ reads (README "Configuration" lists every variable and its default):
 - ingest: ``cloud``, ``secrets_dir``, ``ingest``
 - cerebro: ``cloud``, ``cerebro``, ``notifications``
 - optimizer: ``cloud``, ``oidc``, ``backtest_dir``
-- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``, ``schedule`` (the API's schedule routes)
+- dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``, ``schedule`` (the API's schedule routes),
+  ``notifications`` (alerts it raises, e.g. for dead letters)
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
 - the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``),
   ``firebase`` (``users``), ``schedule`` (``schedule``)

@@ -38,6 +38,11 @@ class CcxtVenueConfig:
     api_key: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
+    # In a deployment, the secret store's names for them instead: read when the bridge starts
+    # and again before each call (cached a minute), so a rotated key needs no restart.
+    api_key_secret: str | None = None
+    secret_secret: str | None = None
+    password_secret: str | None = None
     sandbox: bool = False
     fx_pairs: tuple[str, ...] = ()  # ``BASE/QUOTE``, markets of this exchange.
 
@@ -119,7 +124,8 @@ def _runtime_settings(env: Environment) -> BridgeSettings:
 
 
 def _ccxt_venues(env: Environment) -> tuple[CcxtVenueConfig, ...]:
-    """``MATS_CCXT_VENUES`` (``NAME=exchange:Account,...``) with ``MATS_CCXT_<NAME>_*`` secrets."""
+    """``MATS_CCXT_VENUES`` (``NAME=exchange:Account,...``) with ``MATS_CCXT_<NAME>_*`` secrets
+    (or ``MATS_CCXT_<NAME>_*_SECRET``, their names in the secret store)."""
     venues = []
     fx_pairs = _ccxt_fx_pairs(env)
     for name, target in pairs(env, "MATS_CCXT_VENUES").items():
@@ -137,6 +143,9 @@ def _ccxt_venues(env: Environment) -> tuple[CcxtVenueConfig, ...]:
                 api_key=text(env, prefix + "API_KEY"),
                 secret=text(env, prefix + "SECRET"),
                 password=text(env, prefix + "PASSWORD"),
+                api_key_secret=text(env, prefix + "API_KEY_SECRET"),
+                secret_secret=text(env, prefix + "SECRET_SECRET"),
+                password_secret=text(env, prefix + "PASSWORD_SECRET"),
                 sandbox=flag(env, prefix + "SANDBOX"),
                 fx_pairs=fx_pairs.pop(name, ()),
             )

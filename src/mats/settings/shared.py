@@ -20,6 +20,8 @@ class NotificationConfig:
 
     telegram_api_url: str = "https://api.telegram.org"
     telegram_bot_token: str | None = field(default=None, repr=False)
+    # The Secret Manager secret holding the token (a deployment): read at each send, cached 60 s.
+    telegram_bot_token_secret: str | None = None
     telegram_chat_id: str | None = None
     alerts: AlertSettings = field(default_factory=AlertSettings)
 
@@ -46,6 +48,7 @@ def notification_config(env: Environment) -> NotificationConfig:
     return NotificationConfig(
         telegram_api_url=text(env, "MATS_TELEGRAM_API_URL") or defaults.telegram_api_url,
         telegram_bot_token=text(env, "MATS_TELEGRAM_BOT_TOKEN"),
+        telegram_bot_token_secret=text(env, "MATS_TELEGRAM_BOT_TOKEN_SECRET"),
         telegram_chat_id=text(env, "MATS_TELEGRAM_CHAT_ID"),
         alerts=AlertSettings(repeat_every=timedelta(seconds=float(repeat))),
     )

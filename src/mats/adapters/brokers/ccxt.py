@@ -110,6 +110,7 @@ class CcxtBroker:
         timeout_seconds: float = 10.0,
         fx_pairs: Sequence[str] = (),
         name: str | None = None,
+        credentials_source: Callable[[], CcxtCredentials | None] | None = None,
     ) -> None:
         self.exchange_id = exchange_id
         self.account_name = account
@@ -125,6 +126,10 @@ class CcxtBroker:
             raise PermanentError(f"ccxt has no exchange {exchange_id!r}")
         self._exchange = exchange if exchange is not None else getattr(ccxt, exchange_id)()
         self._configure(credentials, sandbox=sandbox, timeout_seconds=timeout_seconds)
+        # Rotation without a restart: the key in use is compared with the source's before each
+        # call (the secret store caches it for a minute), and a new one is used from then on.
+        self._credentials = credentials
+        self._credentials_source = credentials_source
         self._directory = MarketDirectory(self._exchange, symbol_map or {})
         self._lock = threading.RLock()
         self._markets_loaded = False
@@ -376,6 +381,7 @@ class CcxtBroker:
 
     def _send(self, what: str, method: Callable[..., T], *args: Any) -> T:
         label = f"{self.exchange_id} {what}"
+        self._refresh_credentials()
         now = self._clock.now()
         if self._paused_until is not None and now < self._paused_until:
             raise _CallError(
@@ -408,6 +414,29 @@ class CcxtBroker:
             self._failure = failure
         else:
             self._failure = None  # The exchange answered: refusals say nothing against the link.
+
+    def _refresh_credentials(self) -> None:
+        if self._credentials_source is None:
+            return
+        try:
+            current = self._credentials_source()
+        except MatsError as error:  # The store is down: keep the key in use.
+            logger.warning(
+                "exchange credentials not refreshed",
+                extra={"exchange": self.exchange_id, "error": type(error).__name__},
+            )
+            return
+        if current is None or current == self._credentials:
+            return
+        self._redactor.add([current.api_key, current.secret, current.password])
+        exchange = self._exchange
+        exchange.apiKey, exchange.secret = current.api_key, current.secret
+        if current.password is not None:
+            exchange.password = current.password
+        self._credentials = current
+        if self._failure is not None and self._failure.trouble is Trouble.CREDENTIALS:
+            self._failure = None  # The refused key is gone; the next call tells about the new.
+        logger.info("exchange credentials rotated", extra={"exchange": self.exchange_id})
 
     def _load_markets(self) -> None:
         with self._lock:

@@ -26,6 +26,11 @@ class Redactor:
             )
         )
 
+    def add(self, secrets: Iterable[str | None]) -> None:
+        """Mask these too (rotated credentials; the old ones stay masked)."""
+        known = set(self._secrets) | {s for s in secrets if s and len(s) >= _MINIMUM_SECRET_LENGTH}
+        self._secrets = tuple(sorted(known, key=len, reverse=True))
+
     def redact(self, text: str) -> str:
         """Return ``text`` with every secret replaced by ``[redacted]``."""
         for secret in self._secrets:
