@@ -206,7 +206,8 @@ def test_bad_sender_requests_are_refused_and_change_nothing(stack: Stack, api: A
 
     for answer, status, field in cases:
         assert answer.status == status, answer.body
-        assert answer.body.get("field") == field, answer.body
+        fields = field if isinstance(field, tuple) else (field,)
+        assert answer.body.get("field") in fields, answer.body
     assert api.get("/api/senders").body == listed
     assert newest_audit(api) == audit_before
     assert sorted(keys.iterdir()) == keys_before  # No signing key kept for a refused sender.
@@ -288,7 +289,13 @@ def test_bad_flows_are_refused_naming_the_field_and_book_nothing(api: ApiClient)
         ),
         (api.post(deposits, {"request_id": used, "amount": "200"}), 409, "request_id"),
         (api.post(withdrawals, {"request_id": used, "amount": "100"}), 409, "request_id"),
-        (api.post(withdrawals, {"request_id": request_id(), "amount": "50"}), 422, "client"),
+        # Nothing to withdraw yet: the deposit is not dealt. Before the session's fund struck any
+        # NAV the refusal names the client (no strike); after one, the amount (0 units free).
+        (
+            api.post(withdrawals, {"request_id": request_id(), "amount": "50"}),
+            422,
+            ("client", "amount"),
+        ),
         (
             api.post(withdrawals, {"request_id": request_id(), "amount": "5", "units": "1"}),
             422,
@@ -307,7 +314,8 @@ def test_bad_flows_are_refused_naming_the_field_and_book_nothing(api: ApiClient)
 
     for answer, status, field in cases:
         assert answer.status == status, answer.body
-        assert answer.body.get("field") == field, answer.body
+        fields = field if isinstance(field, tuple) else (field,)
+        assert answer.body.get("field") in fields, answer.body
     assert len(flows_of(api, client_id)) == 1
     assert newest_audit(api) == audit_before
 
