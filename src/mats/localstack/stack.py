@@ -230,6 +230,8 @@ class _Stack:
             "auth_emulator_url": url(ports["auth"]),
             "auth_project_id": self._auth.project_id,
             "auth_hub_url": url(ports["auth_hub"]),
+            "web_url": url(ports["hosting"]),
+            "web_built": (layout.root / "web" / "dist" / "index.html").is_file(),
             "pid": os.getpid(),
             "started_at": datetime.now(UTC).isoformat(),
             "state_dir": str(layout.state_dir),

@@ -1,0 +1,139 @@
+import { expect, test } from '@playwright/test'
+import type { Allocation, Fund, Me } from '../src/api/types'
+import { formatFractionAsPercent, formatMoney, formatQuantity, formatSignedMoney } from '../src/format'
+import { apiGet, demoUser, expectAccessible, idToken, loopbackOnly, screenshots, signIn } from './stack'
+
+test.describe.configure({ mode: 'serial' })
+
+let refused: string[] = []
+test.beforeEach(async ({ page }) => {
+  refused = await loopbackOnly(page)
+})
+test.afterEach(() => {
+  expect(refused, 'requests beyond loopback').toEqual([])
+})
+
+test('the login page explains a wrong password and is accessible', async ({ page }) => {
+  await page.goto('/login')
+  await expect(page.getByRole('heading', { name: 'MATS' })).toBeVisible()
+  await expectAccessible(page)
+  await screenshots(page, 'login')
+  await page.getByLabel('Email').fill(demoUser('client').email)
+  await page.getByLabel('Password').fill('not-the-password')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.')
+})
+
+test('a deep link when signed out goes to the login page', async ({ page }) => {
+  await page.goto('/investor')
+  await expect(page).toHaveURL(/\/login$/)
+})
+
+test('the investor sees their own figures, exactly the API’s', async ({ page, request }) => {
+  const client = demoUser('client')
+  const me = await apiGet<Me>(request, await idToken(request, client), '/me')
+  const view = me.client!.client
+  await signIn(page, request, client)
+  await expect(page).toHaveURL(/\/investor$/)
+  await expect(page.getByTestId('client-name')).toHaveText(view.name)
+  const expected: [string, string, string][] = [
+    ['client-value', view.value, formatMoney(view.value)],
+    ['client-units', view.units, formatQuantity(view.units)],
+    ['client-nav-per-unit', view.nav_per_unit, formatMoney(view.nav_per_unit, 6)],
+    ['client-net-contributions', view.net_contributions, formatMoney(view.net_contributions)],
+    ['client-profit', view.profit, formatSignedMoney(view.profit)],
+    ['client-irr', view.irr ?? '', formatFractionAsPercent(view.irr, 2, true)],
+  ]
+  for (const [id, raw, shown] of expected) {
+    const figure = page.getByTestId(id)
+    await expect(figure).toHaveAttribute('data-value', raw)
+    await expect(figure).toContainText(shown)
+  }
+  for (const month of me.client!.returns.months) {
+    await expect(page.locator(`[data-month="${month.month}"]`)).toHaveText(formatFractionAsPercent(month.value, 2, true))
+  }
+  // Only their own: no other client's name, no trade.
+  await expect(page.getByText('Harbor Family Office')).toHaveCount(0)
+  await expect(page.getByText(/signal|order|position/i)).toHaveCount(0)
+  await expectAccessible(page)
+  await screenshots(page, 'investor')
+
+  await page.goto(`/clients/${view.client_id}`)
+  await expect(page.getByTestId('client-value')).toHaveAttribute('data-value', view.value)
+  await page.goto('/clients/harbor-family')
+  await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible()
+  await expect(page.getByTestId('client-value')).toHaveCount(0)
+  await expectAccessible(page)
+  await screenshots(page, 'client-not-found')
+  await page.goto('/admin')
+  await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page).toHaveURL(/\/login$/)
+})
+
+test('the sender sees their own P&L, fees and signals', async ({ page, request }) => {
+  const sender = demoUser('sender')
+  const token = await idToken(request, sender)
+  const me = await apiGet<Me>(request, token, '/me')
+  const view = me.sender!.view!
+  await signIn(page, request, sender)
+  await expect(page).toHaveURL(/\/sender$/)
+  await expect(page.getByTestId('sender-name')).toHaveText(me.sender!.name)
+  for (const [id, raw, shown] of [
+    ['sender-cumulative-pnl', view.cumulative_pnl, formatSignedMoney(view.cumulative_pnl)],
+    ['sender-hwm', view.hwm, formatMoney(view.hwm)],
+    ['sender-paid', view.paid, formatMoney(view.paid)],
+    ['sender-due', view.due, formatMoney(view.due)],
+  ] as const) {
+    await expect(page.getByTestId(id)).toHaveAttribute('data-value', raw)
+    await expect(page.getByTestId(id)).toContainText(shown)
+  }
+  await expect(page.getByTestId('sender-next-payment')).toHaveText(view.next_payment_date!)
+  const signals = await apiGet<{ items: { signal_id: string; net: string }[] }>(
+    request,
+    token,
+    `/senders/${me.sender!.sender_id}/signals?limit=20`,
+  )
+  const rows = page.locator('tr[data-signal]')
+  await expect(rows).toHaveCount(signals.items.length)
+  for (const signal of signals.items) {
+    await expect(page.locator(`tr[data-signal="${signal.signal_id}"] td[data-value]`)).toHaveText(formatSignedMoney(signal.net))
+  }
+  await expect(page.getByRole('figure', { name: /Net P&L per signal/ })).toBeVisible()
+  await expectAccessible(page)
+  await screenshots(page, 'sender')
+})
+
+test('the admin signs in with the SMS code, sees the fund and approves the recommendation', async ({ page, request }) => {
+  const admin = demoUser('admin')
+  const token = await idToken(request, admin)
+  // The demo's first optimisation run leaves a recommendation shortly after the stack is up.
+  let recommendation: Allocation | null = null
+  for (let i = 0; i < 60 && !recommendation; i++) {
+    recommendation = await apiGet<Allocation | null>(request, token, '/portfolio/allocations/latest-recommendation')
+    if (!recommendation) await page.waitForTimeout(1000)
+  }
+  expect(recommendation, 'a pending recommendation').not.toBeNull()
+
+  await signIn(page, request, admin)
+  await expect(page).toHaveURL(/\/admin$/)
+  const fund = await apiGet<Fund>(request, token, '/fund')
+  await expect(page.getByTestId('fund-equity')).toContainText(formatMoney(fund.equity))
+  await expect(page.getByTestId('fund-open-positions')).toHaveText(String(fund.open_positions))
+  await expect(page.getByText('System health')).toBeVisible()
+  await expectAccessible(page)
+  await screenshots(page, 'admin-home')
+
+  await page.getByRole('link', { name: 'Allocations' }).click()
+  await expect(page.getByTestId('recommendation-id')).toContainText(recommendation!.allocation_id)
+  await expectAccessible(page)
+  await screenshots(page, 'allocations')
+  await page.getByRole('button', { name: 'Approve', exact: true }).click()
+  await expect(page.getByTestId('allocation-notice')).toContainText(`${recommendation!.allocation_id} is now the active allocation`)
+  const current = await apiGet<Allocation>(request, token, '/portfolio/allocations/current')
+  expect(current.allocation_id).toBe(recommendation!.allocation_id)
+  expect(current.approved_by).toBe(admin.email)
+  await expect(page.getByTestId('current-allocation-id')).toContainText(recommendation!.allocation_id)
+  await expect(page.getByText('No recommendation is waiting for approval.')).toBeVisible()
+})
