@@ -42,7 +42,7 @@ function SenderPanel({ page }: { page: SenderPage }) {
         <Empty>No P&amp;L yet: none of your signals has been filled.</Empty>
       )}
       <ExecutionQuality page={page} />
-      <Signals senderId={page.sender_id} currency={currency} />
+      <Signals senderId={page.sender_id} />
       <Payouts senderId={page.sender_id} currency={currency} />
     </>
   )
@@ -69,7 +69,7 @@ function ExecutionQuality({ page }: { page: SenderPage }) {
   )
 }
 
-function Signals({ senderId, currency }: { senderId: string; currency: string }) {
+function Signals({ senderId }: { senderId: string }) {
   const paged = usePaged<SignalPnl>(`/senders/${encodeURIComponent(senderId)}/signals`)
   const { query } = paged
   return (
@@ -83,7 +83,7 @@ function Signals({ senderId, currency }: { senderId: string; currency: string })
       ) : (
         <>
           <Suspense fallback={<Loading label="Drawing the chart…" />}>
-            <SignalPnlChart signals={query.data.items} currency={currency} />
+            <SignalPnlChart signals={query.data.items} />
           </Suspense>
           <div className="mt-3">
             <TableFrame label="Signals">
@@ -97,7 +97,8 @@ function Signals({ senderId, currency }: { senderId: string; currency: string })
                   <th className={thNum} scope="col">Realized</th>
                   <th className={thNum} scope="col">Unrealized</th>
                   <th className={thNum} scope="col">Commissions</th>
-                  <th className={thNum} scope="col">Net ({currency})</th>
+                  <th className={thNum} scope="col">Net</th>
+                  <th className={th} scope="col">Currency</th>
                 </tr>
               </thead>
               <tbody>
@@ -112,6 +113,7 @@ function Signals({ senderId, currency }: { senderId: string; currency: string })
                     <td className={tdNum}>{formatSignedMoney(signal.unrealized)}</td>
                     <td className={tdNum}>{formatMoney(signal.commissions)}</td>
                     <td className={tdNum + ' font-semibold'} data-value={signal.net}>{formatSignedMoney(signal.net)}</td>
+                    <td className={td}>{signal.currency}</td>
                   </tr>
                 ))}
               </tbody>

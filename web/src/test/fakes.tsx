@@ -34,7 +34,11 @@ export class FakeAuth implements AuthClient {
 /** An Api answering from a table of handlers; every call is recorded. */
 export class FakeApi implements Api {
   calls: { method: string; path: string; body?: unknown }[] = []
-  constructor(private readonly handlers: Record<string, (body?: unknown) => unknown>) {}
+  private readonly handlers: Record<string, (body?: unknown) => unknown>
+
+  constructor(handlers: Record<string, (body?: unknown) => unknown>) {
+    this.handlers = handlers
+  }
 
   async get<T>(path: string): Promise<T> {
     return this.answer('GET', path) as T
