@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import type { Allocation, Fund, Me } from '../src/api/types'
 import { formatFractionAsPercent, formatMoney, formatQuantity, formatSignedMoney } from '../src/format'
-import { apiGet, demoUser, expectAccessible, idToken, loopbackOnly, screenshots, signIn } from './stack'
+import { apiGet, demoUser, expectAccessible, freshRecommendation, idToken, loopbackOnly, screenshots, signIn } from './stack'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -136,4 +136,48 @@ test('the admin signs in with the SMS code, sees the fund and approves the recom
   expect(current.approved_by).toBe(admin.email)
   await expect(page.getByTestId('current-allocation-id')).toContainText(recommendation!.allocation_id)
   await expect(page.getByText('No recommendation is waiting for approval.')).toBeVisible()
+})
+
+test('the admin edits a recommendation within the caps the API enforces, and rejects another with a reason', async ({ page, request }) => {
+  const admin = demoUser('admin')
+  const token = await idToken(request, admin)
+  const before = await apiGet<Allocation>(request, token, '/portfolio/allocations/current')
+  const edited = await freshRecommendation(request, token, null)
+  await signIn(page, request, admin)
+  await expect(page).toHaveURL(/\/admin$/)
+  await page.getByRole('link', { name: 'Allocations' }).click()
+  await expect(page.getByTestId('recommendation-id')).toContainText(edited.allocation_id)
+  await expect(page.getByRole('figure', { name: /Correlation/ })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Edit & approve' }).click()
+  const strategy = Object.keys(edited.allocations).sort()[0]
+  const field = page.getByLabel(`${strategy} (%)`)
+  await field.fill('60')
+  await page.getByRole('button', { name: 'Approve edited allocation' }).click()
+  await expect(field).toHaveAttribute('aria-invalid', 'true')
+  await expectAccessible(page)
+  await screenshots(page, 'allocations-edit')
+  expect((await apiGet<Allocation>(request, token, '/portfolio/allocations/current')).allocation_id).toBe(before.allocation_id)
+
+  await field.fill('12.5')
+  await page.getByLabel('Notes (why this allocation)').fill('e2e: less of it')
+  await page.getByRole('button', { name: 'Approve edited allocation' }).click()
+  await expect(page.getByTestId('allocation-notice')).toContainText('Approved your edit')
+  const custom = await apiGet<Allocation>(request, token, '/portfolio/allocations/current')
+  expect(custom.allocation_id).not.toBe(before.allocation_id)
+  expect(custom.allocations[strategy]).toBe('12.5')
+  expect(custom.approved_by).toBe(admin.email)
+  expect(custom.based_on).toBe(edited.allocation_id)
+
+  const rejected = await freshRecommendation(request, token, edited.allocation_id)
+  await page.reload()
+  await expect(page.getByTestId('recommendation-id')).toContainText(rejected.allocation_id)
+  await page.getByRole('button', { name: 'Reject', exact: true }).click()
+  await page.getByRole('button', { name: 'Reject recommendation' }).click()
+  await expect(page.getByRole('alert')).toContainText('Say why you reject it')
+  await page.getByLabel('Reason for rejecting').fill('e2e: too concentrated')
+  await page.getByRole('button', { name: 'Reject recommendation' }).click()
+  await expect(page.getByTestId('allocation-notice')).toContainText(`Rejected ${rejected.allocation_id}`)
+  await expect(page.getByText(`rejected by ${admin.email}: e2e: too concentrated`)).toBeVisible()
+  expect((await apiGet<Allocation>(request, token, '/portfolio/allocations/current')).allocation_id).toBe(custom.allocation_id)
 })

@@ -3,6 +3,7 @@
 import { type APIRequestContext, type Page, expect } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
 import { mkdirSync, readFileSync } from 'node:fs'
+import type { Allocation } from '../src/api/types'
 import { dirname, join } from 'node:path'
 
 export interface StackInfo {
@@ -67,6 +68,23 @@ export async function apiGet<T>(request: APIRequestContext, token: string, path:
   const answer = await request.get(stack.api_url + path, { headers: { Authorization: `Bearer ${token}` } })
   expect(answer.status(), `GET ${path}`).toBe(200)
   return (await answer.json()) as T
+}
+
+export async function apiPost<T>(request: APIRequestContext, token: string, path: string, body: unknown): Promise<T> {
+  const answer = await request.post(stack.api_url + path, { headers: { Authorization: `Bearer ${token}` }, data: body })
+  expect(answer.status(), `POST ${path}`).toBeLessThan(300)
+  return (await answer.json()) as T
+}
+
+/** Ask for an optimisation run now and wait for its PENDING_APPROVAL recommendation. */
+export async function freshRecommendation(request: APIRequestContext, token: string, after: string | null): Promise<Allocation> {
+  await apiPost(request, token, '/schedule/nightly/run', { request_id: `e2e-${Date.now()}` })
+  for (let i = 0; i < 120; i++) {
+    const found = await apiGet<Allocation | null>(request, token, '/portfolio/allocations/latest-recommendation')
+    if (found && found.allocation_id !== after) return found
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error('no new recommendation within 60 s')
 }
 
 /** Nothing leaves the machine: any request beyond loopback is refused (and recorded). */

@@ -8,6 +8,7 @@ import { PagerControls, usePaged } from '../components/Pager'
 import { Empty, ErrorState, Loading } from '../components/states'
 import { formatFractionAsPercent, formatMoney, formatPercent, formatTime } from '../format'
 import { AllocationEditor } from './AllocationEditor'
+import { LatestRun } from './LatestRun'
 
 export default function Allocations() {
   const current = useApiQuery<Allocation | null>('/portfolio/allocations/current')
@@ -47,6 +48,7 @@ export default function Allocations() {
           )}
         </section>
       </div>
+      <LatestRun />
       <History />
     </>
   )
