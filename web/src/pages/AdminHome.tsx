@@ -1,9 +1,11 @@
+import { lazy, Suspense } from 'react'
 import { useApiQuery } from '../api/queries'
 import type { Alert, Fund, Health } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty, ErrorState, Loading } from '../components/states'
 import { formatMoney, formatPercent, formatSignedMoney, formatTime } from '../format'
 
+const NavChart = lazy(() => import('./NavChart'))
 const REFRESH_MS = 5_000 // The admin home shows fresh numbers within 5 s without a reload.
 
 export default function AdminHome() {
@@ -28,6 +30,7 @@ export default function AdminHome() {
       ) : (
         <FundFigures fund={fund.data} />
       )}
+      <NavHistory currency={fund.data?.base_currency ?? ''} />
       <HealthSummary query={health} />
     </>
   )
@@ -197,4 +200,23 @@ function describeBridge(bridge: Health['bridge']): string {
   if (typeof bridge.state === 'string') return bridge.state
   if (typeof bridge.connected === 'boolean') return bridge.connected ? 'connected' : 'disconnected'
   return 'reported'
+}
+
+function NavHistory({ currency }: { currency: string }) {
+  const history = useApiQuery<{ year: string; points: { on: string; nav_per_unit: string }[] }>('/nav/history')
+  return (
+    <Section title="NAV per unit this year">
+      {history.isPending ? (
+        <Loading />
+      ) : history.isError ? (
+        <ErrorState error={history.error} retry={() => history.refetch()} />
+      ) : history.data.points.length === 0 ? (
+        <Empty>No NAV has been struck this year yet.</Empty>
+      ) : (
+        <Suspense fallback={<Loading label="Drawing the chart…" />}>
+          <NavChart points={history.data.points} currency={currency} />
+        </Suspense>
+      )}
+    </Section>
+  )
 }
