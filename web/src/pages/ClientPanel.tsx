@@ -4,7 +4,6 @@ import { Empty } from '../components/states'
 import {
   formatFractionAsPercent,
   formatMoney,
-  formatMonth,
   formatQuantity,
   formatSignedMoney,
   formatTime,
@@ -141,7 +140,7 @@ function ReturnsTables({ returns }: { returns: Returns }) {
         )}
         <p className="mt-2 text-sm text-slate-600">
           The fund's returns per unit, the same for every investor; the current year is to date. Maximum drawdown:{' '}
-          {formatFractionAsPercent(returns.max_drawdown)}. Last month shown: {returns.months.length ? formatMonth(returns.months[returns.months.length - 1].month) : '—'}.
+          {formatFractionAsPercent(returns.max_drawdown)}.
         </p>
       </Section>
     </>
