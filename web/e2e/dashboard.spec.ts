@@ -193,3 +193,38 @@ test('the admin edits a recommendation within the caps the API enforces, and rej
   await expect(page.getByRole('row', { name: new RegExp(rejected.allocation_id) })).toContainText(`rejected by ${admin.email}: e2e: too concentrated`)
   expect((await apiGet<Allocation>(request, token, '/portfolio/allocations/current')).allocation_id).toBe(custom.allocation_id)
 })
+
+test('the admin filters strategies, toggles one into the optimisation and is told why a delete is refused', async ({ page, request }) => {
+  const admin = demoUser('admin')
+  const token = await idToken(request, admin)
+  await signIn(page, request, admin)
+  await expect(page).toHaveURL(/\/admin$/)
+  await page.getByRole('link', { name: 'Strategies' }).click()
+  const all = await apiGet<{ items: { strategy_id: string }[] }>(request, token, '/strategies?limit=50')
+  await expect(page.locator('tr[data-strategy]')).toHaveCount(all.items.length)
+
+  await page.getByRole('search').getByLabel('Status').selectOption('TESTING')
+  const testing = await apiGet<{ items: { strategy_id: string; include_in_optimization: boolean }[] }>(request, token, '/strategies?status=TESTING&limit=50')
+  await expect(page.locator('tr[data-strategy]')).toHaveCount(testing.items.length)
+  const toggled = testing.items[0]
+  const box = page.getByLabel(`Include ${toggled.strategy_id} in optimisation`)
+  await expect(box).toBeChecked({ checked: toggled.include_in_optimization })
+  await box.click()
+  await expect(box).toBeChecked({ checked: !toggled.include_in_optimization })
+  const saved = await apiGet<{ strategy: { include_in_optimization: boolean } }>(request, token, `/strategies/${toggled.strategy_id}`)
+  expect(saved.strategy.include_in_optimization).toBe(!toggled.include_in_optimization)
+
+  await page.getByRole('search').getByLabel('Status').selectOption('')
+  const current = await apiGet<{ allocations: Record<string, string> }>(request, token, '/portfolio/allocations/current')
+  const allocated = Object.keys(current.allocations).find((id) => current.allocations[id] !== '0')!
+  const row = page.locator(`tr[data-strategy="${allocated}"]`)
+  await row.getByRole('button', { name: 'Delete…' }).click()
+  await row.getByRole('button', { name: `Delete ${allocated}` }).click()
+  await expect(page.getByRole('alert')).toContainText('Not deleted:')
+  await apiGet(request, token, `/strategies/${allocated}`)
+
+  await row.getByRole('button', { name: new RegExp(allocated) }).click()
+  await expect(page.getByTestId(`details-${allocated}`)).toContainText('Sharpe')
+  await expectAccessible(page)
+  await screenshots(page, 'strategies')
+})

@@ -114,8 +114,12 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true })
   const desktop = page.viewportSize()
   await page.setViewportSize({ width: 375, height: 812 })
+  // Charts resize on a ResizeObserver callback: measure once they have redrawn at phone width.
+  await page.waitForTimeout(400)
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
-  expect(overflow, `${name}: the page is wider than a 375 px phone`).toBeLessThanOrEqual(0)
+  const wide = overflow > 0 ? await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 376 && !e.closest('[role=region] table')).slice(0, 5).map((e) => `${e.tagName}.${e.className}`)) : []
+  expect(overflow, `${name}: the page is wider than a 375 px phone: ${wide.join(' | ')}`).toBeLessThanOrEqual(0)
   await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true })
   if (desktop) await page.setViewportSize(desktop)
 }

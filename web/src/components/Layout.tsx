@@ -7,6 +7,7 @@ const LINKS: Record<string, { to: string; label: string }[]> = {
   admin: [
     { to: '/admin', label: 'Home' },
     { to: '/admin/allocations', label: 'Allocations' },
+    { to: '/admin/strategies', label: 'Strategies' },
     { to: '/admin/clients', label: 'Investors' },
   ],
   client: [{ to: '/investor', label: 'My investment' }],

@@ -48,7 +48,7 @@ export function Section({ title, children, actions }: { title: string; children:
 
 export function TableFrame({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm" role="region" aria-label={label} tabIndex={0}>
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm" role="region" aria-label={label} tabIndex={0}>
       <table className="min-w-full text-sm">{children}</table>
     </div>
   )
