@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import type { Allocation, Fund, Me } from '../src/api/types'
 import { formatFractionAsPercent, formatMoney, formatQuantity, formatSignedMoney } from '../src/format'
-import { apiGet, demoUser, expectAccessible, freshRecommendation, idToken, loopbackOnly, screenshots, signIn } from './stack'
+import { apiGet, demoUser, expectAccessible, freshRecommendation, idToken, loopbackOnly, screenshots, signIn, stack } from './stack'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -223,7 +223,28 @@ test('the admin filters strategies, toggles one into the optimisation and is tol
   await expect(page.getByRole('alert')).toContainText('Not deleted:')
   await apiGet(request, token, `/strategies/${allocated}`)
 
-  await row.getByRole('button', { name: new RegExp(allocated) }).click()
+  // Add a strategy through the form (a taken id is said beside the id), then delete it.
+  const added = `e2e-${Date.now()}`
+  await page.getByRole('button', { name: 'Add strategy' }).click()
+  const form = page.getByRole('form', { name: 'Add a strategy' })
+  await form.getByLabel('Strategy id').fill(allocated)
+  await form.getByLabel('Name').fill('E2E strategy')
+  await form.getByLabel('Account').fill('IBKR_Main')
+  await form.getByLabel('Max position size (base currency)').fill('25000')
+  await form.getByRole('button', { name: 'Add strategy' }).click()
+  await expect(form.getByText(`A strategy ${allocated} exists already`)).toBeVisible()
+  await form.getByLabel('Strategy id').fill(added)
+  await form.getByRole('button', { name: 'Add strategy' }).click()
+  await expect(page.getByRole('status')).toContainText(`Added ${added}.`)
+  const created = await apiGet<{ strategy: { risk_limits: { max_position_size: string } } }>(request, token, `/strategies/${added}`)
+  expect(created.strategy.risk_limits.max_position_size).toBe('25000')
+  const addedRow = page.locator(`tr[data-strategy="${added}"]`)
+  await addedRow.getByRole('button', { name: 'Delete…' }).click()
+  await addedRow.getByRole('button', { name: `Delete ${added}` }).click()
+  await expect(addedRow).toHaveCount(0)
+  expect((await request.get(`${stack.api_url}/strategies/${added}`, { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(404)
+
+  await row.getByRole('button', { name: new RegExp(`^${allocated}`) }).click()
   await expect(page.getByTestId(`details-${allocated}`)).toContainText('Sharpe')
   await expectAccessible(page)
   await screenshots(page, 'strategies')

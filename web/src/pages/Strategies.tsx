@@ -7,6 +7,7 @@ import { TableFrame, td, th } from '../components/figures'
 import { PagerControls, usePaged } from '../components/Pager'
 import { Empty, ErrorState, Loading } from '../components/states'
 import { formatMoney } from '../format'
+import { StrategyForm, type StrategyFields } from './StrategyForm'
 
 interface Strategy {
   strategy_id: string
@@ -45,9 +46,32 @@ export default function Strategies() {
   const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value.trim() !== '')).toString()
   const paged = usePaged<Strategy>(`/strategies${query ? `?${query}` : ''}`, 50)
   const list = paged.query
+  const queries = useQueryClient()
+  const [adding, setAdding] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
   return (
     <>
-      <h1 className="text-2xl font-semibold">Strategies</h1>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Strategies</h1>
+        {!adding && (
+          <button type="button" className="rounded-md bg-blue-800 px-4 py-2 font-semibold text-white" onClick={() => setAdding(true)}>
+            Add strategy
+          </button>
+        )}
+      </div>
+      {notice && <p role="status" className="mt-3 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-emerald-900">{notice}</p>}
+      {adding && (
+        <div className="mt-4">
+          <StrategyForm
+            onCancel={() => setAdding(false)}
+            onSaved={async (id) => {
+              setAdding(false)
+              setNotice(`Added ${id}.`)
+              await queries.invalidateQueries()
+            }}
+          />
+        </div>
+      )}
       <form role="search" aria-label="Filter strategies" className="mt-4 flex flex-wrap items-end gap-3" onSubmit={(e) => e.preventDefault()}>
         <label className="text-sm font-medium">
           Status{' '}
@@ -113,6 +137,7 @@ function StrategyRow({ strategy }: { strategy: Strategy }) {
   const { api } = useServices()
   const queries = useQueryClient()
   const [open, setOpen] = useState(false)
+  const [editing, setEditing] = useState(false)
   const [confirming, setConfirming] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
@@ -176,6 +201,8 @@ function StrategyRow({ strategy }: { strategy: Strategy }) {
           <input type="checkbox" className="size-5" aria-label={`Include ${id} in optimisation`} checked={strategy.include_in_optimization} disabled={saving} onChange={(e) => save({ include_in_optimization: e.target.checked })} />
         </td>
         <td className={td}>
+          <span className="flex gap-2">
+          <button type="button" className="rounded-md border border-blue-800 px-2 py-1 text-sm text-blue-900" onClick={() => setEditing(true)} aria-label={`Edit ${id}`}>Edit</button>
           {confirming ? (
             <span className="flex gap-2">
               <button type="button" className="rounded-md bg-red-800 px-2 py-1 text-sm text-white" onClick={remove}>Delete {id}</button>
@@ -184,12 +211,28 @@ function StrategyRow({ strategy }: { strategy: Strategy }) {
           ) : (
             <button type="button" className="rounded-md border border-red-800 px-2 py-1 text-sm text-red-800" onClick={() => setConfirming(true)}>Delete…</button>
           )}
+          </span>
         </td>
       </tr>
       {error && (
         <tr>
           <td colSpan={6} className={td}>
             <p role="alert" className="text-sm text-red-800">{error}</p>
+          </td>
+        </tr>
+      )}
+      {editing && (
+        <tr>
+          <td colSpan={6} className={td + ' whitespace-normal'}>
+            <StrategyForm
+              initial={fieldsOf(strategy)}
+              updatedAt={strategy.updated_at}
+              onCancel={() => setEditing(false)}
+              onSaved={async () => {
+                setEditing(false)
+                await queries.invalidateQueries()
+              }}
+            />
           </td>
         </tr>
       )}
@@ -237,4 +280,19 @@ function StrategyDetails({ id, strategy }: { id: string; strategy: Strategy }) {
       )}
     </div>
   )
+}
+
+function fieldsOf(strategy: Strategy & { developer_contact?: string | null }): StrategyFields {
+  return {
+    strategy_id: strategy.strategy_id,
+    name: strategy.name,
+    status: strategy.status,
+    trading_mode: strategy.trading_mode,
+    account: strategy.account,
+    include_in_optimization: strategy.include_in_optimization,
+    max_position_size: strategy.risk_limits.max_position_size ?? '',
+    max_daily_loss: strategy.risk_limits.max_daily_loss ?? '',
+    developer_contact: strategy.developer_contact ?? '',
+    notes: strategy.notes ?? '',
+  }
 }
