@@ -246,6 +246,10 @@ test('the admin filters strategies, toggles one into the optimisation and is tol
 
   await row.getByRole('button', { name: new RegExp(`^${allocated}`) }).click()
   await expect(page.getByTestId(`details-${allocated}`)).toContainText('Sharpe')
+  const sync = page.getByTestId(`sync-${allocated}`)
+  await sync.getByRole('button', { name: 'Sync backtest' }).click()
+  await expect(sync.getByText('Backtest synced:')).toBeVisible({ timeout: 60_000 })
+  await expect(sync.getByRole('button', { name: 'Sync backtest' })).toBeEnabled()
   await expectAccessible(page)
   await screenshots(page, 'strategies')
 })

@@ -8,6 +8,7 @@ import { PagerControls, usePaged } from '../components/Pager'
 import { Empty, ErrorState, Loading } from '../components/states'
 import { formatMoney } from '../format'
 import { StrategyForm, type StrategyFields } from './StrategyForm'
+import { SyncBacktest } from './SyncBacktest'
 
 interface Strategy {
   strategy_id: string
@@ -260,6 +261,9 @@ function StrategyDetails({ id, strategy }: { id: string; strategy: Strategy }) {
         Limits: max position {formatMoney(strategy.risk_limits.max_position_size)}, max daily loss {formatMoney(strategy.risk_limits.max_daily_loss)}
       </p>
       <p>{strategy.notes}</p>
+      <div className="sm:col-span-2">
+        <SyncBacktest strategyId={id} />
+      </div>
       {backtest ? (
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 sm:col-span-2 sm:grid-cols-4">
           <dt className="text-slate-600">Sharpe</dt>
