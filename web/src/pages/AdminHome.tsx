@@ -1,5 +1,7 @@
-import { lazy, Suspense } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import { lazy, Suspense, useState } from 'react'
 import { useApiQuery } from '../api/queries'
+import { useServices } from '../app'
 import type { Alert, Fund, Health } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty, ErrorState, Loading } from '../components/states'
@@ -36,7 +38,34 @@ export default function AdminHome() {
   )
 }
 
-function Alerts({ query }: { query: ReturnType<typeof useApiQuery<{ items: Alert[] }>> }) {
+function Acknowledge({ alert, tone }: { alert: Alert; tone: string }) {
+  const { api } = useServices()
+  const queries = useQueryClient()
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  async function acknowledge() {
+    setBusy(true)
+    setError(null)
+    try {
+      await api.send('POST', `/alerts/${encodeURIComponent(alert.alert_id)}/acknowledge`)
+      await queries.invalidateQueries()
+    } catch (ackError) {
+      setError(ackError instanceof Error ? ackError.message : 'Not acknowledged.')
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <>
+      <button type="button" disabled={busy} onClick={acknowledge} className={`ml-2 rounded-md border px-2 py-0.5 text-sm font-semibold ${tone}`}>
+        {busy ? 'Acknowledging…' : 'Acknowledge'}
+      </button>
+      {error && <span className="ml-2 text-sm underline">{error}</span>}
+    </>
+  )
+}
+
+export function Alerts({ query }: { query: ReturnType<typeof useApiQuery<{ items: Alert[] }>> }) {
   if (query.isPending) return <Loading label="Loading alerts…" />
   if (query.isError) return <ErrorState error={query.error} retry={() => query.refetch()} />
   const items = query.data.items
@@ -53,6 +82,7 @@ function Alerts({ query }: { query: ReturnType<typeof useApiQuery<{ items: Alert
             {critical.map((alert) => (
               <li key={alert.alert_id}>
                 <span className="font-semibold">{alert.kind ?? 'alert'}</span>: {alert.message} <span className="text-red-100">({formatTime(alert.created_at)})</span>
+                <Acknowledge alert={alert} tone="border-white bg-white text-red-800" />
               </li>
             ))}
           </ul>
@@ -65,6 +95,7 @@ function Alerts({ query }: { query: ReturnType<typeof useApiQuery<{ items: Alert
             {others.map((alert) => (
               <li key={alert.alert_id}>
                 {alert.severity}: {alert.message} ({formatTime(alert.created_at)})
+                <Acknowledge alert={alert} tone="border-amber-700 bg-white text-amber-900" />
               </li>
             ))}
           </ul>
