@@ -9,6 +9,7 @@ const LINKS: Record<string, { to: string; label: string }[]> = {
     { to: '/admin/allocations', label: 'Allocations' },
     { to: '/admin/strategies', label: 'Strategies' },
     { to: '/admin/clients', label: 'Investors' },
+    { to: '/admin/schedule', label: 'Schedule' },
   ],
   client: [{ to: '/investor', label: 'My investment' }],
   sender: [{ to: '/sender', label: 'My signals' }],
