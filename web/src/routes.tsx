@@ -13,6 +13,7 @@ const Allocations = lazy(() => import('./pages/Allocations'))
 const Clients = lazy(() => import('./pages/Clients'))
 const Strategies = lazy(() => import('./pages/Strategies'))
 const Schedule = lazy(() => import('./pages/Schedule'))
+const Sandbox = lazy(() => import('./pages/Sandbox'))
 const Investor = lazy(() => import('./pages/Investor'))
 const ClientById = lazy(() => import('./pages/ClientById'))
 const Sender = lazy(() => import('./pages/Sender'))
@@ -60,6 +61,7 @@ export function AppRoutes() {
         <Route path="admin" element={<ForRole roles={['admin']}><AdminHome /></ForRole>} />
         <Route path="admin/allocations" element={<ForRole roles={['admin']}><Allocations /></ForRole>} />
         <Route path="admin/strategies" element={<ForRole roles={['admin']}><Strategies /></ForRole>} />
+        <Route path="admin/sandbox" element={<ForRole roles={['admin']}><Sandbox /></ForRole>} />
         <Route path="admin/schedule" element={<ForRole roles={['admin']}><Schedule /></ForRole>} />
         <Route path="admin/clients" element={<ForRole roles={['admin']}><Clients /></ForRole>} />
         <Route path="investor" element={<ForRole roles={['client']}><Investor /></ForRole>} />

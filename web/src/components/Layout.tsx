@@ -8,6 +8,7 @@ const LINKS: Record<string, { to: string; label: string }[]> = {
     { to: '/admin', label: 'Home' },
     { to: '/admin/allocations', label: 'Allocations' },
     { to: '/admin/strategies', label: 'Strategies' },
+    { to: '/admin/sandbox', label: 'Sandbox' },
     { to: '/admin/clients', label: 'Investors' },
     { to: '/admin/schedule', label: 'Schedule' },
   ],
