@@ -9,13 +9,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 export UV_PYTHON_DOWNLOADS := never
+# The browser tests use Debian's Chromium (below), never a downloaded one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install up test stage lint typecheck contracts pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
+.PHONY: help install web up test stage lint typecheck contracts web-test chromium pytest bench bench-cli bench-optimizer bench-accounting bench-api clean
 
 help:
 	@echo "make up      install everything and start the local stack with demo data"
 	@echo "make test    install everything and run lint, types, import contracts and all tests"
 	@echo "make stage   write each deployable's upload to build/ (functions, the bridge's image context, hosting)"
+	@echo "make web     build the web dashboard (web/dist), which mats up serves"
 	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
 	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
 	@echo "make bench-optimizer  compare the optimiser with Riskfolio-Lib, PyPortfolioOpt, skfolio, HiGHS"
@@ -31,7 +36,8 @@ $(UV):
 # (PYTHONDONTWRITEBYTECODE, read-only images) would otherwise compile the Google clients on every
 # `mats` run. As with uv's flag, a file that does not compile is left to fail where it is imported.
 # npm runs no install scripts: firebase-tools' optional re2 addon would otherwise be compiled
-# from source (minutes, with node-gyp), and neither emulator needs it or any other script.
+# from source (minutes, with node-gyp), and neither emulator needs it or any other script; the
+# web app's tools (Vite's rolldown, Tailwind's oxide) come as prebuilt optional packages.
 # checkov pins networkx < 2.7, which the bench group's Riskfolio-Lib cannot share: it gets a venv
 # of its own, from hash-pinned requirements (the Terraform checks in tests/infra run it).
 $(CHECKOV): infra/terraform/checkov-requirements.txt | $(UV)
@@ -43,6 +49,12 @@ install: $(UV) $(CHECKOV)
 	$(UV) sync --frozen --extra local --extra bridge --python python3
 	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(MAKE) --no-print-directory web
+
+# The web dashboard's production build (web/dist), which `mats up` serves.
+web:
+	cd web && npm run build --silent
 
 up: install
 	$(BIN)/mats up
@@ -61,10 +73,19 @@ typecheck:
 contracts:
 	$(BIN)/lint-imports
 
-pytest:
+# The web app's component tests, then its first page's gzipped JavaScript against the budget.
+web-test:
+	cd web && npx vitest run
+	cd web && node scripts/bundle-size.mjs
+
+# The browser tests (tests/integration/test_web_dashboard.py) run in Debian's Chromium.
+chromium:
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+pytest: chromium
 	$(BIN)/python -m pytest
 
-test: install lint typecheck contracts pytest
+test: install lint typecheck contracts web-test pytest
 
 bench: install
 	$(BIN)/python bench/pipeline_latency.py
@@ -83,4 +104,4 @@ bench-optimizer: $(UV)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python bench/optimizer/run.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .mats .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) node_modules web/node_modules web/dist .mats .pytest_cache .mypy_cache .ruff_cache

@@ -130,6 +130,43 @@ def test_the_printed_api_url_serves_the_contract_and_asks_for_a_token(demo_stack
     assert refused.stdout == "401"
 
 
+def test_the_printed_web_url_serves_the_dashboard_with_this_stacks_configuration(
+    demo_stack: Stack,
+) -> None:
+    info = demo_stack.info
+    printed = re.search(r"^  web +(\S+) +\(the web dashboard", demo_stack.log.read_text(), re.M)
+    assert printed
+    assert printed.group(1) == info["web_url"]
+
+    with urllib.request.urlopen(info["web_url"] + "/config.json", timeout=30) as answer:
+        config = json.loads(answer.read())
+        config_cache = answer.headers["Cache-Control"]
+    # A deep link is the app's too: the SPA rewrite answers it with index.html.
+    with urllib.request.urlopen(info["web_url"] + "/admin/allocations", timeout=30) as answer:
+        deep_link = answer.read().decode()
+    preflight = urllib.request.Request(
+        info["api_url"] + "/me",
+        method="OPTIONS",
+        headers={
+            "Origin": info["web_url"],
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    with urllib.request.urlopen(preflight, timeout=30) as answer:
+        allowed_origin = answer.headers["Access-Control-Allow-Origin"]
+
+    assert config == {
+        "apiUrl": info["api_url"],
+        "authEmulatorUrl": info["auth_emulator_url"],
+        "projectId": info["auth_project_id"],
+        "apiKey": "local-emulator-key",
+    }
+    assert config_cache == "no-store"
+    assert '<div id="root">' in deep_link
+    assert allowed_origin == info["web_url"]
+
+
 def test_a_second_stack_on_the_same_state_directory_is_refused(demo_stack: Stack) -> None:
     result = subprocess.run(
         [str(BIN / "mats"), "--state-dir", str(demo_stack.state_dir), "up", "--port-base", "0"],

@@ -3,9 +3,11 @@ the emulator-only REST calls the Admin SDK lacks (an SMS second factor, seeded).
 
 firebase-tools runs it (pure Node, no Java) from a ``firebase.json`` the stack writes into
 ``<state>/auth``: Auth, the emulator hub and the logging emulator all on 127.0.0.1 on the
-stack's ports, no UI. The hub's locator file goes under ``<state>/auth/tmp`` (``TMPDIR``), so two
-stacks never find each other's hub, and ``CI`` and ``NO_UPDATE_NOTIFIER`` keep the CLI from
-fetching its message of the day and checking for updates: nothing beyond loopback is reached.
+stack's ports, no UI; the same process runs the Hosting emulator serving the web dashboard
+(``web.py``) when given a site. The hub's locator file goes under ``<state>/auth/tmp``
+(``TMPDIR``), so two stacks never find each other's hub, and ``CI`` and ``NO_UPDATE_NOTIFIER``
+keep the CLI from fetching its message of the day and checking for updates: nothing beyond
+loopback is reached.
 
 Its users outlive it: ``--import`` restores ``<state>/auth/export`` at every start and
 ``--export-on-exit`` writes it back when the emulator is stopped with SIGTERM (``mats down``, a
@@ -38,6 +40,7 @@ class AuthPorts:
     auth: int
     hub: int
     logging: int
+    hosting: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,24 +63,36 @@ class AuthDirectory:
 
 
 def emulator_command(
-    root: Path, directory: AuthDirectory, ports: AuthPorts, project_id: str = AUTH_PROJECT
+    root: Path,
+    directory: AuthDirectory,
+    ports: AuthPorts,
+    project_id: str = AUTH_PROJECT,
+    hosting: dict[str, Any] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    """Write the emulator's configuration; return its command line and environment."""
+    """Write the emulator's configuration; return its command line and environment.
+
+    With ``hosting`` (a ``firebase.json`` hosting site) and ``ports.hosting``, the same process
+    also serves that site through the Hosting emulator.
+    """
     directory.temporary.mkdir(parents=True, exist_ok=True)
     _settle_exports(directory)
-    config = {
-        "emulators": {
-            "auth": {"host": "127.0.0.1", "port": ports.auth},
-            "hub": {"host": "127.0.0.1", "port": ports.hub},
-            "logging": {"host": "127.0.0.1", "port": ports.logging},
-            "ui": {"enabled": False},
-            "singleProjectMode": True,
-        }
+    emulators: dict[str, Any] = {
+        "auth": {"host": "127.0.0.1", "port": ports.auth},
+        "hub": {"host": "127.0.0.1", "port": ports.hub},
+        "logging": {"host": "127.0.0.1", "port": ports.logging},
+        "ui": {"enabled": False},
+        "singleProjectMode": True,
     }
+    config: dict[str, Any] = {"emulators": emulators}
+    only = "auth"
+    if hosting is not None and ports.hosting is not None:
+        emulators["hosting"] = {"host": "127.0.0.1", "port": ports.hosting}
+        config["hosting"] = hosting
+        only = "auth,hosting"
     directory.config.write_text(json.dumps(config, indent=2) + "\n")
     # Through node_modules/.bin, not npx: a signal to npx's pid does not reach the emulator.
     argv = [str(root / "node_modules" / ".bin" / "firebase"), "emulators:start"]
-    argv += ["--only", "auth", "--project", project_id, "--config", str(directory.config)]
+    argv += ["--only", only, "--project", project_id, "--config", str(directory.config)]
     if (directory.export / EXPORT_METADATA).is_file():
         argv += ["--import", str(directory.export)]
     argv += ["--export-on-exit", str(directory.export)]

@@ -16,6 +16,7 @@ from mats.localstack.demo import DEMO_IB_ACCOUNTS
 from mats.localstack.ports import Ports
 from mats.localstack.probes import Probe
 from mats.localstack.processes import STATE_DIR_MARKER, Child, inherited_env, python_tool
+from mats.localstack.web import hosting_config, stage_web, web_config
 
 FUNCTIONS = {
     "ingest": "http",
@@ -70,6 +71,11 @@ class Layout:
     @property
     def auth_dir(self) -> AuthDirectory:
         return AuthDirectory(self.state_dir / "auth")
+
+    @property
+    def web_dir(self) -> Path:
+        """The web dashboard's build as the Hosting emulator serves it, with ``config.json``."""
+        return self.state_dir / "web"
 
     def cloud_env(self, ports: Ports) -> dict[str, str]:
         return {
@@ -173,22 +179,36 @@ def infrastructure(layout: Layout) -> list[ChildSpec]:
 
 
 def auth(layout: Layout) -> ChildSpec:
-    """The Firebase Auth emulator (firebase-tools), its users kept in the state directory."""
+    """The Firebase Auth emulator (firebase-tools), its users kept in the state directory, and
+    in the same process the Hosting emulator serving the web dashboard with this stack's
+    ``config.json``."""
 
     def build(ports: Ports) -> Child:
-        auth_ports = AuthPorts(ports["auth"], ports["auth_hub"], ports["auth_logging"])
-        argv, env = emulator_command(layout.root, layout.auth_dir, auth_ports)
+        config = web_config(url(ports["dashboard"], "/api"), url(ports["auth"]))
+        stage_web(layout.root, layout.web_dir, config)
+        auth_ports = AuthPorts(
+            ports["auth"], ports["auth_hub"], ports["auth_logging"], ports["hosting"]
+        )
+        site = hosting_config(layout.root, layout.web_dir, layout.auth_dir.path)
+        argv, env = emulator_command(layout.root, layout.auth_dir, auth_ports, hosting=site)
         return layout.child(
             "auth", argv, env, cwd=layout.auth_dir.path, stop_timeout=AUTH_STOP_SECONDS
         )
 
+    # Hosting starts after Auth in firebase-tools: its config.json answering means both are up.
     return ChildSpec(
         "auth",
-        ("auth", "auth_hub", "auth_logging"),
+        ("auth", "auth_hub", "auth_logging", "hosting"),
         build,
-        lambda p: Probe.http(url(p["auth"], "/")),
+        lambda p: Probe.http(url(p["hosting"], "/config.json")),
         lambda p: f"127.0.0.1:{p['auth']}",
     )
+
+
+def web_origins(ports: Ports) -> str:
+    """The origins the dashboard API answers with CORS: the Hosting emulator's."""
+    port = ports["hosting"]
+    return f"http://127.0.0.1:{port},http://localhost:{port}"
 
 
 def functions(layout: Layout) -> list[ChildSpec]:
@@ -208,6 +228,8 @@ def _function(layout: Layout, name: str, signature: str) -> ChildSpec:
             "FUNCTION_SIGNATURE_TYPE": signature,
             **FUNCTION_ENV.get(name, {}),
         }
+        if name == "dashboard":  # The browser app calls the API from the hosting origin.
+            env["MATS_API_ALLOWED_ORIGINS"] = web_origins(ports)
         argv = [python_tool("functions-framework"), "--target", name]
         argv += ["--signature-type", signature, "--host", "127.0.0.1", "--port", port]
         return layout.child(name, argv, env, cwd=layout.root / "functions" / name)

@@ -28,6 +28,7 @@ LAID_OUT = (
     "auth",
     "auth_hub",
     "auth_logging",
+    "hosting",
 )
 PICKED = ("firestore_control",)
 

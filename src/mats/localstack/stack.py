@@ -59,6 +59,7 @@ from mats.localstack.summary import (
 )
 from mats.localstack.supervisor import Supervisor
 from mats.localstack.topology import apply_topology, load_topology
+from mats.localstack.web import web_config, write_web_config
 
 LOCAL_PROJECT = "mats-local"
 _WATCH_SECONDS = 0.2
@@ -142,6 +143,9 @@ class _Stack:
         self._supervisor.start([children.auth(layout), children.bridge(layout)])
         os.environ.update(layout.cloud_env(ports))
         self._supervisor.start(children.functions(layout))
+        write_web_config(
+            layout.web_dir, web_config(url(ports["dashboard"], "/api"), url(ports["auth"]))
+        )
         self._auth = AuthEmulator(url(ports["auth"]))
         self._checkpoint = AuthCheckpoint(self._auth, url(ports["auth_hub"]), layout.auth_dir)
         self._services = bootstrap(os.environ)
@@ -234,6 +238,8 @@ class _Stack:
             "auth_emulator_url": url(ports["auth"]),
             "auth_project_id": self._auth.project_id,
             "auth_hub_url": url(ports["auth_hub"]),
+            "web_url": url(ports["hosting"]),
+            "web_built": (layout.root / "web" / "dist" / "index.html").is_file(),
             "pid": os.getpid(),
             "started_at": datetime.now(UTC).isoformat(),
             "state_dir": str(layout.state_dir),

@@ -57,6 +57,9 @@ def print_summary(
         f"  pubsub      {info['pubsub_emulator_host']}   (PUBSUB_EMULATOR_HOST)",
         f"  auth        {info['auth_emulator_host']}   (FIREBASE_AUTH_EMULATOR_HOST; Firebase "
         f"Auth emulator, project {info['auth_project_id']})",
+        f"  web         {info['web_url']}   (the web dashboard, Firebase Hosting emulator"
+        + ("" if info.get("web_built", True) else "; not built: run `make install`")
+        + ")",
         f"  endpoints   {state_dir / STACK_FILE}",
         f"  logs        {info['logs_dir']}",
     ]

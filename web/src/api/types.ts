@@ -1,0 +1,215 @@
+// The shapes the dashboard API answers with (src/mats/api/openapi/*.json). Money, quantities and
+// percents are decimal strings, never numbers.
+
+export type Role = 'admin' | 'client' | 'sender'
+
+export interface Flow {
+  flow_id: string
+  kind: 'DEPOSIT' | 'WITHDRAWAL'
+  status: string
+  recorded_at: string
+  amount: string | null
+  units: string | null
+  nav_per_unit: string | null
+  units_dealt: string | null
+  amount_dealt: string | null
+  strike_id: string | null
+  reason: string | null
+  paid_at: string | null
+  paid_reference: string | null
+}
+
+export interface Returns {
+  months: { month: string; value: string }[]
+  years: { year: number; value: string }[]
+  year_to_date: string | null
+  since_inception: string | null
+  max_drawdown: string | null
+  nav_per_unit: string | null
+  as_of: string | null
+}
+
+export interface ClientView {
+  client_id: string
+  name: string
+  base_currency: string
+  units: string
+  nav_per_unit: string
+  value: string
+  net_contributions: string
+  profit: string
+  irr: string | null
+  pending: Flow[]
+  flows: Flow[]
+  as_of: string | null
+}
+
+export interface ClientPage {
+  client: ClientView
+  returns: Returns
+}
+
+export interface SenderView {
+  sender_id: string
+  base_currency: string
+  cumulative_pnl: string
+  realized: string
+  unrealized: string
+  commissions: string
+  hwm: string
+  accrued: string
+  due: string
+  carried: string
+  paid: string
+  next_payment_date: string | null
+  fee_rate: string
+  min_payout: string
+  as_of: string | null
+  flags: string[]
+}
+
+export interface Shortfall {
+  group: string
+  orders: number
+  measured: number
+  notional_base: string
+  weighted_mean_bps: string | null
+  median_bps: string | null
+  signal_to_decision: string | null
+  decision_to_arrival: string | null
+  execution: string | null
+  fees_bps: string | null
+  median_latencies_ms: Record<string, number | null>
+}
+
+export interface SenderPage {
+  sender_id: string
+  name: string
+  view: SenderView | null
+  shortfall: Shortfall | null
+}
+
+export interface Me {
+  uid: string
+  email: string | null
+  role: Role | null
+  client_id: string | null
+  sender_id: string | null
+  client: ClientPage | null
+  sender: SenderPage | null
+}
+
+export interface SignalPnl {
+  signal_id: string
+  strategy_id: string
+  account: string
+  symbol: string
+  currency: string
+  opened_quantity: string
+  open_quantity: string
+  realized: string
+  commissions: string
+  unrealized: string
+  net: string
+  as_of: string | null
+  flags: string[]
+}
+
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+}
+
+export interface Payout {
+  payout_id: string
+  month: string
+  open: boolean
+  crystallisation: {
+    cumulative_pnl: string
+    hwm_before: string
+    hwm_after: string
+    fee: string
+    carried_in: string
+    payable: string
+    carried_out: string
+    payment_date: string
+  } | null
+  paid_at: string | null
+  paid_reference: string | null
+}
+
+export interface FundAccount {
+  account: string
+  broker: string
+  currency: string
+  equity: string
+  equity_base: string
+  margin_used_base: string
+  as_of: string | null
+  flags: string[]
+}
+
+export interface Fund {
+  base_currency: string
+  equity: string
+  nav: string
+  day_pnl: string
+  day_pnl_pct: string
+  margin_used: string
+  margin_max: string
+  margin_used_pct: string
+  open_positions: number
+  unpriced_positions: number
+  accounts: FundAccount[]
+  nav_per_unit: string | null
+  as_of: string | null
+  flags: string[]
+}
+
+export interface Alert {
+  alert_id: string
+  kind?: string
+  severity: string
+  message?: string
+  created_at?: string
+  source?: string
+  strategy_id?: string | null
+  acknowledged?: boolean
+}
+
+export interface Health {
+  topics: { topic: string; message_id: string; at: string }[]
+  open_alerts: number
+  critical_alerts: number
+  last_nightly_run: string | null
+  last_nightly_status: string | null
+  last_nightly_at: string | null
+  last_snapshot_at: string | null
+  last_strike: string | null
+  stale_accounts: string[]
+  bridge: { connected?: boolean; state?: string; at?: string; [key: string]: unknown } | null
+  dead_letters: { topic?: string; count?: number; [key: string]: unknown }[]
+  as_of: string | null
+}
+
+export interface Allocation {
+  allocation_id: string
+  allocations: Record<string, string>
+  status: 'ACTIVE' | 'PENDING_APPROVAL' | 'ARCHIVED' | 'REJECTED' | string
+  created_at: string
+  activated_at: string | null
+  approved_by: string | null
+  source: string
+  notes: string | null
+  metrics: Record<string, string>
+  run_id: string | null
+  based_on: string | null
+  rejected_by: string | null
+  rejection_reason: string | null
+}
+
+export interface Approved {
+  allocation: Allocation
+  archived: string[]
+  closed: string[]
+}

@@ -1,0 +1,253 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { lazy, Suspense, useState } from 'react'
+import { useApiQuery } from '../api/queries'
+import { useServices } from '../app'
+import type { Alert, Fund, Health } from '../api/types'
+import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
+import { Empty, ErrorState, Loading } from '../components/states'
+import { formatMoney, formatPercent, formatSignedMoney, formatTime } from '../format'
+
+const NavChart = lazy(() => import('./NavChart'))
+const REFRESH_MS = 5_000 // The admin home shows fresh numbers within 5 s without a reload.
+
+export default function AdminHome() {
+  const fund = useApiQuery<Fund | null>('/fund', { refetchInterval: REFRESH_MS })
+  const alerts = useApiQuery<{ items: Alert[] }>('/alerts?outstanding=true', { refetchInterval: REFRESH_MS })
+  const health = useApiQuery<Health | null>('/health', { refetchInterval: REFRESH_MS })
+  return (
+    <>
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Fund</h1>
+        <p className="text-sm text-slate-600" aria-live="polite">
+          {fund.data ? `As of ${formatTime(fund.data.as_of)}; refreshed every 5 s` : ''}
+        </p>
+      </div>
+      <Alerts query={alerts} />
+      {fund.isPending ? (
+        <Loading />
+      ) : fund.isError ? (
+        <ErrorState error={fund.error} retry={() => fund.refetch()} />
+      ) : fund.data === null ? (
+        <Empty>No account has reported yet.</Empty>
+      ) : (
+        <FundFigures fund={fund.data} />
+      )}
+      <NavHistory currency={fund.data?.base_currency ?? ''} />
+      <HealthSummary query={health} />
+    </>
+  )
+}
+
+function Acknowledge({ alert, tone }: { alert: Alert; tone: string }) {
+  const { api } = useServices()
+  const queries = useQueryClient()
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  async function acknowledge() {
+    setBusy(true)
+    setError(null)
+    try {
+      await api.send('POST', `/alerts/${encodeURIComponent(alert.alert_id)}/acknowledge`)
+      await queries.invalidateQueries()
+    } catch (ackError) {
+      setError(ackError instanceof Error ? ackError.message : 'Not acknowledged.')
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <>
+      <button type="button" disabled={busy} onClick={acknowledge} className={`ml-2 rounded-md border px-2 py-0.5 text-sm font-semibold ${tone}`}>
+        {busy ? 'Acknowledging…' : 'Acknowledge'}
+      </button>
+      {error && <span className="ml-2 text-sm underline">{error}</span>}
+    </>
+  )
+}
+
+export function Alerts({ query }: { query: ReturnType<typeof useApiQuery<{ items: Alert[] }>> }) {
+  if (query.isPending) return <Loading label="Loading alerts…" />
+  if (query.isError) return <ErrorState error={query.error} retry={() => query.refetch()} />
+  const items = query.data.items
+  const critical = items.filter((alert) => alert.severity === 'CRITICAL')
+  const others = items.filter((alert) => alert.severity !== 'CRITICAL')
+  return (
+    <div className="mt-4 space-y-3" data-testid="alerts">
+      {critical.length > 0 && (
+        <div role="alert" className="rounded-lg border-4 border-red-700 bg-red-700 p-4 text-white shadow-lg" data-testid="critical-alerts">
+          <p className="text-lg font-bold">
+            {critical.length} CRITICAL alert{critical.length > 1 ? 's' : ''}: act now
+          </p>
+          <ul className="mt-2 list-disc space-y-1 pl-5">
+            {critical.map((alert) => (
+              <li key={alert.alert_id}>
+                <span className="font-semibold">{alert.kind ?? 'alert'}</span>: {alert.message} <span className="text-red-100">({formatTime(alert.created_at)})</span>
+                <Acknowledge alert={alert} tone="border-white bg-white text-red-800" />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {others.length > 0 && (
+        <div className="rounded-lg border border-amber-400 bg-amber-50 p-3 text-amber-950">
+          <p className="font-semibold">{others.length} open alert{others.length > 1 ? 's' : ''}</p>
+          <ul className="mt-1 list-disc pl-5 text-sm">
+            {others.map((alert) => (
+              <li key={alert.alert_id}>
+                {alert.severity}: {alert.message} ({formatTime(alert.created_at)})
+                <Acknowledge alert={alert} tone="border-amber-700 bg-white text-amber-900" />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {items.length === 0 && <p className="text-sm text-emerald-800">No open alerts.</p>}
+    </div>
+  )
+}
+
+function MarginBar({ fund }: { fund: Fund }) {
+  // The bar's length is drawing, not a figure: the figures beside it are the API's.
+  const used = Number(fund.margin_used)
+  const max = Number(fund.margin_max)
+  const share = max > 0 ? Math.min(1, Math.max(0, used / max)) : 0
+  const color = share >= 0.9 ? 'bg-red-700' : share >= 0.7 ? 'bg-amber-500' : 'bg-emerald-600'
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:col-span-2">
+      <dt className="text-sm text-slate-600">Margin used vs the maximum</dt>
+      <dd className="mt-1">
+        <span className="text-2xl font-semibold tabular-nums" data-testid="fund-margin-used" data-value={fund.margin_used}>
+          {formatMoney(fund.margin_used)}
+        </span>
+        <span className="text-sm text-slate-600"> of {formatMoney(fund.margin_max)} {fund.base_currency} max ({formatPercent(fund.margin_used_pct)} of equity)</span>
+        <div className="mt-2 h-3 w-full overflow-hidden rounded-full bg-slate-200" role="img" aria-label={`Margin used: ${formatMoney(fund.margin_used)} of ${formatMoney(fund.margin_max)} ${fund.base_currency}`}>
+          <div className={`h-full ${color}`} style={{ width: `${share * 100}%` }} />
+        </div>
+      </dd>
+    </div>
+  )
+}
+
+function FundFigures({ fund }: { fund: Fund }) {
+  const currency = fund.base_currency
+  return (
+    <>
+      <dl className="mt-4 grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
+        <Stat label="Equity" shown={formatMoney(fund.equity)} value={fund.equity} unit={currency} testId="fund-equity" />
+        <Stat label="Today's P&L" shown={formatSignedMoney(fund.day_pnl)} value={fund.day_pnl} unit={currency} tone="signed" testId="fund-day-pnl">
+          <span className="text-sm tabular-nums text-slate-600" data-testid="fund-day-pnl-pct" data-value={fund.day_pnl_pct}>
+            {formatPercent(fund.day_pnl_pct, 2, true)}
+          </span>
+        </Stat>
+        <Stat label="NAV per unit" shown={formatMoney(fund.nav_per_unit, 6)} value={fund.nav_per_unit} unit={currency} testId="fund-nav-per-unit" />
+        <Stat label="Open positions" shown={String(fund.open_positions)} value={fund.open_positions} testId="fund-open-positions" />
+        <MarginBar fund={fund} />
+      </dl>
+      {fund.flags.length > 0 && <p className="mt-2 text-sm text-amber-800">Flags: {fund.flags.join(', ')}</p>}
+      <Section title="Accounts">
+        <TableFrame label="Accounts">
+          <thead>
+            <tr>
+              <th className={th} scope="col">Account</th>
+              <th className={th} scope="col">Broker</th>
+              <th className={thNum} scope="col">Equity</th>
+              <th className={thNum} scope="col">Equity ({currency})</th>
+              <th className={thNum} scope="col">Margin ({currency})</th>
+              <th className={th} scope="col">As of</th>
+            </tr>
+          </thead>
+          <tbody>
+            {fund.accounts.map((account) => (
+              <tr key={account.account}>
+                <td className={td}>{account.account}</td>
+                <td className={td}>{account.broker}</td>
+                <td className={tdNum}>{formatMoney(account.equity)} {account.currency}</td>
+                <td className={tdNum}>{formatMoney(account.equity_base)}</td>
+                <td className={tdNum}>{formatMoney(account.margin_used_base)}</td>
+                <td className={td}>
+                  {formatTime(account.as_of)}
+                  {account.flags.length > 0 && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">{account.flags.join(', ')}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </TableFrame>
+      </Section>
+    </>
+  )
+}
+
+function HealthSummary({ query }: { query: ReturnType<typeof useApiQuery<Health | null>> }) {
+  return (
+    <Section title="System health">
+      {query.isPending ? (
+        <Loading />
+      ) : query.isError ? (
+        <ErrorState error={query.error} retry={() => query.refetch()} />
+      ) : !query.data ? (
+        <Empty>No health report yet.</Empty>
+      ) : (
+        <div className="grid gap-3 lg:grid-cols-2">
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+            <dt className="text-slate-600">Bridge session</dt>
+            <dd data-testid="health-bridge">{describeBridge(query.data.bridge)}</dd>
+            <dt className="text-slate-600">Open alerts</dt>
+            <dd>{query.data.open_alerts} ({query.data.critical_alerts} critical)</dd>
+            <dt className="text-slate-600">Last nightly run</dt>
+            <dd>{query.data.last_nightly_run ? `${query.data.last_nightly_status ?? ''} ${formatTime(query.data.last_nightly_at)}` : 'none yet'}</dd>
+            <dt className="text-slate-600">Last snapshot</dt>
+            <dd>{formatTime(query.data.last_snapshot_at)}</dd>
+            <dt className="text-slate-600">Last NAV strike</dt>
+            <dd>{formatTime(query.data.last_strike)}</dd>
+            <dt className="text-slate-600">Stale accounts</dt>
+            <dd className={query.data.stale_accounts.length ? 'font-semibold text-red-800' : ''}>{query.data.stale_accounts.length ? query.data.stale_accounts.join(', ') : 'none'}</dd>
+            <dt className="text-slate-600">Dead letters</dt>
+            <dd className={query.data.dead_letters.length ? 'font-semibold text-red-800' : ''}>{query.data.dead_letters.length || 'none'}</dd>
+          </dl>
+          <TableFrame label="Last message per topic">
+            <thead>
+              <tr>
+                <th className={th} scope="col">Topic</th>
+                <th className={th} scope="col">Last message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {query.data.topics.map((topic) => (
+                <tr key={topic.topic}>
+                  <td className={td}>{topic.topic}</td>
+                  <td className={td}>{formatTime(topic.at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </TableFrame>
+        </div>
+      )}
+    </Section>
+  )
+}
+
+function describeBridge(bridge: Health['bridge']): string {
+  if (!bridge) return 'no report yet'
+  if (typeof bridge.state === 'string') return bridge.state
+  if (typeof bridge.connected === 'boolean') return bridge.connected ? 'connected' : 'disconnected'
+  return 'reported'
+}
+
+function NavHistory({ currency }: { currency: string }) {
+  const history = useApiQuery<{ year: string; points: { on: string; nav_per_unit: string }[] }>('/nav/history')
+  return (
+    <Section title="NAV per unit this year">
+      {history.isPending ? (
+        <Loading />
+      ) : history.isError ? (
+        <ErrorState error={history.error} retry={() => history.refetch()} />
+      ) : history.data.points.length === 0 ? (
+        <Empty>No NAV has been struck this year yet.</Empty>
+      ) : (
+        <Suspense fallback={<Loading label="Drawing the chart…" />}>
+          <NavChart points={history.data.points} currency={currency} />
+        </Suspense>
+      )}
+    </Section>
+  )
+}

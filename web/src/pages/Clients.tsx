@@ -1,0 +1,54 @@
+import { Link } from 'react-router-dom'
+import { useApiQuery } from '../api/queries'
+import type { ClientView } from '../api/types'
+import { TableFrame, td, tdNum, th, thNum } from '../components/figures'
+import { Empty, ErrorState, Loading } from '../components/states'
+import { formatFractionAsPercent, formatMoney, formatQuantity, formatSignedMoney } from '../format'
+
+/** /admin/clients: every investor's holding, each linking to their page. */
+export default function Clients() {
+  const clients = useApiQuery<{ items: ClientView[] }>('/clients')
+  return (
+    <>
+      <h1 className="text-2xl font-semibold">Investors</h1>
+      <div className="mt-4">
+        {clients.isPending ? (
+          <Loading />
+        ) : clients.isError ? (
+          <ErrorState error={clients.error} retry={() => clients.refetch()} />
+        ) : clients.data.items.length === 0 ? (
+          <Empty>No investor yet.</Empty>
+        ) : (
+          <TableFrame label="Investors">
+            <thead>
+              <tr>
+                <th className={th} scope="col">Investor</th>
+                <th className={thNum} scope="col">Units</th>
+                <th className={thNum} scope="col">Value</th>
+                <th className={thNum} scope="col">Net deposits</th>
+                <th className={thNum} scope="col">Profit</th>
+                <th className={thNum} scope="col">Money-weighted return</th>
+                <th className={th} scope="col">Pending</th>
+              </tr>
+            </thead>
+            <tbody>
+              {clients.data.items.map((client) => (
+                <tr key={client.client_id}>
+                  <td className={td}>
+                    <Link className="text-blue-800 underline" to={`/clients/${encodeURIComponent(client.client_id)}`}>{client.name}</Link>
+                  </td>
+                  <td className={tdNum}>{formatQuantity(client.units)}</td>
+                  <td className={tdNum} data-value={client.value}>{formatMoney(client.value)} {client.base_currency}</td>
+                  <td className={tdNum}>{formatMoney(client.net_contributions)}</td>
+                  <td className={tdNum}>{formatSignedMoney(client.profit)}</td>
+                  <td className={tdNum}>{formatFractionAsPercent(client.irr, 2, true)}</td>
+                  <td className={td}>{client.pending.length || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </TableFrame>
+        )}
+      </div>
+    </>
+  )
+}
