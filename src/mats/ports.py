@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mats.domain.market import FxRate, Instrument, Quote
     from mats.domain.optimization import BacktestJob, OptimizationRun, SandboxRun
     from mats.domain.orders import Fill, Order
+    from mats.domain.pipeline import ProcessState, SubscriptionBacklog
     from mats.domain.portfolio import Activation, Allocation, AllocationStatus
     from mats.domain.risk import RiskSetting
     from mats.domain.schedule import DailyTime, RunRequest, Schedule
@@ -810,4 +811,18 @@ class BridgeControl(Protocol):
 
     def status(self) -> dict[str, Any]:
         """The bridge's venues, background jobs and last reconciliation."""
+        ...
+
+
+class PipelineProbe(Protocol):
+    """What runs the pipeline, as its platform reports it: Cloud Run's services and Cloud
+    Monitoring's subscription metrics in a project, ``stack.json`` and the Pub/Sub service
+    locally. Raises ``TemporaryError`` when the platform cannot be asked."""
+
+    def processes(self) -> Sequence[ProcessState]:
+        """Every deployable, by name."""
+        ...
+
+    def backlog(self) -> Sequence[SubscriptionBacklog]:
+        """Every subscription with its unacknowledged messages, by name."""
         ...

@@ -217,13 +217,18 @@ def test_project_level_grants_are_only_the_narrow_ones() -> None:
         "roles/secretmanager.secretAccessor",  # Conditional: senders' signing keys only.
         "roles/secretmanager.viewer",  # The same condition: their versions' metadata.
         "${google_project_iam_custom_role.nightly_schedule.id}",
+        "roles/run.viewer",  # Read only, for the health page: the API's account alone.
+        "roles/monitoring.viewer",  # The same: the subscriptions' backlog metrics.
     }
+    health_readers = {"roles/run.viewer", "roles/monitoring.viewer"}
     for resource in resources("google_project_iam_member") + resources(
         "google_project_iam_binding"
     ):
         roles = roles_of(resource)
         assert roles, resource.address
         assert set(roles) <= allowed, resource.address
+        if set(roles) & health_readers:
+            assert 'workload["dashboard-api"]' in resource.body["member"], resource.address
         if set(roles) & {"roles/secretmanager.secretAccessor", "roles/secretmanager.viewer"}:
             condition = block(resource.body, "condition")
             assert "/secrets/sender-" in condition["expression"], resource.address

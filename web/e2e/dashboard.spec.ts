@@ -90,15 +90,15 @@ test('the sender sees their own P&L, fees and signals', async ({ page, request }
     await expect(page.getByTestId(id)).toContainText(shown)
   }
   await expect(page.getByTestId('sender-next-payment')).toHaveText(view.next_payment_date!)
-  const signals = await apiGet<{ items: { signal_id: string; net: string }[] }>(
-    request,
-    token,
-    `/senders/${me.sender!.sender_id}/signals?limit=20`,
-  )
+  const signals = await apiGet<{
+    items: { signal_id: string; pnl: { net: string } | null; sizing: { outcome: string } | null }[]
+  }>(request, token, `/senders/${me.sender!.sender_id}/signals?limit=20`)
   const rows = page.locator('tr[data-signal]')
   await expect(rows).toHaveCount(signals.items.length)
   for (const signal of signals.items) {
-    await expect(page.locator(`tr[data-signal="${signal.signal_id}"] td[data-value]`)).toHaveText(formatSignedMoney(signal.net))
+    const row = page.locator(`tr[data-signal="${signal.signal_id}"]`)
+    await expect(row.locator('td[data-value]')).toHaveText(formatSignedMoney(signal.pnl?.net))
+    await expect(row.locator('td[data-outcome]')).toHaveAttribute('data-outcome', signal.sizing?.outcome ?? '')
   }
   await expect(page.getByRole('figure', { name: /Net P&L per signal/ })).toBeVisible()
   await expectAccessible(page)

@@ -10,6 +10,7 @@ never loads the optimiser, ingest never loads a broker.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mats.adapters.clock import SystemClock
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         DecisionStore,
         NightlySchedule,
         Notifier,
+        PipelineProbe,
         PortfolioStore,
         Publisher,
         RecordStore,
@@ -282,6 +284,22 @@ class Services:
         if api.bridge_url is None:
             raise TemporaryError("the bridge is not configured here: set MATS_BRIDGE_URL")
         return HttpBridgeControl(api.bridge_url, audience=api.bridge_audience)
+
+    @cached_property
+    def pipeline_probe(self) -> PipelineProbe:
+        """The pipeline's processes and subscription backlogs for the health page: the local
+        stack's (``MATS_LOCAL_STACK_FILE``) or the project's Cloud Run services and Pub/Sub
+        metrics in ``MATS_REGION``."""
+        api, cloud = self.settings.api, self.settings.cloud
+        if api.local_stack_file is not None and cloud.pubsub_emulator_host is not None:
+            from mats.adapters.local_pipeline import LocalPipelineProbe
+
+            return LocalPipelineProbe(Path(api.local_stack_file), cloud.pubsub_emulator_host)
+        if api.region is None:
+            raise TemporaryError("the platform is not configured here: set MATS_REGION")
+        from mats.adapters.cloud_pipeline import CloudPipelineProbe
+
+        return CloudPipelineProbe(cloud.project_id, api.region)
 
     @cached_property
     def ledger_store(self) -> FirestoreLedgerStore:

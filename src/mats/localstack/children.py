@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mats.localstack.auth_emulator import AUTH_PROJECT, AuthDirectory, AuthPorts, emulator_command
 from mats.localstack.demo import DEMO_IB_ACCOUNTS
+from mats.localstack.paths import STACK_FILE
 from mats.localstack.ports import Ports
 from mats.localstack.probes import Probe
 from mats.localstack.processes import STATE_DIR_MARKER, Child, inherited_env, python_tool
@@ -94,6 +95,8 @@ class Layout:
             "MATS_FIREBASE_PROJECT": AUTH_PROJECT,
             # The dashboard API asks the bridge to cancel orders and reconcile.
             "MATS_BRIDGE_URL": url(ports["bridge"]),
+            # Its health page lists the stack's processes, as mats up keeps them.
+            "MATS_LOCAL_STACK_FILE": str(self.state_dir / STACK_FILE),
         }
 
     def child(

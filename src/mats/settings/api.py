@@ -14,7 +14,9 @@ class ApiSettings:
     """``firebase_project`` is the project whose ID tokens are accepted (their ``aud``);
     ``allowed_origins`` the web origins CORS lets call the API (the hosting origins);
     ``bridge_url`` where the admins' cancels and reconciliations are asked of the bridge, with
-    an identity token for ``bridge_audience`` when one is set (Cloud Run)."""
+    an identity token for ``bridge_audience`` when one is set (Cloud Run); ``region`` where the
+    project's Cloud Run services run (the health page lists them), ``local_stack_file`` the local
+    stack's ``stack.json`` (set by ``mats up``: the health page lists its processes instead)."""
 
     firebase_project: str
     allowed_origins: tuple[str, ...] = ()
@@ -22,6 +24,8 @@ class ApiSettings:
     clock_skew_seconds: int = 5
     bridge_url: str | None = None
     bridge_audience: str | None = None
+    region: str | None = None
+    local_stack_file: str | None = None
 
 
 def api_settings(env: Environment) -> ApiSettings:
@@ -51,6 +55,8 @@ def api_settings(env: Environment) -> ApiSettings:
         clock_skew_seconds=skew,
         bridge_url=bridge,
         bridge_audience=text(env, "MATS_BRIDGE_AUDIENCE"),
+        region=text(env, "MATS_REGION"),
+        local_stack_file=text(env, "MATS_LOCAL_STACK_FILE"),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Stack, start_stack, stop_stack
+from tests.conftest import REPO, Stack, start_stack, stop_stack
 from tests.integration.firebase_signin import AuthEmulatorSignIn, SignInRefusedError
 from tests.integration.test_cli import mats_json
 from tests.integration.trading import until
@@ -154,3 +154,27 @@ def test_an_admin_signed_in_with_sms_approves_the_recommendation_and_the_next_al
         "source": f"portfolio_allocations/{pending['allocation_id']}",
     }
     assert after["status"] == "APPROVED", after["summary"]
+
+
+def test_the_health_page_lists_every_process_and_every_subscriptions_backlog(
+    demo_stack: Stack,
+) -> None:
+    admin = _admin(demo_stack)
+    auth = AuthEmulatorSignIn.from_stack(demo_stack)
+    token = auth.sign_in_with_mfa(admin["email"], admin["password"])
+    browser = Browser(demo_stack.info["api_url"], token)
+    topology = json.loads((REPO / "infra" / "pubsub" / "topology.json").read_text())
+
+    health = until(
+        lambda: (answer := browser.get("/health")) and answer["processes"] and answer,
+        timeout=60,
+        what="a health view with the platform's processes",
+    )
+
+    processes = {process["name"]: process for process in health["processes"]}
+    assert set(processes) == set(demo_stack.info["child_pids"])
+    assert all(process["ready"] and process["state"] == "running" for process in processes.values())
+    backlog = {item["subscription"]: item["undelivered"] for item in health["backlog"]}
+    assert set(backlog) == {s["name"] for s in topology["subscriptions"]}
+    assert all(count >= 0 for count in backlog.values())
+    assert health["platform_error"] is None

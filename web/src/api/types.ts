@@ -115,6 +115,32 @@ export interface SignalPnl {
   flags: string[]
 }
 
+/** What Cerebro did with one signal: outcome, coded reasons, what it placed and against what. */
+export interface SignalSizing {
+  signal_id: string
+  decided_at: string
+  outcome: 'APPROVED' | 'SCALED' | 'REJECTED' | 'IGNORED' | 'DROPPED'
+  reasons: string[]
+  quantity: string
+  notional: string | null
+  currency: string | null
+  allocated_capital: string | null
+}
+
+/** One of a sender's signals: ingest's verdict, Cerebro's sizing and the P&L of what it opened. */
+export interface SenderSignal {
+  signal_id: string
+  received_at: string
+  strategy_id: string
+  symbol: string
+  intent: string
+  status: 'ACCEPTED' | 'REJECTED'
+  rejection_reason: string | null
+  rejection_detail: string | null
+  sizing: SignalSizing | null
+  pnl: SignalPnl | null
+}
+
 export interface Page<T> {
   items: T[]
   next_cursor: string | null
@@ -190,6 +216,9 @@ export interface Health {
   bridge: { connected?: boolean; state?: string; at?: string; [key: string]: unknown } | null
   dead_letters: { topic?: string; count?: number; [key: string]: unknown }[]
   as_of: string | null
+  processes: { name: string; ready: boolean; state: string; restarts: number | null; detail: string | null }[] | null
+  backlog: { subscription: string; undelivered: number; oldest_age_seconds: number | null }[] | null
+  platform_error: string | null
 }
 
 export interface Allocation {

@@ -220,6 +220,54 @@ function HealthSummary({ query }: { query: ReturnType<typeof useApiQuery<Health 
               ))}
             </tbody>
           </TableFrame>
+          {query.data.platform_error ? (
+            <p className="rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 lg:col-span-2">
+              Processes and queues unavailable: {query.data.platform_error}
+            </p>
+          ) : null}
+          {query.data.processes ? (
+            <TableFrame label="Processes">
+              <thead>
+                <tr>
+                  <th className={th} scope="col">Process</th>
+                  <th className={th} scope="col">State</th>
+                  <th className={th} scope="col">Restarts</th>
+                </tr>
+              </thead>
+              <tbody>
+                {query.data.processes.map((process) => (
+                  <tr key={process.name} data-testid={`process-${process.name}`}>
+                    <td className={td}>{process.name}</td>
+                    <td className={`${td} ${process.ready ? '' : 'font-semibold text-red-800'}`}>
+                      {process.state}
+                      {process.detail ? ` (${process.detail})` : ''}
+                    </td>
+                    <td className={td}>{process.restarts ?? '-'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableFrame>
+          ) : null}
+          {query.data.backlog ? (
+            <TableFrame label="Subscription backlog (unacknowledged messages)">
+              <thead>
+                <tr>
+                  <th className={th} scope="col">Subscription</th>
+                  <th className={th} scope="col">Messages</th>
+                  <th className={th} scope="col">Oldest (s)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {query.data.backlog.map((item) => (
+                  <tr key={item.subscription}>
+                    <td className={td}>{item.subscription}</td>
+                    <td className={`${td} ${item.undelivered > 0 ? 'font-semibold' : ''}`}>{item.undelivered}</td>
+                    <td className={td}>{item.oldest_age_seconds ?? '-'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableFrame>
+          ) : null}
         </div>
       )}
     </Section>

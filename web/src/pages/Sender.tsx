@@ -1,6 +1,6 @@
 import { lazy, Suspense } from 'react'
 import { useMe } from '../api/queries'
-import type { Payout, SenderPage, SignalPnl } from '../api/types'
+import type { Payout, SenderPage, SenderSignal, SignalPnl } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { PagerControls, usePaged } from '../components/Pager'
 import { Empty, ErrorState, Loading } from '../components/states'
@@ -70,50 +70,55 @@ function ExecutionQuality({ page }: { page: SenderPage }) {
 }
 
 function Signals({ senderId }: { senderId: string }) {
-  const paged = usePaged<SignalPnl>(`/senders/${encodeURIComponent(senderId)}/signals`)
+  const paged = usePaged<SenderSignal>(`/senders/${encodeURIComponent(senderId)}/signals`)
   const { query } = paged
+  const filled = (query.data?.items ?? []).map((signal) => signal.pnl).filter((pnl): pnl is SignalPnl => pnl !== null)
   return (
-    <Section title="Your signals and their P&L">
+    <Section title="Your signals: how Cerebro sized them, and their P&L">
       {query.isPending ? (
         <Loading />
       ) : query.isError ? (
         <ErrorState error={query.error} retry={() => query.refetch()} />
       ) : query.data.items.length === 0 ? (
-        <Empty>No signal of yours has been filled yet.</Empty>
+        <Empty>No signal of yours has arrived yet.</Empty>
       ) : (
         <>
-          <Suspense fallback={<Loading label="Drawing the chart…" />}>
-            <SignalPnlChart signals={query.data.items} />
-          </Suspense>
+          {filled.length > 0 ? (
+            <Suspense fallback={<Loading label="Drawing the chart…" />}>
+              <SignalPnlChart signals={filled} />
+            </Suspense>
+          ) : null}
           <div className="mt-3">
             <TableFrame label="Signals">
               <thead>
                 <tr>
+                  <th className={th} scope="col">Received</th>
                   <th className={th} scope="col">Signal</th>
                   <th className={th} scope="col">Strategy</th>
                   <th className={th} scope="col">Symbol</th>
-                  <th className={thNum} scope="col">Opened qty</th>
-                  <th className={thNum} scope="col">Open qty</th>
-                  <th className={thNum} scope="col">Realized</th>
-                  <th className={thNum} scope="col">Unrealized</th>
-                  <th className={thNum} scope="col">Commissions</th>
-                  <th className={thNum} scope="col">Net</th>
-                  <th className={th} scope="col">Currency</th>
+                  <th className={th} scope="col">Intent</th>
+                  <th className={th} scope="col">Cerebro</th>
+                  <th className={thNum} scope="col">Qty ordered</th>
+                  <th className={thNum} scope="col">Notional</th>
+                  <th className={thNum} scope="col">Sized against</th>
+                  <th className={thNum} scope="col">Net P&amp;L</th>
                 </tr>
               </thead>
               <tbody>
                 {query.data.items.map((signal) => (
                   <tr key={signal.signal_id} data-signal={signal.signal_id}>
+                    <td className={td}>{formatTime(signal.received_at)}</td>
                     <td className={td + ' font-mono text-xs'}>{signal.signal_id}</td>
                     <td className={td}>{signal.strategy_id}</td>
                     <td className={td}>{signal.symbol}</td>
-                    <td className={tdNum}>{formatQuantity(signal.opened_quantity)}</td>
-                    <td className={tdNum}>{formatQuantity(signal.open_quantity)}</td>
-                    <td className={tdNum}>{formatSignedMoney(signal.realized)}</td>
-                    <td className={tdNum}>{formatSignedMoney(signal.unrealized)}</td>
-                    <td className={tdNum}>{formatMoney(signal.commissions)}</td>
-                    <td className={tdNum + ' font-semibold'} data-value={signal.net}>{formatSignedMoney(signal.net)}</td>
-                    <td className={td}>{signal.currency}</td>
+                    <td className={td}>{signal.intent}</td>
+                    <td className={td} data-outcome={signal.sizing?.outcome ?? ''}>{describeOutcome(signal)}</td>
+                    <td className={tdNum}>{formatQuantity(signal.sizing?.quantity)}</td>
+                    <td className={tdNum}>
+                      {formatMoney(signal.sizing?.notional)} {signal.sizing?.notional ? signal.sizing.currency : ''}
+                    </td>
+                    <td className={tdNum}>{formatMoney(signal.sizing?.allocated_capital)}</td>
+                    <td className={tdNum + ' font-semibold'} data-value={signal.pnl?.net ?? ''}>{formatSignedMoney(signal.pnl?.net)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -124,6 +129,14 @@ function Signals({ senderId }: { senderId: string }) {
       )}
     </Section>
   )
+}
+
+/** Ingest's refusal, or Cerebro's outcome with its coded reasons, as the API gave them. */
+function describeOutcome(signal: SenderSignal): string {
+  if (signal.status === 'REJECTED') return `refused by ingest: ${signal.rejection_reason ?? 'no reason given'}`
+  if (!signal.sizing) return 'awaiting decision'
+  const reasons = signal.sizing.reasons.length ? ` (${signal.sizing.reasons.join(', ')})` : ''
+  return signal.sizing.outcome + reasons
 }
 
 function Payouts({ senderId, currency }: { senderId: string; currency: string }) {

@@ -118,6 +118,7 @@ locals {
     MATS_BRIDGE_URL          = local.url.bridge
     MATS_BRIDGE_AUDIENCE     = local.url.bridge
     MATS_FIREBASE_PROJECT    = var.project_id
+    MATS_REGION              = var.region
     MATS_API_ALLOWED_ORIGINS = "https://${var.hosting_site_id}.web.app,https://${var.hosting_site_id}.firebaseapp.com"
   }
 }

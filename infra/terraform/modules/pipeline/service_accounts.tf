@@ -75,6 +75,19 @@ resource "google_project_iam_member" "nightly_schedule" {
   member = "serviceAccount:${google_service_account.workload["dashboard-api"].email}"
 }
 
+# The health page: Cloud Run's services and Pub/Sub's subscription metrics, read only.
+resource "google_project_iam_member" "api_reads_services" {
+  project = var.project_id
+  role    = "roles/run.viewer"
+  member  = "serviceAccount:${google_service_account.workload["dashboard-api"].email}"
+}
+
+resource "google_project_iam_member" "api_reads_metrics" {
+  project = var.project_id
+  role    = "roles/monitoring.viewer"
+  member  = "serviceAccount:${google_service_account.workload["dashboard-api"].email}"
+}
+
 resource "google_service_account_iam_member" "api_acts_as_scheduler" {
   service_account_id = google_service_account.workload["scheduler"].name
   role               = "roles/iam.serviceAccountUser"

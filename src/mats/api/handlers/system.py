@@ -8,6 +8,7 @@ from typing import Any
 from mats.api.contract import document
 from mats.api.handlers.call import Call, Reply, page
 from mats.codec import to_primitive
+from mats.errors import PermanentError, TemporaryError
 
 
 def openapi(call: Call) -> Reply:
@@ -15,7 +16,21 @@ def openapi(call: Call) -> Reply:
 
 
 def health(call: Call) -> Reply:
-    return to_primitive(call.services.accounting.health())
+    """The accounting's health view (null before its first refresh) with what the platform
+    reports now: every process and every subscription's backlog. A platform that cannot be
+    asked leaves those two null and says why in ``platform_error``; the rest still answers."""
+    view = call.services.accounting.health()
+    if view is None:
+        return None
+    answer: dict[str, Any] = to_primitive(view)
+    answer.update(processes=None, backlog=None, platform_error=None)
+    try:
+        probe = call.services.pipeline_probe
+        answer["processes"] = to_primitive(probe.processes())
+        answer["backlog"] = to_primitive(probe.backlog())
+    except (TemporaryError, PermanentError) as error:
+        answer["platform_error"] = str(error)
+    return answer
 
 
 def list_alerts(call: Call) -> Reply:
