@@ -46,7 +46,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.accounting import CLIENTS, REPO, SENDER_A, Books, build, start_emulator
+from bench.accounting import (
+    CLIENTS,
+    REPO,
+    SENDER_A,
+    SIGNAL_PNL,
+    Books,
+    build,
+    put_signals,
+    start_emulator,
+)
 from tests.integration.firebase_signin import AuthEmulatorSignIn
 
 from mats.domain.senders import Sender
@@ -159,6 +168,20 @@ def register_sender(books: Books) -> None:
     )
 
 
+def register_signals(books: Books) -> int:
+    """The history's signals as ``signals`` holds them: a sender's page lists their signals
+    (with Cerebro's sizing and the P&L of each), and the accounting's history keeps only the
+    P&L side (``signal_pnl``, one document per signal)."""
+    client = books.services.firestore
+    signals = [
+        (snapshot.id, document["strategy_id"], document["sender_id"])
+        for snapshot in client.collection(SIGNAL_PNL).stream()
+        if (document := snapshot.to_dict())
+    ]
+    put_signals(books.services, books.clock, signals)
+    return len(signals)
+
+
 def sign_in(books: Books, auth: str) -> dict[str, str]:
     """An ID token per role: the admin with its SMS second factor, client c1, sender A."""
     signin = AuthEmulatorSignIn(auth, AUTH_PROJECT)
@@ -262,6 +285,7 @@ def main() -> None:
             big = build("big", args.days * args.scale, firestore)
             for books in (small, big):
                 register_sender(books)
+                print(f"{books.name}: {register_signals(books)} signals registered", flush=True)
                 dashboards.append(start_dashboard(books, firestore, auth, work))
             tokens = sign_in(small, auth)  # One user directory serves both sides.
             report = {
