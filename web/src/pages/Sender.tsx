@@ -134,7 +134,7 @@ function Signals({ senderId }: { senderId: string }) {
 /** Ingest's refusal, or Cerebro's outcome with its coded reasons, as the API gave them. */
 function describeOutcome(signal: SenderSignal): string {
   if (signal.status === 'REJECTED') return `refused by ingest: ${signal.rejection_reason ?? 'no reason given'}`
-  if (!signal.sizing) return 'awaiting decision'
+  if (!signal.sizing) return 'no decision on record'
   const reasons = signal.sizing.reasons.length ? ` (${signal.sizing.reasons.join(', ')})` : ''
   return signal.sizing.outcome + reasons
 }
