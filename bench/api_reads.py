@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,6 +59,7 @@ from tests.integration.firebase_signin import AuthEmulatorSignIn
 
 from mats.domain.senders import Sender
 from mats.localstack.auth_emulator import AUTH_PROJECT, AuthDirectory, AuthPorts, emulator_command
+from mats.localstack.probes import free_port
 
 LIMIT = 1.5
 PASSWORD = "bench-" + "x" * 16  # Throwaway emulator users.
@@ -78,13 +78,6 @@ PAGES: dict[str, tuple[str, list[str]]] = {
     "client page": ("client", ["/api/me"]),
     "sender page": ("sender", ["/api/me", f"/api/senders/{SENDER_A}/signals?limit=50"]),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_until(ready: Callable[[], bool], seconds: float, what: str) -> None:
