@@ -2,6 +2,7 @@
 // in through the Auth emulator's REST API, as firebase_signin.py does for the Python tests).
 import { type APIRequestContext, type Page, expect } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
 import type { Allocation } from '../src/api/types'
 import { dirname, join } from 'node:path'
@@ -74,6 +75,20 @@ export async function apiPost<T>(request: APIRequestContext, token: string, path
   const answer = await request.post(stack.api_url + path, { headers: { Authorization: `Bearer ${token}` }, data: body })
   expect(answer.status(), `POST ${path}`).toBeLessThan(300)
   return (await answer.json()) as T
+}
+
+const MATS = join(import.meta.dirname, '..', '..', '.venv', 'bin', 'mats')
+
+/** `mats ARGS --json` against the stack under test (its state directory), parsed. */
+export function mats<T>(...args: string[]): T {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.endsWith('_EMULATOR_HOST') && name !== 'GOOGLE_CLOUD_PROJECT'))
+  const out = execFileSync(MATS, [...args, '--json'], { env: { ...env, MATS_STATE_DIR: dirname(stackFile) }, encoding: 'utf8', timeout: 60_000 })
+  return JSON.parse(out) as T
+}
+
+/** Send a TradingView-style alert through the stack's webhook as the strategy's sender (`mats signals send`). */
+export function sendAlert(strategy: string, fields: Record<string, string>): { http_status: number; response: { signal_id?: string } } {
+  return mats('signals', 'send', '--strategy', strategy, ...Object.entries(fields).flatMap(([name, value]) => [`--${name}`, value]))
 }
 
 /** Ask for an optimisation run now and wait for its PENDING_APPROVAL recommendation. */
