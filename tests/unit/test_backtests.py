@@ -141,3 +141,18 @@ def test_metadata_errors_name_the_line(text: str, line: int) -> None:
         parse_strategy_metadata(text, "meta.csv")
 
     assert raised.value.line == line
+
+
+def test_the_win_rate_is_the_share_of_moving_days_that_gained() -> None:
+    text = "date,return\n2026-01-02,0.01\n2026-01-05,0\n2026-01-06,-0.02\n2026-01-07,0.03\n"
+
+    stats = backtest_statistics(parse_backtest_csv(text, "a.csv"))
+
+    # Three days moved (the flat one is neither a win nor a loss), two of them up.
+    assert stats.win_rate == pytest.approx(2 / 3)
+
+
+def test_no_win_rate_when_no_day_moved() -> None:
+    flat = backtest_statistics(parse_backtest_csv("date,return\n2026-01-02,0\n2026-01-05,0\n", "f"))
+
+    assert flat.win_rate is None

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
-import type { Allocation, Fund, Me } from '../src/api/types'
+import type { Allocation, CurrentAllocation, Fund, Me } from '../src/api/types'
 import { formatFractionAsPercent, formatMoney, formatQuantity, formatSignedMoney } from '../src/format'
-import { apiGet, demoUser, expectAccessible, freshRecommendation, idToken, loopbackOnly, screenshots, signIn, stack } from './stack'
+import { apiGet, decided, demoUser, ENTRY, EXIT, expectAccessible, freshRecommendation, idToken, loopbackOnly, screenshots, sendAlert, signIn, stack } from './stack'
 
 test.describe.configure({ mode: 'serial' })
 
@@ -52,6 +52,8 @@ test('the investor sees their own figures, exactly the API’s', async ({ page, 
   for (const month of me.client!.returns.months) {
     await expect(page.locator(`[data-month="${month.month}"]`)).toHaveText(formatFractionAsPercent(month.value, 2, true))
   }
+  await expect(page.getByRole('figure', { name: /NAV per unit/ })).toBeVisible()
+  await expect(page.getByRole('figure', { name: /NAV per unit/ })).toContainText('Strike date (UTC)')
   // Only their own: no other client's name, no trade.
   await expect(page.getByText('Harbor Family Office')).toHaveCount(0)
   await expect(page.getByText(/signal|order|position/i)).toHaveCount(0)
@@ -148,6 +150,26 @@ test('the admin signs in with the SMS code, sees the fund and approves the recom
   expect(current.approved_by).toBe(admin.email)
   await expect(page.getByTestId('current-allocation-id')).toContainText(recommendation!.allocation_id)
   await expect(page.getByText('No recommendation is waiting for approval.')).toBeVisible()
+  // Each strategy's capital is the API's figure, which is the fund's equity times its percent.
+  const shown = await apiGet<CurrentAllocation>(request, token, '/portfolio/allocations/current')
+  for (const [strategy, capital] of Object.entries(shown.capital!.by_strategy)) {
+    const cell = page.locator(`tr[data-strategy="${strategy}"] [data-testid="allocation-capital"]`)
+    await expect(cell).toHaveAttribute('data-value', capital)
+    await expect(cell).toHaveText(formatMoney(capital))
+    const cents = Math.round(Number(shown.capital!.equity) * Number(shown.allocations[strategy])) // Equity x percent / 100, in cents.
+    expect(Math.abs(Number(capital) * 100 - cents)).toBeLessThanOrEqual(1)
+  }
+
+  // The next webhook's entry is sized with the approved allocation.
+  const strategy = 'trend-es'
+  const sent = sendAlert(strategy, ENTRY)
+  expect(sent.http_status).toBe(202)
+  const decision = await decided(request, token, sent.response.signal_id!)
+  const percent = decision.inputs.find((input) => input.name === 'allocation_percent')!
+  expect(percent.source).toBe(`portfolio_allocations/${recommendation!.allocation_id}`)
+  expect(Number(percent.value)).toBe(Number(recommendation!.allocations[strategy] ?? '0'))
+  if (decision.status !== 'REJECTED') expect(decision.steps.map((step) => step.name)).toContain('allocated_capital')
+  expect(sendAlert(strategy, EXIT).http_status).toBe(202) // Flat again for the tests after.
 })
 
 test('the admin edits a recommendation within the caps the API enforces, and rejects another with a reason', async ({ page, request }) => {
@@ -239,6 +261,22 @@ test('the admin filters strategies, toggles one into the optimisation and is tol
   const created = await apiGet<{ strategy: { risk_limits: { max_position_size: string } } }>(request, token, `/strategies/${added}`)
   expect(created.strategy.risk_limits.max_position_size).toBe('25000')
   const addedRow = page.locator(`tr[data-strategy="${added}"]`)
+  // No backtest yet: its row has the red border and says so.
+  await expect(addedRow).toHaveAttribute('data-backtest', 'missing')
+  await expect(addedRow).toContainText('No backtest data')
+  await expect(page.locator(`tr[data-strategy="${allocated}"]`)).toHaveAttribute('data-backtest', 'stored')
+  await addedRow.getByRole('button', { name: `Edit ${added}` }).click()
+  const edit = page.getByRole('form', { name: `Edit ${added}` })
+  await edit.getByLabel('Max position size (base currency)').fill('-5')
+  await edit.getByRole('button', { name: 'Save changes' }).click()
+  await expect(edit.getByLabel('Max position size (base currency)')).toHaveAttribute('aria-invalid', 'true')
+  await edit.getByLabel('Max position size (base currency)').fill('30000')
+  await edit.getByLabel('Name').fill('E2E strategy, edited')
+  await edit.getByRole('button', { name: 'Save changes' }).click()
+  await expect(edit).toHaveCount(0)
+  await expect(addedRow).toContainText('E2E strategy, edited')
+  const edited = await apiGet<{ strategy: { name: string; risk_limits: { max_position_size: string } } }>(request, token, `/strategies/${added}`)
+  expect([edited.strategy.name, edited.strategy.risk_limits.max_position_size]).toEqual(['E2E strategy, edited', '30000'])
   await addedRow.getByRole('button', { name: 'Delete…' }).click()
   await addedRow.getByRole('button', { name: `Delete ${added}` }).click()
   await expect(addedRow).toHaveCount(0)
@@ -250,6 +288,9 @@ test('the admin filters strategies, toggles one into the optimisation and is tol
   await sync.getByRole('button', { name: 'Sync backtest' }).click()
   await expect(sync.getByText('Backtest synced:')).toBeVisible({ timeout: 60_000 })
   await expect(sync.getByRole('button', { name: 'Sync backtest' })).toBeEnabled()
+  const synced = await apiGet<{ backtest: { statistics: { win_rate: number | null } } }>(request, token, `/strategies/${allocated}`)
+  const winRate = synced.backtest.statistics.win_rate
+  await expect(page.getByTestId(`details-${allocated}`)).toContainText(`Win rate (days)${winRate === null ? '—' : `${(winRate * 100).toFixed(2)}%`}`)
   await expectAccessible(page)
   await screenshots(page, 'strategies')
 })
@@ -297,8 +338,20 @@ test('the admin runs a sandbox and sees the frontier and the simulated curves', 
   // Minimum CVaR without a total floor is the empty portfolio: the API says so beside the floor.
   await expect(form.getByLabel(/Total floor/)).toHaveAttribute('aria-invalid', 'true')
   await form.getByLabel(/Total floor/).fill('1')
+  // A hypothetical strategy's CSV: a broken one is refused naming the line, a good one is run.
+  const upload = form.getByLabel('Its backtest CSV (the ingest format)')
+  await form.getByLabel('Its id').fill('e2e-idea')
+  await upload.setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('date,return\n2026-01-02,0.01\n2026-01-05,lots\n') })
+  await expect(form.getByText('3 lines read.')).toBeVisible()
+  await form.getByRole('button', { name: 'Run' }).click()
+  await expect(form.getByRole('alert')).toContainText("line 3: return 'lots' is not a number")
+  const live = await apiGet<{ backtest: { statistics: { start: string; end: string } } }>(request, token, '/strategies/trend-es')
+  const csv = hypotheticalCsv(live.backtest.statistics.start, live.backtest.statistics.end)
+  await upload.setInputFiles({ name: 'idea.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await expect(form.getByText(`${csv.trim().split('\n').length} lines read.`)).toBeVisible()
   await form.getByRole('button', { name: 'Run' }).click()
   await expect(page.getByTestId('sandbox-status')).toContainText('COMPLETED', { timeout: 60_000 })
+  await expect(page.getByRole('cell', { name: 'e2e-idea (hypothetical)' })).toBeVisible()
   await expect(page.getByRole('figure', { name: /Efficient frontier/ })).toBeVisible()
   await expect(page.getByRole('figure', { name: 'Simulated equity (growth of 1)' })).toBeVisible()
   await expect(page.getByRole('figure', { name: 'Simulated drawdown' })).toBeVisible()
@@ -307,3 +360,15 @@ test('the admin runs a sandbox and sees the frontier and the simulated curves', 
   await expectAccessible(page)
   await screenshots(page, 'sandbox')
 })
+
+/** A hypothetical strategy's backtest (date,return) over the weekdays of [start, end]: a steady
+ * drift with a deterministic wobble, so the run is the same every time. */
+function hypotheticalCsv(start: string, end: string): string {
+  const rows = ['date,return']
+  const last = new Date(`${end}T00:00:00Z`)
+  for (let day = new Date(`${start}T00:00:00Z`), i = 0; day <= last; day.setUTCDate(day.getUTCDate() + 1)) {
+    if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue
+    rows.push(`${day.toISOString().slice(0, 10)},${(0.0004 + 0.008 * Math.sin(1.7 * i++)).toFixed(6)}`)
+  }
+  return rows.join('\n') + '\n'
+}

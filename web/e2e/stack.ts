@@ -91,6 +91,29 @@ export function sendAlert(strategy: string, fields: Record<string, string>): { h
   return mats('signals', 'send', '--strategy', strategy, ...Object.entries(fields).flatMap(([name, value]) => [`--${name}`, value]))
 }
 
+/** An entry on the demo's trend-es (1 ES from flat) and the exit that closes it again. */
+export const ENTRY = { ticker: 'ES1!', action: 'buy', contracts: '1', price: '5012.25', position: 'long', 'position-size': '1', 'prev-position': 'flat' }
+export const EXIT = { ticker: 'ES1!', action: 'sell', contracts: '1', price: '5012.25', position: 'flat', 'position-size': '0', 'prev-position': 'long', 'prev-position-size': '1' }
+
+export interface Decision {
+  signal_id: string
+  status: string
+  reasons: string[]
+  inputs: { name: string; value: unknown; source: string }[]
+  steps: { name: string; detail: string; value: unknown }[]
+}
+
+/** Cerebro's decision on a signal, once it is stored (GET /api/decisions/{id} is 404 until then). */
+export async function decided(request: APIRequestContext, token: string, signalId: string): Promise<Decision> {
+  for (let i = 0; i < 120; i++) {
+    const answer = await request.get(`${stack.api_url}/decisions/${signalId}`, { headers: { Authorization: `Bearer ${token}` } })
+    if (answer.status() === 200) return (await answer.json()) as Decision
+    expect(answer.status(), `GET /decisions/${signalId}`).toBe(404)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error(`no decision on ${signalId} within 60 s`)
+}
+
 /** Ask for an optimisation run now and wait for its PENDING_APPROVAL recommendation. */
 export async function freshRecommendation(request: APIRequestContext, token: string, after: string | null): Promise<Allocation> {
   await apiPost(request, token, '/schedule/nightly/run', { request_id: `e2e-${Date.now()}` })

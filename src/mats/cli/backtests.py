@@ -149,6 +149,7 @@ def _summaries_table(rows: list[BacktestSummary]) -> str:
                 f"{s.statistics.sharpe:.2f}",
                 f"{s.statistics.max_drawdown:.2%}",
                 f"{s.statistics.cvar_95:.2%}",
+                f"{s.statistics.win_rate:.1%}" if s.statistics.win_rate is not None else "-",
                 f"{s.statistics.expected_alpha_per_trade:.4%}"
                 if s.statistics.expected_alpha_per_trade is not None
                 else "-",
@@ -166,6 +167,7 @@ def _summaries_table(rows: list[BacktestSummary]) -> str:
             "SHARPE",
             "MAX DD",
             "CVAR95",
+            "WIN RATE",
             "ALPHA/TRADE",
             "MARGIN/UNIT",
             "CCY",

@@ -32,6 +32,8 @@ def backtest_statistics(series: BacktestSeries) -> BacktestStatistics:
     total_return = float(np.prod(1.0 + daily) - 1.0)
     total_trades = sum(series.trades) if series.trades is not None else None
     alpha = total_return / total_trades if total_trades else None
+    moved = int(np.count_nonzero(daily))
+    win_rate = int(np.count_nonzero(daily > 0)) / moved if moved else None
     return BacktestStatistics(
         observations=len(daily),
         start=series.dates[0],
@@ -46,6 +48,7 @@ def backtest_statistics(series: BacktestSeries) -> BacktestStatistics:
         total_return=total_return,
         total_trades=total_trades,
         expected_alpha_per_trade=alpha,
+        win_rate=win_rate,
     )
 
 

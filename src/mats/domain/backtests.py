@@ -70,6 +70,9 @@ class BacktestStatistics:
     total_return: float
     total_trades: int | None
     expected_alpha_per_trade: float | None
+    # The share of the days with a non-zero return that were positive (a flat day is neither a
+    # win nor a loss); None when no day moved. Backtests scored before it was kept have None.
+    win_rate: float | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from mats.domain.accounting import StrategyPosition
@@ -16,6 +16,7 @@ from mats.errors import ValidationError
 # Each strategy at most 50% of equity, all together at most 200% (2x leverage).
 MAX_STRATEGY_PERCENT = Decimal(50)
 MAX_TOTAL_PERCENT = Decimal(200)
+CENT = Decimal("0.01")
 
 
 class AllocationStatus(StrEnum):
@@ -53,6 +54,33 @@ class Allocation:
     @property
     def total_percent(self) -> Decimal:
         return sum(self.allocations.values(), Decimal(0))
+
+    def capital_for(self, strategy_id: str, equity: Decimal) -> Decimal:
+        """The capital the strategy's entries are sized against (Cerebro's step
+        ``allocated_capital``: fund equity x its percent), to the cent."""
+        return (equity * self.percent_for(strategy_id) / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class AllocationChange:
+    """One strategy's line of a recommendation beside the allocation in force, in percent of
+    equity; ``change`` is in percentage points."""
+
+    strategy_id: str
+    current: Decimal
+    recommended: Decimal
+    change: Decimal
+
+
+def changes(recommended: Allocation, current: Allocation | None) -> list[AllocationChange]:
+    """Every strategy either allocation names, by id: what it has, what it would have."""
+    named = set(recommended.allocations) | set(current.allocations if current else ())
+    lines = []
+    for strategy_id in sorted(named):
+        now = current.percent_for(strategy_id) if current else Decimal(0)
+        then = recommended.percent_for(strategy_id)
+        lines.append(AllocationChange(strategy_id, now, then, then - now))
+    return lines
 
 
 def validate_allocations(allocations: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -3,7 +3,7 @@ stale write is a 409 that changes nothing, and each write is in the audit log on
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from mats.domain.strategies import StrategyStatus
@@ -11,6 +11,7 @@ from mats.domain.trading import TradingMode
 from mats.services.registry import StrategyChanges
 from tests.conftest import unique
 from tests.integration.api.client import ApiClient
+from tests.integration.api.shapes import answer_schema, problems
 
 ACCOUNT = "IBKR_Main"
 
@@ -134,3 +135,53 @@ def test_history_pages_with_cursors_never_repeat_or_skip(api: ApiClient) -> None
     assert seen == every
     stale = api.get("/api/portfolio/allocations/history?cursor=ALLOC_NOPE")
     assert (stale.status, stale.body["field"]) == (422, "cursor")
+
+
+def test_the_current_allocation_shows_each_strategys_capital_at_the_funds_equity(
+    api: ApiClient,
+) -> None:
+    _, allocation_id = recommend(api.services)
+    api.post(f"/api/portfolio/allocations/{allocation_id}/approve", {})
+    fund = api.services.accounting.refresh()
+
+    current = api.get("/api/portfolio/allocations/current")
+
+    assert current.status == 200
+    assert problems(current.body, answer_schema("/api/portfolio/allocations/current")) == []
+    capital = current.body["capital"]
+    assert (capital["base_currency"], capital["equity"]) == (
+        fund.base_currency,
+        str(fund.equity),
+    )
+    equity = Decimal(capital["equity"])
+    for strategy_id, percent in current.body["allocations"].items():
+        worked_out = (equity * Decimal(percent) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert Decimal(capital["by_strategy"][strategy_id]) == worked_out
+    assert set(capital["by_strategy"]) == set(current.body["allocations"])
+
+
+def test_a_recommendation_lists_every_strategy_beside_the_allocation_in_force(
+    api: ApiClient,
+) -> None:
+    strategy_id, allocation_id = recommend(api.services)
+    active = api.get("/api/portfolio/allocations/current").body
+    in_force = active["allocations"] if active else {}
+
+    shown = api.get("/api/portfolio/allocations/latest-recommendation")
+
+    assert shown.body["allocation_id"] == allocation_id
+    path = "/api/portfolio/allocations/latest-recommendation"
+    assert problems(shown.body, answer_schema(path)) == []
+    lines = {line["strategy_id"]: line for line in shown.body["against_current"]}
+    assert list(lines) == sorted(set(in_force) | set(shown.body["allocations"]))
+    assert lines[strategy_id] == {
+        "strategy_id": strategy_id,
+        "current": "0",
+        "recommended": "5",
+        "change": "5",
+    }
+    for line in lines.values():
+        assert Decimal(line["current"]) == Decimal(in_force.get(line["strategy_id"], "0"))
+        recommended = Decimal(shown.body["allocations"].get(line["strategy_id"], "0"))
+        assert Decimal(line["recommended"]) == recommended
+        assert Decimal(line["change"]) == recommended - Decimal(line["current"])

@@ -29,6 +29,12 @@ from tests.integration.api.writes import (
 )
 
 
+def listed(api: ApiClient, strategy_id: str) -> dict[str, Any]:
+    """The strategy's row in the registry's list (searched by its id)."""
+    rows = api.get(f"/api/strategies?search={strategy_id}").body["items"]
+    return next(row for row in rows if row["strategy_id"] == strategy_id)
+
+
 def a_strategy_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "strategy_id": unique("api-strat"),
@@ -204,7 +210,9 @@ def test_a_backtest_sync_is_a_job_whose_progress_can_be_followed(
     strategy_id = register(api)
     directory = stack.state_dir / "backtests"  # The stack's MATS_BACKTEST_DIR.
     directory.mkdir(exist_ok=True)
-    write_backtest(directory, strategy_id, 0.0005, 11)
+    written = write_backtest(directory, strategy_id, 0.0005, 11)
+    daily = [float(row.split(",")[1]) for row in written.read_text().splitlines()[1:]]
+    listed_before = listed(api, strategy_id)
 
     queued = api.post(f"/api/strategies/{strategy_id}/sync-backtest")
     job_id = queued.body["job_id"]
@@ -221,7 +229,14 @@ def test_a_backtest_sync_is_a_job_whose_progress_can_be_followed(
     assert job.body["status"] == "COMPLETED", job.body
     assert (job.body["done"], job.body["total"]) == (1, 1)
     assert job.body["results"] == {strategy_id: "stored"}
-    assert api.get(f"/api/strategies/{strategy_id}").body["backtest"]["strategy_id"] == strategy_id
+    backtest = api.get(f"/api/strategies/{strategy_id}").body["backtest"]
+    assert backtest["strategy_id"] == strategy_id
+    wins = sum(r > 0 for r in daily) / sum(r != 0 for r in daily)
+    assert backtest["statistics"]["win_rate"] == pytest.approx(wins)
+    assert (listed_before["has_backtest"], listed(api, strategy_id)["has_backtest"]) == (
+        False,
+        True,
+    )
     (entry,) = audit_of(api, strategy_id)
     assert (entry["operation"], entry["after"]["job_id"]) == ("sync_backtest", job_id)
     assert api.post("/api/strategies/nobody-here/sync-backtest").status == 404

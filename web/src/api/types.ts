@@ -237,6 +237,23 @@ export interface Allocation {
   rejection_reason: string | null
 }
 
+/** The allocation in force, with each strategy's capital at the fund's equity (null until valued). */
+export interface CurrentAllocation extends Allocation {
+  capital: { base_currency: string; equity: string; by_strategy: Record<string, string> } | null
+}
+
+/** A strategy's line of a recommendation beside the allocation in force (percent of equity). */
+export interface AllocationLine {
+  strategy_id: string
+  current: string
+  recommended: string
+  change: string
+}
+
+export interface Recommendation extends Allocation {
+  against_current: AllocationLine[]
+}
+
 export interface Approved {
   allocation: Allocation
   archived: string[]

@@ -1,13 +1,13 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { lazy, Suspense, useState } from 'react'
+import { useState } from 'react'
 import { useApiQuery } from '../api/queries'
 import { useServices } from '../app'
 import type { Alert, Fund, Health } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty, ErrorState, Loading } from '../components/states'
+import { NavHistory } from './NavHistory'
 import { formatMoney, formatPercent, formatSignedMoney, formatTime } from '../format'
 
-const NavChart = lazy(() => import('./NavChart'))
 const REFRESH_MS = 5_000 // The admin home shows fresh numbers within 5 s without a reload.
 
 export default function AdminHome() {
@@ -281,21 +281,3 @@ function describeBridge(bridge: Health['bridge']): string {
   return 'reported'
 }
 
-function NavHistory({ currency }: { currency: string }) {
-  const history = useApiQuery<{ year: string; points: { on: string; nav_per_unit: string }[] }>('/nav/history')
-  return (
-    <Section title="NAV per unit this year">
-      {history.isPending ? (
-        <Loading />
-      ) : history.isError ? (
-        <ErrorState error={history.error} retry={() => history.refetch()} />
-      ) : history.data.points.length === 0 ? (
-        <Empty>No NAV has been struck this year yet.</Empty>
-      ) : (
-        <Suspense fallback={<Loading label="Drawing the chart…" />}>
-          <NavChart points={history.data.points} currency={currency} />
-        </Suspense>
-      )}
-    </Section>
-  )
-}

@@ -1,18 +1,18 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { useApiQuery } from '../api/queries'
-import type { Allocation, Approved } from '../api/types'
+import type { Allocation, Approved, CurrentAllocation, Recommendation as Pending } from '../api/types'
 import { useServices } from '../app'
 import { Section, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { PagerControls, usePaged } from '../components/Pager'
 import { Empty, ErrorState, Loading } from '../components/states'
-import { formatFractionAsPercent, formatMoney, formatPercent, formatTime } from '../format'
+import { formatFractionAsPercent, formatMoney, formatPercent, formatSignedMoney, formatTime } from '../format'
 import { AllocationEditor } from './AllocationEditor'
 import { LatestRun } from './LatestRun'
 
 export default function Allocations() {
-  const current = useApiQuery<Allocation | null>('/portfolio/allocations/current')
-  const pending = useApiQuery<Allocation | null>('/portfolio/allocations/latest-recommendation')
+  const current = useApiQuery<CurrentAllocation | null>('/portfolio/allocations/current')
+  const pending = useApiQuery<Pending | null>('/portfolio/allocations/latest-recommendation')
   const [notice, setNotice] = useState<string | null>(null)
   return (
     <>
@@ -54,8 +54,9 @@ export default function Allocations() {
   )
 }
 
-function CurrentAllocation({ allocation }: { allocation: Allocation }) {
+function CurrentAllocation({ allocation }: { allocation: CurrentAllocation }) {
   const entries = Object.entries(allocation.allocations).sort(([a], [b]) => a.localeCompare(b))
+  const capital = allocation.capital
   return (
     <>
       <TableFrame label="Current allocation">
@@ -63,6 +64,7 @@ function CurrentAllocation({ allocation }: { allocation: Allocation }) {
           <tr>
             <th className={th} scope="col">Strategy</th>
             <th className={thNum} scope="col">Allocation (% of equity)</th>
+            <th className={thNum} scope="col">Capital{capital ? ` (${capital.base_currency})` : ''}</th>
             <th className={th} scope="col">Status</th>
           </tr>
         </thead>
@@ -71,11 +73,19 @@ function CurrentAllocation({ allocation }: { allocation: Allocation }) {
             <tr key={strategy} data-strategy={strategy}>
               <td className={td}>{strategy}</td>
               <td className={tdNum} data-value={percent}>{formatPercent(percent)}</td>
+              <td className={tdNum} data-testid="allocation-capital" data-value={capital?.by_strategy[strategy] ?? ''}>
+                {capital ? formatMoney(capital.by_strategy[strategy]) : '—'}
+              </td>
               <td className={td}>{allocation.status}</td>
             </tr>
           ))}
         </tbody>
       </TableFrame>
+      <p className="mt-2 text-sm text-slate-600">
+        {capital
+          ? `Capital: the fund's equity of ${formatMoney(capital.equity)} ${capital.base_currency} times each percent, as Cerebro sizes an entry.`
+          : 'Capital is shown once the accounting has valued the fund.'}
+      </p>
       <p className="mt-2 break-words text-sm text-slate-600" data-testid="current-allocation-id">
         {allocation.allocation_id}, approved by {allocation.approved_by ?? '—'} at {formatTime(allocation.activated_at)}
       </p>
@@ -83,14 +93,13 @@ function CurrentAllocation({ allocation }: { allocation: Allocation }) {
   )
 }
 
-function Recommendation({ recommendation, current, onDone }: { recommendation: Allocation; current: Allocation | null; onDone: (notice: string) => void }) {
+function Recommendation({ recommendation, current, onDone }: { recommendation: Pending; current: Allocation | null; onDone: (notice: string) => void }) {
   const { api } = useServices()
   const queries = useQueryClient()
   const [mode, setMode] = useState<'view' | 'edit' | 'reject'>('view')
   const [reason, setReason] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  const strategies = [...new Set([...Object.keys(recommendation.allocations), ...Object.keys(current?.allocations ?? {})])].sort()
 
   async function finished(notice: string) {
     await queries.invalidateQueries()
@@ -137,15 +146,19 @@ function Recommendation({ recommendation, current, onDone }: { recommendation: A
             <th className={th} scope="col">Strategy</th>
             <th className={thNum} scope="col">Current %</th>
             <th className={thNum} scope="col">Recommended %</th>
+            <th className={thNum} scope="col">Change (percentage points)</th>
           </tr>
         </thead>
         <tbody>
-          {strategies.map((strategy) => (
-            <tr key={strategy} data-strategy={strategy}>
-              <td className={td}>{strategy}</td>
-              <td className={tdNum}>{formatPercent(current?.allocations[strategy] ?? '0')}</td>
-              <td className={tdNum + ' font-semibold'} data-value={recommendation.allocations[strategy] ?? '0'}>
-                {formatPercent(recommendation.allocations[strategy] ?? '0')}
+          {recommendation.against_current.map((line) => (
+            <tr key={line.strategy_id} data-strategy={line.strategy_id}>
+              <td className={td}>{line.strategy_id}</td>
+              <td className={tdNum}>{formatPercent(line.current)}</td>
+              <td className={tdNum + ' font-semibold'} data-value={line.recommended}>
+                {formatPercent(line.recommended)}
+              </td>
+              <td className={`${tdNum} ${changeTone(line.change)}`} data-testid="allocation-change" data-value={line.change}>
+                {formatSignedMoney(line.change)} pp
               </td>
             </tr>
           ))}
@@ -202,6 +215,12 @@ function Recommendation({ recommendation, current, onDone }: { recommendation: A
       )}
     </>
   )
+}
+
+function changeTone(change: string): string {
+  if (Number(change) > 0) return 'text-emerald-800'
+  if (Number(change) < 0) return 'text-red-800'
+  return ''
 }
 
 function Metric({ label, shown }: { label: string; shown: string }) {

@@ -1,6 +1,7 @@
 import type { ClientPage, Flow, Returns } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty } from '../components/states'
+import { NavHistory } from './NavHistory'
 import {
   formatFractionAsPercent,
   formatMoney,
@@ -31,6 +32,7 @@ export function ClientPanel({ page }: { page: ClientPage }) {
         <Stat label="Fund since inception (time-weighted)" shown={formatFractionAsPercent(returns.since_inception, 2, true)} value={returns.since_inception} tone="signed" testId="fund-since-inception" />
         <Stat label="Fund year to date" shown={formatFractionAsPercent(returns.year_to_date, 2, true)} value={returns.year_to_date} tone="signed" testId="fund-ytd" />
       </dl>
+      <NavHistory currency={currency} years={returns.years.map((entry) => entry.year)} />
       {client.pending.length > 0 && (
         <Section title="Pending deposits and withdrawals">
           <FlowTable flows={client.pending} currency={currency} label="Pending deposits and withdrawals" />

@@ -20,6 +20,8 @@ interface Strategy {
   include_in_optimization: boolean
   risk_limits: { max_position_size: string | null; max_daily_loss: string | null }
   notes: string | null
+  // In the list only: whether backtest data is stored (without it the optimiser leaves it out).
+  has_backtest?: boolean
 }
 
 interface StrategyDetail {
@@ -171,12 +173,13 @@ function StrategyRow({ strategy }: { strategy: Strategy }) {
 
   return (
     <Fragment>
-      <tr data-strategy={id} aria-busy={saving}>
+      <tr data-strategy={id} aria-busy={saving} data-backtest={strategy.has_backtest === false ? 'missing' : 'stored'} className={strategy.has_backtest === false ? 'outline outline-2 -outline-offset-2 outline-red-700' : ''}>
         <td className={td}>
           <button type="button" className="text-left text-blue-800 underline" aria-expanded={open} onClick={() => setOpen(!open)}>
             <span className="font-mono text-xs">{id}</span>
             <span className="block text-slate-700 no-underline">{strategy.name}</span>
           </button>
+          {strategy.has_backtest === false && <span className="mt-1 block text-xs font-semibold text-red-800">No backtest data</span>}
         </td>
         <td className={td}>
           <div className="flex items-center gap-2">
@@ -276,6 +279,8 @@ function StrategyDetails({ id, strategy }: { id: string; strategy: Strategy }) {
           <dd>{pct(stats.mean_annual)}</dd>
           <dt className="text-slate-600">Period</dt>
           <dd>{stats.start ?? '—'} to {stats.end ?? '—'} ({stats.observations ?? 0} days)</dd>
+          <dt className="text-slate-600">Win rate (days)</dt>
+          <dd title="The share of the days with a non-zero return that gained">{pct(stats.win_rate)}</dd>
           <dt className="text-slate-600">Trades</dt>
           <dd>{stats.total_trades ?? '—'}</dd>
         </dl>

@@ -10,6 +10,7 @@ from typing import Any
 from mats.api.handlers.call import Call, Reply, page, window
 from mats.api.handlers.inputs import decimal_of
 from mats.codec import to_primitive
+from mats.domain.portfolio import changes
 from mats.domain.strategies import StrategyFilter, StrategyStatus
 from mats.errors import NotFoundError, ValidationError
 from mats.services.allocations import Activated
@@ -23,13 +24,18 @@ def list_strategies(call: Call) -> Reply:
         account=params.get("account"),
         search=params.get("search"),
     )
-    found = call.services.strategies.list(query)
+    services = call.services
+    found = services.strategies.list(query)
     mode = params.get("mode")
     chosen = sorted(
         (s for s in found if mode is None or s.trading_mode.value == mode),
         key=lambda s: s.strategy_id,
     )
-    return window(chosen, "strategy_id", params.get("cursor"), params["limit"])
+    shown = window(chosen, "strategy_id", params.get("cursor"), params["limit"])
+    scored = {summary.strategy_id for summary in services.backtests.list()}
+    for item in shown["items"]:
+        item["has_backtest"] = item["strategy_id"] in scored
+    return shown
 
 
 def get_strategy(call: Call) -> Reply:
@@ -43,11 +49,33 @@ def get_strategy(call: Call) -> Reply:
 
 
 def current_allocation(call: Call) -> Reply:
-    return to_primitive(call.services.allocations.current())
+    """The allocation in force with each strategy's capital at the fund's current equity
+    (``capital`` is null until the accounting has valued the fund)."""
+    allocation = call.services.allocations.current()
+    if allocation is None:
+        return None
+    fund = call.services.accounting.summary()
+    capital = None
+    if fund is not None:
+        capital = {
+            "base_currency": fund.base_currency,
+            "equity": fund.equity,
+            "by_strategy": {
+                strategy_id: allocation.capital_for(strategy_id, fund.equity)
+                for strategy_id in sorted(allocation.allocations)
+            },
+        }
+    return {**to_primitive(allocation), "capital": to_primitive(capital)}
 
 
 def latest_recommendation(call: Call) -> Reply:
-    return to_primitive(call.services.allocations.recommendation())
+    """The pending recommendation, each strategy's line beside the allocation in force."""
+    allocations = call.services.allocations
+    recommendation = allocations.recommendation()
+    if recommendation is None:
+        return None
+    lines = changes(recommendation, allocations.current())
+    return {**to_primitive(recommendation), "against_current": to_primitive(lines)}
 
 
 def allocation_history(call: Call) -> Reply:
