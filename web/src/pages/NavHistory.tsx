@@ -10,16 +10,17 @@ const NavChart = lazy(() => import('./NavChart'))
 /** The fund's NAV per unit, a point per daily strike, one year at a time (`years`: the years
  * the returns tables know, which the picker offers besides this one). */
 export function NavHistory({ currency, years = [] }: { currency: string; years?: number[] }) {
-  const thisYear = new Date().getUTCFullYear()
-  const [year, setYear] = useState(thisYear)
-  const offered = [...new Set([thisYear, ...years])].sort((a, b) => b - a)
-  const history = useApiQuery<{ year: string; points: NavPoint[] }>(`/nav/history?year=${year}`)
+  // Until one is picked, the API's default: the fund's current year, by the server's clock.
+  const [picked, setPicked] = useState<number | null>(null)
+  const history = useApiQuery<{ year: string; points: NavPoint[] }>(picked === null ? '/nav/history' : `/nav/history?year=${picked}`)
+  const year = picked ?? (history.data ? Number(history.data.year) : null)
+  const offered = [...new Set([...(year === null ? [] : [year]), ...years])].sort((a, b) => b - a)
   return (
-    <Section title={`NAV per unit in ${year}`}>
-      {offered.length > 1 && (
+    <Section title={year === null ? 'NAV per unit' : `NAV per unit in ${year}`}>
+      {offered.length > 1 && year !== null && (
         <label className="mb-2 flex items-center gap-2 text-sm">
           Year
-          <select className="rounded-md border border-slate-400 bg-white px-2 py-1" value={year} onChange={(e) => setYear(Number(e.target.value))}>
+          <select className="rounded-md border border-slate-400 bg-white px-2 py-1" value={year} onChange={(e) => setPicked(Number(e.target.value))}>
             {offered.map((option) => (
               <option key={option} value={option}>{option}</option>
             ))}
