@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import numpy as np
@@ -33,9 +31,7 @@ from mats.domain.optimization import (
     sandbox_id,
 )
 from mats.domain.optimizer import (
-    AccountSizeRequirement,
     CovarianceEstimator,
-    FrontierPoint,
     Method,
     OptimizationResult,
     OptimizerError,
@@ -43,11 +39,9 @@ from mats.domain.optimizer import (
     OptimizerSettings,
     TradableUnit,
     efficient_frontier,
-    minimum_account_size,
     optimize,
 )
 from mats.domain.optimizer.metrics import portfolio_metrics
-from mats.domain.optimizer.settings import TRADING_DAYS_PER_YEAR
 from mats.domain.portfolio import Allocation, percents_from_weights
 from mats.domain.simulation import AlignedReturns, align, equity_curve
 from mats.domain.strategies import StrategyFilter, StrategyStatus
@@ -60,6 +54,12 @@ from mats.errors import (
 )
 from mats.ports import Clock, PortfolioStore, StrategyStore
 from mats.services.allocations import AllocationService
+from mats.services.optimizer_results import (
+    allocation_metrics,
+    frontier_point,
+    minimum_account,
+    result_fields,
+)
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +277,7 @@ class OptimizerService:
         except (OptimizerError, ValidationError) as error:
             return dataclasses.replace(_failed(run, error), finished_at=self._clock.now())
         percents = percents_from_weights(dict(result.weights))
-        metrics = _allocation_metrics(result, percents)
+        metrics = allocation_metrics(result, percents)
         allocation = (
             self._allocations.propose(percents, run_id=run.run_id, metrics=metrics)
             if percents
@@ -287,8 +287,8 @@ class OptimizerService:
             run,
             status=RunStatus.COMPLETED,
             finished_at=self._clock.now(),
-            **_result_fields(universe, result),
-            minimum_account=_minimum_account(result.weights, universe.summaries),
+            **result_fields(universe.returns, result),
+            minimum_account=minimum_account(result.weights, universe.summaries),
             allocation_id=allocation.allocation_id if allocation else None,
         )
 
@@ -320,7 +320,7 @@ class OptimizerService:
             excluded=universe.excluded,
             weights=dict(result.weights),
             metrics=to_primitive(result.metrics),
-            frontier=tuple(_frontier_point(point) for point in frontier.points),
+            frontier=tuple(frontier_point(point) for point in frontier.points),
             dates=returns.dates,
             proposed_equity=proposed_curve.equity,
             proposed_drawdown=proposed_curve.drawdown,
@@ -332,7 +332,7 @@ class OptimizerService:
             ),
             current_equity=live_curve.equity,
             current_drawdown=live_curve.drawdown,
-            minimum_account=_minimum_account(result.weights, universe.summaries, request.units),
+            minimum_account=minimum_account(result.weights, universe.summaries, request.units),
         )
 
     def _eligible(
@@ -401,17 +401,6 @@ def _weights_of(allocation: Allocation | None) -> dict[str, float]:
     return {strategy: float(percent) / 100 for strategy, percent in allocation.allocations.items()}
 
 
-def _frontier_point(point: FrontierPoint) -> dict[str, float]:
-    """One frontier point, named as the run's ``metrics`` are, so a chart marks them alike."""
-    return {
-        "cvar_limit": point.cvar_limit,
-        "cvar": point.metrics.cvar,
-        "expected_return_annual": point.metrics.expected_return_annual,
-        "volatility_annual": point.metrics.volatility_annual,
-        "sharpe": point.metrics.sharpe,
-    }
-
-
 def _optimizer_settings(settings: Mapping[str, Any]) -> OptimizerSettings:
     """Build the optimiser's settings from stored primitives, naming any bad one."""
     values = {name: settings[name] for name in SETTING_NAMES if settings.get(name) is not None}
@@ -429,74 +418,6 @@ def _optimizer_settings(settings: Mapping[str, Any]) -> OptimizerSettings:
         return OptimizerSettings(**values)
     except TypeError as error:
         raise ValidationError("settings", str(error)) from None
-
-
-def _result_fields(universe: _Universe, result: OptimizationResult) -> dict[str, Any]:
-    returns = universe.returns
-    ids = returns.strategy_ids
-    means = returns.matrix.mean(axis=0) * TRADING_DAYS_PER_YEAR
-    vols = returns.matrix.std(axis=0, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR)
-    return {
-        "eligible": ids,
-        "period_start": returns.dates[0] if returns.dates else None,
-        "period_end": returns.dates[-1] if returns.dates else None,
-        "observations": len(returns.dates),
-        "weights": dict(result.weights),
-        "expected_returns": {i: float(m) for i, m in zip(ids, means, strict=True)},
-        "volatilities": {i: float(v) for i, v in zip(ids, vols, strict=True)},
-        "correlation": {
-            row_id: dict(zip(ids, map(float, row), strict=True))
-            for row_id, row in zip(ids, result.correlation, strict=True)
-        },
-        "metrics": to_primitive(result.metrics),
-        "risk_contributions": {i: to_primitive(c) for i, c in result.risk_contributions.items()},
-        "solver": to_primitive(result.solver),
-    }
-
-
-def _allocation_metrics(
-    result: OptimizationResult, percents: Mapping[str, Decimal]
-) -> dict[str, Decimal]:
-    metrics = result.metrics
-
-    def rounded(value: float) -> Decimal:
-        return Decimal(str(round(value, 6))) if math.isfinite(value) else Decimal(0)
-
-    total = sum(percents.values(), Decimal(0))
-    return {
-        "expected_sharpe": rounded(metrics.sharpe),
-        "expected_return": rounded(metrics.expected_return_annual),
-        "expected_volatility": rounded(metrics.volatility_annual),
-        "expected_cvar": rounded(metrics.cvar),
-        "max_drawdown": rounded(metrics.max_drawdown),
-        "total_allocation_pct": total,
-        "leverage_ratio": (total / 100).quantize(Decimal("0.0001")),
-    }
-
-
-def _minimum_account(
-    weights: Mapping[str, float],
-    summaries: Mapping[str, BacktestSummary],
-    extra_units: Mapping[str, TradableUnit] | None = None,
-) -> dict[str, Any] | None:
-    """The smallest account that trades one unit of every allocated strategy, when known."""
-    units: dict[str, TradableUnit] = dict(extra_units or {})
-    unknown = []
-    for strategy_id, weight in weights.items():
-        if weight <= 0 or strategy_id in units:
-            continue
-        summary = summaries.get(strategy_id)
-        cost = summary.unit_cost or summary.margin_per_unit if summary else None
-        margin = summary.margin_per_unit or summary.unit_cost if summary else None
-        if cost is None or margin is None:
-            unknown.append(strategy_id)
-        else:
-            units[strategy_id] = TradableUnit(unit_cost=cost, margin_per_unit=margin)
-    known = {s: w for s, w in weights.items() if w > 0 and s in units}
-    if not known:
-        return {"unknown_unit": unknown} if unknown else None
-    requirement: AccountSizeRequirement = minimum_account_size(known, units)
-    return {**to_primitive(requirement), "unknown_unit": unknown}
 
 
 RunT = TypeVar("RunT", OptimizationRun, SandboxRun)
