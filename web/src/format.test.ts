@@ -52,5 +52,7 @@ describe('decimal formatting never goes through a float', () => {
     expect(formatMoney('abc')).toBe('—')
     expect(formatTime('2026-10-19T10:00:00.000000Z')).toBe('2026-10-19 10:00 UTC')
     expect(formatTime('2027-01-01')).toBe('2027-01-01')
+    expect(formatTime('2026-10-19T10:00:05.250000Z', true)).toBe('2026-10-19 10:00:05 UTC')
+    expect(formatTime('2027-01-01', true)).toBe('2027-01-01')
   })
 })

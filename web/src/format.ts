@@ -106,12 +106,13 @@ export function formatPercent(value: string | null | undefined, places = 2, sign
   return signed && signOf(roundDecimal(value, places)) > 0 ? '+' + text : text
 }
 
-/** An ISO-8601 UTC time as "2026-10-19 10:00 UTC" (a date alone stays a date). */
-export function formatTime(value: string | null | undefined): string {
+/** An ISO-8601 UTC time as "2026-10-19 10:00 UTC", or "2026-10-19 10:00:05 UTC" with `seconds`
+ * (a log's entries can be seconds apart); a date alone stays a date. */
+export function formatTime(value: string | null | undefined, seconds = false): string {
   if (!value) return DASH
-  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?/.exec(value)
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(:\d{2})?)?/.exec(value)
   if (!match) return value
-  return match[2] ? `${match[1]} ${match[2]} UTC` : match[1]
+  return match[2] ? `${match[1]} ${match[2]}${seconds ? (match[3] ?? ':00') : ''} UTC` : match[1]
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']

@@ -9,6 +9,7 @@ import { Login } from './pages/Login'
 
 // Each page is its own chunk: the first page loads only the login and the shell.
 const AdminHome = lazy(() => import('./pages/AdminHome'))
+const Activity = lazy(() => import('./pages/Activity'))
 const Allocations = lazy(() => import('./pages/Allocations'))
 const Clients = lazy(() => import('./pages/Clients'))
 const Strategies = lazy(() => import('./pages/Strategies'))
@@ -59,6 +60,7 @@ export function AppRoutes() {
       >
         <Route index element={<RoleHome />} />
         <Route path="admin" element={<ForRole roles={['admin']}><AdminHome /></ForRole>} />
+        <Route path="admin/activity" element={<ForRole roles={['admin']}><Activity /></ForRole>} />
         <Route path="admin/allocations" element={<ForRole roles={['admin']}><Allocations /></ForRole>} />
         <Route path="admin/strategies" element={<ForRole roles={['admin']}><Strategies /></ForRole>} />
         <Route path="admin/sandbox" element={<ForRole roles={['admin']}><Sandbox /></ForRole>} />

@@ -152,6 +152,27 @@ def test_signals_are_listed_newest_first_filtered_and_paged(api: ApiClient, worl
     ]
 
 
+def test_signals_carry_the_senders_price_and_cerebros_sizing(api: ApiClient, world: World) -> None:
+    listed = shaped(api.get(f"/api/signals?sender_id={world.sender}"), "/api/signals")["items"]
+    one = shaped(api.get(f"/api/signals/{world.traded[0]}"), "/api/signals/{signal_id}")
+
+    items = {item["signal_id"]: item for item in listed}
+    assert {Decimal(item["price"]) for item in listed} == {PRICE}
+    for signal_id in world.traded:
+        sizing = items[signal_id]["sizing"]
+        order = api.services.execution_store.order(f"{signal_id}_ORD")
+        assert sizing["signal_id"] == signal_id
+        assert sizing["outcome"] in ("APPROVED", "SCALED")
+        assert Decimal(sizing["quantity"]) == order.order.quantity > 0
+    no_allocation = items[world.refused]["sizing"]
+    assert (no_allocation["outcome"], no_allocation["reasons"]) == ("REJECTED", ["NO_ALLOCATION"])
+    assert items[world.turned_away]["sizing"] is None  # Refused at ingest: never decided.
+    assert (one["price"], one["sizing"]) == (
+        items[world.traded[0]]["price"],
+        items[world.traded[0]]["sizing"],
+    )
+
+
 def test_bad_signal_filters_and_cursors_are_named(api: ApiClient, world: World) -> None:
     refused(api.get("/api/signals?status=PENDING"), 422, "status")
     refused(api.get("/api/signals?strategy_id=no%20such"), 422, "strategy_id")

@@ -13,6 +13,7 @@ from mats.api.handlers.activity_views import (
     own_signals,
     signal_detail,
     signal_summary,
+    signals_with_sizing,
 )
 from mats.contracts import encode, to_message
 from mats.domain.accounting.views import SignalPnl
@@ -133,8 +134,8 @@ def test_a_senders_signal_shows_what_they_sent_not_how_it_was_processed() -> Non
 def test_a_signal_in_a_list_leaves_its_bodies_out_and_one_signal_decodes_them() -> None:
     record = a_record("s_1")
 
-    summary = signal_summary(record)
-    detail = signal_detail(record)
+    summary = signal_summary(record, None)
+    detail = signal_detail(record, None)
 
     assert "raw_payload" not in summary
     assert "message" not in summary
@@ -143,6 +144,24 @@ def test_a_signal_in_a_list_leaves_its_bodies_out_and_one_signal_decodes_them() 
     assert detail["signal"]["id"] == "s_1"
     assert detail["signal"]["symbol"] == "AAPL"
     assert {k: detail[k] for k in summary} == summary
+
+
+def test_a_signal_shows_its_senders_price_and_each_its_own_sizing() -> None:
+    unpriced = encode(to_message(a_signal(id="s_3", price=None))).data.decode()
+    records = [a_record("s_3", message=unpriced), a_record("s_2"), a_record("s_1")]
+    sizings = [a_sizing("s_1"), a_sizing("s_2", DecisionStatus.REJECTED), a_sizing("x_9")]
+
+    undecided, refused, approved = signals_with_sizing(records, sizings)
+
+    assert [s["price"] for s in (undecided, refused, approved)] == [None, "200", "200"]
+    assert undecided["sizing"] is None
+    assert (refused["sizing"]["outcome"], refused["sizing"]["reasons"]) == (
+        "REJECTED",
+        ["NO_ALLOCATION"],
+    )
+    assert approved["sizing"]["signal_id"] == "s_1"
+    assert approved["sizing"]["quantity"] == "50"
+    assert "x_9" not in repr([undecided, refused, approved])
 
 
 def test_orders_carry_only_their_own_fills_and_a_list_leaves_their_history_out() -> None:

@@ -259,3 +259,93 @@ export interface Approved {
   archived: string[]
   closed: string[]
 }
+
+/** A signal as the admin's lists show it: ingest's verdict, the sender's price, Cerebro's sizing. */
+export interface SignalSummary {
+  signal_id: string
+  strategy_id: string
+  sender_id: string
+  received_at: string
+  status: 'ACCEPTED' | 'REJECTED'
+  source_format: string
+  symbol: string
+  intent: string
+  outbox_state: 'PENDING' | 'PUBLISHED' | 'NOT_PUBLISHED'
+  tags: string[]
+  rejection_reason: string | null
+  rejection_detail: string | null
+  price: string | null
+  sizing: SignalSizing | null
+}
+
+/** An order as Cerebro sized it (`mats.order.v1`). */
+export interface Order {
+  id: string
+  signal_id: string
+  strategy_id: string
+  account: string
+  broker: string
+  symbol: string
+  currency: string
+  purpose: 'ENTRY' | 'EXIT'
+  action: 'PLACE' | 'CANCEL_OPEN'
+  quantity: string
+  side: 'BUY' | 'SELL' | null
+  reference_price: string | null
+  order_type: string
+}
+
+/** One execution at the venue. */
+export interface Fill {
+  id: string
+  order_id: string
+  signal_id: string
+  strategy_id: string
+  account: string
+  broker: string
+  symbol: string
+  side: 'BUY' | 'SELL'
+  quantity: string
+  price: string
+  commission: string
+  currency: string
+  commission_currency: string | null
+  executed_at: string
+  purpose: 'ENTRY' | 'EXIT'
+}
+
+/** An order as executed: its state, what filled at what average price, and its fills. */
+export interface OrderSummary {
+  order_id: string
+  order: Order
+  state: string
+  decided_at: string
+  filled_quantity: string
+  average_price: string | null
+  venue: string | null
+  reason: string | null
+  held_reason: string | null
+  fills: Fill[]
+}
+
+/** Cerebro's flight recorder for one signal (`/api/decisions/{signal_id}`). */
+export interface Decision {
+  signal_id: string
+  strategy_id: string
+  account: string
+  symbol: string
+  decided_at: string
+  signal_intent: string
+  status: SignalSizing['outcome']
+  summary: string
+  effective_intent: string | null
+  reasons: string[]
+  inputs: { name: string; value: unknown; source: string; as_of: string | null; age_seconds: number | null }[]
+  steps: { name: string; detail: string; value: string | null }[]
+  checks: { name: string; value: string; threshold: string; passed: boolean; note: string }[]
+  orders: Order[]
+  alerts: { kind: string; severity: string; message: string }[]
+  risk_change: { scope: string; state: string; reason: string | null; set_by: string | null } | null
+  sequence: number | null
+  published: boolean
+}

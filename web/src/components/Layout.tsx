@@ -6,6 +6,7 @@ import { useServices, useSession } from '../app'
 const LINKS: Record<string, { to: string; label: string }[]> = {
   admin: [
     { to: '/admin', label: 'Home' },
+    { to: '/admin/activity', label: 'Activity' },
     { to: '/admin/allocations', label: 'Allocations' },
     { to: '/admin/strategies', label: 'Strategies' },
     { to: '/admin/sandbox', label: 'Sandbox' },

@@ -1,19 +1,24 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+import { Link } from 'react-router-dom'
 import { useApiQuery } from '../api/queries'
 import { useServices } from '../app'
-import type { Alert, Fund, Health } from '../api/types'
+import type { Alert, Fund, Health, OrderSummary, Page, SignalSummary } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty, ErrorState, Loading } from '../components/states'
 import { NavHistory } from './NavHistory'
 import { formatMoney, formatPercent, formatSignedMoney, formatTime } from '../format'
+import { OrdersTable, SignalsTable } from './ActivityTables'
 
 const REFRESH_MS = 5_000 // The admin home shows fresh numbers within 5 s without a reload.
+const RECENT = 10 // The latest signals and orders it shows; the Activity page has the rest.
 
 export default function AdminHome() {
   const fund = useApiQuery<Fund | null>('/fund', { refetchInterval: REFRESH_MS })
   const alerts = useApiQuery<{ items: Alert[] }>('/alerts?outstanding=true', { refetchInterval: REFRESH_MS })
   const health = useApiQuery<Health | null>('/health', { refetchInterval: REFRESH_MS })
+  const signals = useApiQuery<Page<SignalSummary>>(`/signals?limit=${RECENT}`, { refetchInterval: REFRESH_MS })
+  const orders = useApiQuery<Page<OrderSummary>>(`/orders?limit=${RECENT}`, { refetchInterval: REFRESH_MS })
   return (
     <>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -32,6 +37,7 @@ export default function AdminHome() {
       ) : (
         <FundFigures fund={fund.data} />
       )}
+      <RecentActivity signals={signals} orders={orders} />
       <NavHistory currency={fund.data?.base_currency ?? ''} />
       <HealthSummary query={health} />
     </>
@@ -172,6 +178,40 @@ function FundFigures({ fund }: { fund: Fund }) {
             ))}
           </tbody>
         </TableFrame>
+      </Section>
+    </>
+  )
+}
+
+function RecentActivity({ signals, orders }: { signals: ReturnType<typeof useApiQuery<Page<SignalSummary>>>; orders: ReturnType<typeof useApiQuery<Page<OrderSummary>>> }) {
+  const all = (
+    <Link to="/admin/activity" className="text-sm font-medium text-blue-800 underline">
+      All activity and Cerebro&apos;s decisions
+    </Link>
+  )
+  return (
+    <>
+      <Section title={`Last ${RECENT} signals`} actions={all}>
+        {signals.isPending ? (
+          <Loading label="Loading signals…" />
+        ) : signals.isError ? (
+          <ErrorState error={signals.error} retry={() => signals.refetch()} />
+        ) : signals.data.items.length === 0 ? (
+          <Empty>No signal has arrived yet.</Empty>
+        ) : (
+          <SignalsTable label="Signals, newest first" signals={signals.data.items} />
+        )}
+      </Section>
+      <Section title={`Last ${RECENT} orders`}>
+        {orders.isPending ? (
+          <Loading label="Loading orders…" />
+        ) : orders.isError ? (
+          <ErrorState error={orders.error} retry={() => orders.refetch()} />
+        ) : orders.data.items.length === 0 ? (
+          <Empty>No order has been placed yet.</Empty>
+        ) : (
+          <OrdersTable label="Orders, newest first" orders={orders.data.items} />
+        )}
       </Section>
     </>
   )

@@ -4,7 +4,8 @@ quality — what ``mats signals``, ``decisions``, ``orders``, ``fills``, ``accou
 ``positions`` and ``shortfall`` show.
 
 Every list is one bounded query, newest first (accounts, positions and shortfall by name), a
-page at a time; a page of orders reads its fills in one more round. A sender's own signals, with
+page at a time; a page of signals reads their decisions, and a page of orders its fills, in one
+more round. A sender's own signals, with
 their sizing and P&L, are :func:`sender_signals` (``/api/senders/{id}/signals``).
 """
 
@@ -18,7 +19,7 @@ from mats.api.handlers.activity_views import (
     orders_with_fills,
     own_signals,
     signal_detail,
-    signal_summary,
+    signals_with_sizing,
 )
 from mats.api.handlers.call import Call, Reply, page
 from mats.bootstrap import Services
@@ -39,7 +40,9 @@ def list_signals(call: Call) -> Reply:
         limit=params["limit"],
         after=params.get("cursor"),
     )
-    return page([signal_summary(record) for record in records], following)
+    decisions = call.services.decision_store.get_many([record.signal_id for record in records])
+    sizings = [sizing_of(stored.decision) for stored in decisions]
+    return page(signals_with_sizing(records, sizings), following)
 
 
 def get_signal(call: Call) -> Reply:
@@ -47,7 +50,8 @@ def get_signal(call: Call) -> Reply:
     record = call.services.signal_store.get(signal_id)
     if record is None:
         raise NotFoundError(f"no signal {signal_id!r}")
-    return signal_detail(record)
+    stored = call.services.decision_store.get(signal_id)
+    return signal_detail(record, sizing_of(stored.decision) if stored else None)
 
 
 def get_decision(call: Call) -> Reply:

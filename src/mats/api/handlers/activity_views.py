@@ -1,6 +1,6 @@
-"""How the activity reads answer: signals, orders with their fills, and a sender's own signals
-with their P&L and sizing — pure functions from the stored records to the JSON the contract
-(``openapi/activity.json``, ``openapi/people.json``) describes."""
+"""How the activity reads answer: signals with Cerebro's sizing, orders with their fills, and a
+sender's own signals with their P&L and sizing — pure functions from the stored records to the
+JSON the contract (``openapi/activity.json``, ``openapi/people.json``) describes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mats.codec import to_primitive
-from mats.contracts import decode
+from mats.contracts import decode, decode_as
 from mats.domain.accounting.views import SignalPnl
 from mats.domain.cerebro.sizing import SignalSizing
 from mats.domain.execution.records import OrderRecord
 from mats.domain.orders import Fill
 from mats.domain.signals.records import SignalRecord
+from mats.domain.signals.signal import Signal
 
 # What a sender's page shows of each of their signals: nothing of its processing internals.
 _SENDER_SIGNAL_FIELDS = (
@@ -28,18 +29,30 @@ _SENDER_SIGNAL_FIELDS = (
 )
 
 
-def signal_summary(record: SignalRecord) -> dict[str, Any]:
-    """A signal as a list shows it: everything but the bodies (the raw payload, the message)."""
+def signal_summary(record: SignalRecord, sizing: SignalSizing | None) -> dict[str, Any]:
+    """A signal as a list shows it: everything but the bodies (the raw payload, the message),
+    with the price its sender gave and what Cerebro made of it (``None`` until it decided, and
+    for a signal ingest refused)."""
     shown: dict[str, Any] = to_primitive(record)
     for heavy in ("raw_payload", "message"):
         shown.pop(heavy)
+    shown["price"] = to_primitive(decode_as(record.message, Signal).price)
+    shown["sizing"] = to_primitive(sizing)
     return shown
 
 
-def signal_detail(record: SignalRecord) -> dict[str, Any]:
+def signals_with_sizing(
+    records: Iterable[SignalRecord], sizings: Iterable[SignalSizing]
+) -> list[dict[str, Any]]:
+    """A page of signals, each with its own sizing (``sizings`` holds the page's decided ones)."""
+    by_signal = {sizing.signal_id: sizing for sizing in sizings}
+    return [signal_summary(record, by_signal.get(record.signal_id)) for record in records]
+
+
+def signal_detail(record: SignalRecord, sizing: SignalSizing | None) -> dict[str, Any]:
     """A signal with the standard signal it became and the payload as received (redacted)."""
     return {
-        **signal_summary(record),
+        **signal_summary(record, sizing),
         "signal": to_primitive(decode(record.message)),
         "raw_payload": record.raw_payload,
     }
