@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -136,6 +137,13 @@ def test_the_requirements_hold_only_what_each_function_imports(staged: Path) -> 
     assert not requirements["cerebro"] & {"numpy", "scipy", "highspy", "firebase-admin"}
     assert {"numpy", "highspy", "clarabel"} <= requirements["optimizer"]
     assert {"firebase-admin", "google-cloud-scheduler"} <= requirements["dashboard"]
+    # Only the optimizer runs backtest syncs, so only it imports the Cloud Storage client; the
+    # dashboard has it only as firebase-admin's dependency, ingest and Cerebro not at all.
+    imported = {
+        name: _imported(staged / "functions" / name / "requirements.txt") for name in FUNCTIONS
+    }
+    assert [name for name in FUNCTIONS if "google-cloud-storage" in imported[name]] == ["optimizer"]
+    assert "google-cloud-storage" not in requirements["ingest"] | requirements["cerebro"]
     bridge = names(staged / "bridge" / "requirements.txt")
     assert {"ib-async", "ccxt", "gunicorn"} <= bridge
     for path in [
@@ -146,6 +154,13 @@ def test_the_requirements_hold_only_what_each_function_imports(staged: Path) -> 
             if line and not line.startswith((" ", "#")):
                 assert "==" in line, (path, line)
         assert "--hash=sha256:" in path.read_text()
+
+
+def _imported(path: Path) -> set[str]:
+    """The distributions the header says the function imports (the rest are their dependencies)."""
+    found = re.search(r"the distributions it imports \(([^)]*)\)", path.read_text())
+    assert found, path
+    return set(found.group(1).split(", "))
 
 
 def test_hosting_is_staged_with_the_api_rewrite(staged: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from mats.settings.backtests import CloudStoragePrefix, parse_backtest_location
 from mats.settings.schedule import ScheduleSettings
 from tests.infra.terraform import (
     ROOT,
@@ -413,6 +414,63 @@ def test_no_secret_value_is_written_in_terraform() -> None:
     for path in tf_files():
         for line in path.read_text().splitlines():
             assert not pattern.search(line), f"{path}: {line.strip()}"
+
+
+# Backtests in Cloud Storage --------------------------------------------------------------------
+
+
+def test_the_backtests_bucket_is_private_uniform_and_versioned() -> None:
+    (bucket,) = [r for r in resources("google_storage_bucket") if r.name == "backtests"]
+
+    assert bucket.body["uniform_bucket_level_access"] is True
+    assert bucket.body["public_access_prevention"] == "enforced"
+    assert block(bucket.body, "versioning")["enabled"] is True
+    assert bucket.body["force_destroy"] is False
+
+
+def test_only_the_workloads_whose_code_syncs_backtests_read_the_bucket_and_are_told_where() -> None:
+    pipeline = locals_of("pipeline")
+    sections = _deployable_sections()
+    syncing = {
+        workload
+        for workload, deployable in DEPLOYABLE_OF_WORKLOAD.items()
+        if "backtest_location" in sections[deployable]
+    }
+    assert syncing == {"optimizer"}
+    assert set(pipeline["backtest_readers"]) == syncing
+
+    grants = {
+        r.name: r.body
+        for r in resources("google_storage_bucket_iam_member")
+        if "google_storage_bucket.backtests" in r.body["bucket"]
+    }
+    assert set(grants) == {"backtest_reader", "backtest_uploader"}
+    assert grants["backtest_reader"]["for_each"] == "${toset(local.backtest_readers)}"
+    assert grants["backtest_reader"]["role"] == "roles/storage.objectViewer"
+    assert "google_service_account.workload[each.key]" in grants["backtest_reader"]["member"]
+    # People upload the files; objectUser touches objects only, never the bucket or its IAM.
+    assert grants["backtest_uploader"]["for_each"] == "${toset(var.operator_members)}"
+    assert grants["backtest_uploader"]["role"] == "roles/storage.objectUser"
+
+    location = pipeline["backtest_environment"]["MATS_BACKTEST_DIR"]
+    assert location == "gs://${google_storage_bucket.backtests.name}/"
+    assert parse_backtest_location(
+        location.replace("${google_storage_bucket.backtests.name}", "demo-mats-backtests"),
+        "MATS_BACKTEST_DIR",
+    ) == CloudStoragePrefix("demo-mats-backtests")
+    (function,) = resources("google_cloudfunctions2_function")
+    environment = _normalised(block(function.body, "service_config")["environment_variables"])
+    assert (
+        "contains(local.backtest_readers, each.key) ? local.backtest_environment : {}"
+        in environment
+    )
+    setters = {
+        path
+        for path in tf_files()
+        for at, value in walk(parsed(path))
+        if "MATS_BACKTEST_DIR" in at or (isinstance(value, str) and "MATS_BACKTEST_DIR" in value)
+    }
+    assert setters == {TERRAFORM / "modules" / "pipeline" / "backtests.tf"}
 
 
 # Scheduler, functions, Firestore ----------------------------------------------------------------
