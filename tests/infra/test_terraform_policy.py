@@ -6,12 +6,14 @@ read by exactly its readers, and the Scheduler signs every call."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any
 
 import pytest
 
+from mats.domain.optimization import RunStatus
 from mats.settings.backtests import CloudStoragePrefix, parse_backtest_location
 from mats.settings.schedule import ScheduleSettings
 from tests.infra.terraform import (
@@ -22,6 +24,7 @@ from tests.infra.terraform import (
     dynamic_blocks,
     locals_of,
     parsed,
+    plain,
     resources,
     roles_of,
     tf_files,
@@ -495,6 +498,41 @@ def test_every_scheduler_job_calls_over_http_with_an_oidc_token() -> None:
     assert nightly.body["name"] == "mats-nightly-optimization"
 
 
+def _routes(function: str) -> set[str]:
+    """The paths a function routes: the keys of the route tables in its main.py."""
+    tree = ast.parse((ROOT / "functions" / function / "main.py").read_text())
+    return {
+        key.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant) and str(key.value).startswith("/")
+    }
+
+
+def test_every_scheduler_job_calls_a_route_its_function_has() -> None:
+    scheduled = locals_of("pipeline")["scheduled"]
+    (job,) = [j for j in resources("google_cloud_scheduler_job") if j.name == "job"]
+    assert (
+        block(job.body, "http_target")["uri"] == "${local.url[each.value.target]}${each.value.path}"
+    )
+    calls = {(spec["target"], spec["path"]) for spec in scheduled.values()}
+    (nightly,) = [j for j in resources("google_cloud_scheduler_job") if j.name == "nightly"]
+    uri = block(nightly.body, "http_target")["uri"]
+    target, path = re.fullmatch(r"\$\{local\.url\.(\w+)\}(/[\w/-]+)", uri).groups()
+    calls.add((target, path))
+
+    assert calls == {
+        ("dashboard", "/snapshot"),
+        ("dashboard", "/strike"),
+        ("dashboard", "/month-end"),
+        ("optimizer", "/run"),
+    }
+    for target, path in calls:
+        assert path in _routes(target), (target, path)
+        assert "scheduler" in locals_of("pipeline")["invokers"][target], target
+
+
 def test_the_nightly_job_is_the_one_the_schedule_adapter_names() -> None:
     (nightly,) = [job for job in resources("google_cloud_scheduler_job") if job.name == "nightly"]
     assert nightly.body["name"] == ScheduleSettings.job
@@ -591,6 +629,30 @@ def test_ttl_policies_are_on_the_fields_the_code_writes() -> None:
     (ttl,) = resources("google_firestore_field")
     assert ttl.body["field"] == "expire_at"
     assert "ttl_config" in ttl.body
+
+
+def test_every_log_based_metric_watches_a_line_the_code_logs() -> None:
+    source = "\n".join(path.read_text() for path in [*(ROOT / "src" / "mats").rglob("*.py")])
+    services = {f"mats-{name}" for name in locals_of("pipeline")["workloads"]}
+    watched = []
+    for metric in resources("google_logging_metric"):
+        text = metric.body["filter"].replace('\\"', '"')
+        for message in re.findall(r'jsonPayload\.message="([^"]+)"', text):
+            assert f'"{message}"' in source, (metric.name, message)
+            watched.append(message)
+        for service in re.findall(r'service_name="([^"]+)"', text):
+            assert service in services, (metric.name, service)
+        if "jsonPayload.status=" in text:
+            assert 'jsonPayload.status="FAILED"' in text
+            assert RunStatus.FAILED.value == "FAILED"
+    assert sorted(watched) == ["ib connection failed", "nightly optimisation finished"]
+
+
+def test_every_alert_notifies_someone() -> None:
+    variables = parsed(TERRAFORM / "modules" / "pipeline" / "variables.tf")["variable"]
+    (emails,) = [v['"alert_emails"'] for v in variables if '"alert_emails"' in v]
+    (validation,) = emails["validation"]
+    assert plain(validation["condition"]) == "${length(var.alert_emails) > 0}"
 
 
 def test_firebase_hosting_uses_the_beta_provider() -> None:
