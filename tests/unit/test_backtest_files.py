@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from google.api_core import exceptions as google_errors
 
@@ -96,3 +97,17 @@ def test_an_account_that_may_not_read_the_bucket_fails_the_sync_saying_what_it_n
     assert raised.value.field == "data_dir"
     assert "roles/storage.objectViewer on gs://demo-mats-backtests" in raised.value.message
     assert "storage.objects.list" in raised.value.message
+
+
+def test_the_cli_takes_a_directory_that_exists_or_a_gs_location() -> None:
+    from mats.cli.backtests import BacktestLocationParam  # noqa: PLC0415 - the CLI's own type.
+
+    param = BacktestLocationParam()
+
+    assert param.convert("gs://demo-mats-backtests/2026", None, None) == CloudStoragePrefix(
+        "demo-mats-backtests", "2026/"
+    )
+    assert param.convert(".", None, None) == Path(".")
+    for refused in ("gs://Not_A_Bucket", "./no-such-directory"):
+        with pytest.raises(click.BadParameter):
+            param.convert(refused, None, None)
