@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make up      install everything and start the local stack with demo data"
 	@echo "make test    install everything and run lint, types, import contracts and all tests"
-	@echo "make stage   write each deployable's upload to build/ (functions, the bridge's image context, hosting)"
+	@echo "make stage   write each deployable's upload to build/ (functions, the bridge's image context; hosting with TF_ENV=dev|prod)"
 	@echo "make web     build the web dashboard (web/dist), which mats up serves"
 	@echo "make bench   measure webhook-to-signal and webhook-to-order latency against a functions-framework floor"
 	@echo "make bench-cli  time mats --help and list commands on the local stack against python -c pass"
@@ -59,9 +59,12 @@ web:
 up: install
 	$(BIN)/mats up
 
-# What Terraform zips and docker builds (infra/stage/stage.py; docs/runbook.md).
+# What Terraform zips, docker builds and firebase deploys (infra/stage/stage.py; docs/runbook.md).
+# TF_ENV=dev|prod: an applied environment, whose outputs give the hosted web app its config.json
+# (without it build/hosting is left out); STAGE_ARGS: more flags, e.g. --web-api-key KEY.
 stage: install
-	$(BIN)/python infra/stage/stage.py --uv $(UV)
+	$(BIN)/python infra/stage/stage.py --uv $(UV) \
+	  $(if $(TF_ENV),--terraform-dir infra/terraform/environments/$(TF_ENV)) $(STAGE_ARGS)
 
 lint:
 	$(BIN)/ruff check src tests functions bench infra/stage

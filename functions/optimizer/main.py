@@ -16,7 +16,8 @@ Routes:
   [...]}}, "include_live": true}``. Stores and returns ``sandbox_runs/SBX_...``; live allocations
   are never changed.
 - ``POST /jobs/backtest-sync``: Pub/Sub push of ``mats.backtest_job.v1`` from ``backtest-jobs``;
-  reloads backtests from ``MATS_BACKTEST_DIR`` with progress on ``backtest_jobs/{id}``.
+  reloads backtests from ``MATS_BACKTEST_DIR`` (a directory, or ``gs://BUCKET/PREFIX`` on Cloud
+  Run) with progress on ``backtest_jobs/{id}``; 503 when the files cannot be reached (redelivered).
 - ``GET /healthz``.
 """
 
@@ -133,5 +134,5 @@ def _backtest_job(app: Services, body: dict[str, Any]) -> tuple[dict[str, Any], 
     except (KeyError, TypeError, binascii.Error, ContractError) as error:
         log.error("backtest job message rejected", extra={"error": repr(error)})
         return {"status": "ignored", "error": str(error)}, 200
-    job = app.backtests.run_job(message.id)
+    job = app.backtests.run_job(message.id, app.backtest_files)
     return to_primitive(job), 200

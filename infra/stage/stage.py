@@ -6,10 +6,17 @@
   upload only the function's own folder, and Terraform zips this one.
 - ``build/bridge/``: the same for the bridge's container (plus gunicorn, its server), the context
   ``gateway/ib_bridge/Dockerfile`` builds.
-- ``build/hosting/``: ``firebase.json`` for Firebase Hosting (``/api/**`` to the dashboard API)
-  and the web build (``web/dist``) when there is one.
+- ``build/hosting/``: what ``firebase deploy --only hosting`` uploads: ``firebase.json``
+  (``web/firebase.json``'s site with ``/api/**`` rewritten to the dashboard API) and ``public/``,
+  the web build (``web/dist``) with the deployment's ``config.json`` (``web_config.py``). It needs
+  the deployment's values, known once Terraform has applied: given none (no ``--terraform-dir``,
+  ``--terraform-output`` or ``--web-*`` flag), everything else is staged and ``build/hosting``
+  is left out (removed, so an older deployment's is never uploaded by mistake).
 
-Usage: ``python infra/stage/stage.py [--out build] [--uv PATH]``.
+Usage: ``python infra/stage/stage.py [--out build] [--uv PATH] [--only NAME]...
+[--terraform-dir infra/terraform/environments/ENV | --terraform-output FILE]
+[--web-api-url URL] [--web-project-id ID] [--web-api-key KEY] [--web-auth-domain HOST]
+[--region REGION] [--web-dist web/dist]``.
 """
 
 from __future__ import annotations
@@ -28,13 +35,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from imports import ImportGraph  # the folder is not a package: imported from sys.path.
+# The folder is not a package: its modules are imported from sys.path.
+from imports import ImportGraph
+from web_config import (
+    FIELDS,
+    HostingValues,
+    flag_destination,
+    hosting_values,
+    saved_outputs,
+    terraform_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = ("ingest", "cerebro", "optimizer", "dashboard")
 # What the platform runs them with, though no module imports it.
 RUNTIME = {"function": {"functions-framework"}, "bridge": {"gunicorn"}}
-REGION = "us-central1"
+CONFIG_FILE = "config.json"
 
 
 def _normalise(name: str) -> str:
@@ -169,42 +185,49 @@ def stage_deployable(
     return sorted(closure)
 
 
-def stage_hosting(target: Path) -> bool:
-    """Write ``firebase.json`` for Hosting, and the web build if ``web/dist`` exists (say if so)."""
+def hosting_site(region: str) -> dict[str, object]:
+    """``web/firebase.json``'s site (its SPA rewrite and headers, ``config.json`` never cached)
+    serving ``public``, with ``/api/**`` first rewritten to the dashboard API in ``region``."""
+    site = dict(json.loads((ROOT / "web" / "firebase.json").read_text())["hosting"])
+    api = {"source": "/api/**", "run": {"serviceId": "mats-dashboard-api", "region": region}}
+    site["public"] = "public"
+    site["rewrites"] = [api, *site.get("rewrites", [])]
+    return {"hosting": site}
+
+
+def stage_hosting(target: Path, values: HostingValues, web: Path) -> None:
+    """Write ``firebase.json`` and ``public/`` (the web build ``web`` and its ``config.json``)."""
+    _require_build(web)
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    config = {
-        "hosting": {
-            "public": "public",
-            "ignore": ["firebase.json", "**/.*"],
-            "rewrites": [
-                {
-                    "source": "/api/**",
-                    "run": {"serviceId": "mats-dashboard-api", "region": REGION},
-                },
-                {"source": "**", "destination": "/index.html"},
-            ],
-            "headers": [
-                {
-                    "source": "**",
-                    "headers": [
-                        {"key": "Strict-Transport-Security", "value": "max-age=31536000"},
-                        {"key": "X-Content-Type-Options", "value": "nosniff"},
-                        {"key": "X-Frame-Options", "value": "DENY"},
-                        {"key": "Referrer-Policy", "value": "strict-origin-when-cross-origin"},
-                    ],
-                }
-            ],
-        }
-    }
-    (target / "firebase.json").write_text(json.dumps(config, indent=2) + "\n")
-    web = ROOT / "web" / "dist"
-    if web.is_dir():
-        shutil.copytree(web, target / "public")
-        return True
-    (target / "public").mkdir()
-    return False
+    (target / "firebase.json").write_text(json.dumps(hosting_site(values.region), indent=2) + "\n")
+    shutil.copytree(web, target / "public")
+    (target / "public" / CONFIG_FILE).write_text(json.dumps(values.config, indent=2) + "\n")
+
+
+def _require_build(web: Path) -> None:
+    if not (web / "index.html").is_file():
+        raise SystemExit(f"stage: hosting: {web} holds no web build (`make web` builds web/dist)")
+
+
+def _hosting_values(arguments: argparse.Namespace) -> HostingValues | None:
+    """The deployment's values for Hosting; ``None`` when none was given and hosting was not
+    asked for by name (``--only hosting``), which then refuses like any missing value."""
+    flags = {name: getattr(arguments, name) for name in _flag_names()}
+    if arguments.terraform_dir is not None:
+        outputs = terraform_outputs(arguments.terraform_dir, arguments.terraform)
+    elif arguments.terraform_output is not None:
+        outputs = saved_outputs(arguments.terraform_output)
+    elif any(flags.values()) or "hosting" in (arguments.only or ()):
+        outputs = None
+    else:
+        return None
+    return hosting_values(outputs, flags)
+
+
+def _flag_names() -> list[str]:
+    return [*map(flag_destination, FIELDS), "region"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,14 +235,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build")
     parser.add_argument("--uv", default=str(ROOT / ".tools" / "bin" / "uv"))
     parser.add_argument("--only", action="append", help="stage only these deployables")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--terraform-dir",
+        type=Path,
+        help="an applied environment: hosting's values from its outputs",
+    )
+    source.add_argument(
+        "--terraform-output",
+        type=Path,
+        help="hosting's values from a saved `terraform output -json`",
+    )
+    parser.add_argument("--terraform", default="terraform", help="the terraform binary")
+    for flag, what in FIELDS.values():
+        parser.add_argument(flag, help=f"config.json: {what} (over Terraform's)")
+    parser.add_argument("--region", help="where mats-dashboard-api runs (over Terraform's)")
+    parser.add_argument("--web-dist", type=Path, default=ROOT / "web" / "dist")
     arguments = parser.parse_args(argv)
-    context: dict[str, object] = {
-        "graph": ImportGraph(ROOT / "src"),
-        "owners": _distribution_files(),
-        "lock": tomllib.loads((ROOT / "uv.lock").read_text()),
-        "exported": exported_requirements(arguments.uv),
-    }
     wanted = set(arguments.only or [*FUNCTIONS, "bridge", "hosting"])
+    # Checked before the long part, so a missing value stops the staging at once.
+    hosting = _hosting_values(arguments) if "hosting" in wanted else None
+    if hosting is not None:
+        _require_build(arguments.web_dist)
+    context: dict[str, object] = {}
+    if wanted - {"hosting"}:
+        context = {
+            "graph": ImportGraph(ROOT / "src"),
+            "owners": _distribution_files(),
+            "lock": tomllib.loads((ROOT / "uv.lock").read_text()),
+            "exported": exported_requirements(arguments.uv),
+        }
     for name in FUNCTIONS:
         if name in wanted:
             entry = ROOT / "functions" / name / "main.py"
@@ -234,9 +279,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         shutil.copy2(ROOT / "gateway" / "ib_bridge" / "Dockerfile", arguments.out / "bridge")
         print(f"staged build/bridge: {len(staged)} distributions")
-    if "hosting" in wanted:
-        web = stage_hosting(arguments.out / "hosting")
-        print("staged build/hosting" + ("" if web else " (no web/dist yet: firebase.json only)"))
+    if hosting is not None:
+        stage_hosting(arguments.out / "hosting", hosting, arguments.web_dist)
+        config = hosting.config
+        print(f"staged build/hosting: {config['projectId']}, its API at {config['apiUrl']}")
+    elif "hosting" in wanted:
+        shutil.rmtree(arguments.out / "hosting", ignore_errors=True)
+        print(
+            "build/hosting not staged: its config.json needs the deployment's values "
+            "(after terraform apply: make stage TF_ENV=dev|prod)"
+        )
     return 0
 
 

@@ -140,6 +140,23 @@ class SecretStore(Protocol):
         ...
 
 
+class BacktestFiles(Protocol):
+    """The backtest files a sync reads (``{strategy_id}.csv`` each, optionally ``metadata.csv``),
+    all directly in one place: a directory, a Cloud Storage prefix."""
+
+    location: str  # Where they are, as an operator writes it (in messages).
+
+    def names(self) -> Sequence[str]:
+        """The ``.csv`` file names directly in the location, sorted; ``ValidationError`` when the
+        location does not exist or may not be read, ``TemporaryError`` when it cannot be reached.
+        """
+        ...
+
+    def read(self, name: str) -> bytes | None:
+        """Return one file's bytes, or ``None`` when there is no such file."""
+        ...
+
+
 class StrategyStore(Protocol):
     def get(self, strategy_id: str) -> Strategy | None: ...
 

@@ -6,12 +6,15 @@ read by exactly its readers, and the Scheduler signs every call."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any
 
 import pytest
 
+from mats.domain.optimization import RunStatus
+from mats.settings.backtests import CloudStoragePrefix, parse_backtest_location
 from mats.settings.schedule import ScheduleSettings
 from tests.infra.terraform import (
     ROOT,
@@ -21,6 +24,7 @@ from tests.infra.terraform import (
     dynamic_blocks,
     locals_of,
     parsed,
+    plain,
     resources,
     roles_of,
     tf_files,
@@ -415,6 +419,63 @@ def test_no_secret_value_is_written_in_terraform() -> None:
             assert not pattern.search(line), f"{path}: {line.strip()}"
 
 
+# Backtests in Cloud Storage --------------------------------------------------------------------
+
+
+def test_the_backtests_bucket_is_private_uniform_and_versioned() -> None:
+    (bucket,) = [r for r in resources("google_storage_bucket") if r.name == "backtests"]
+
+    assert bucket.body["uniform_bucket_level_access"] is True
+    assert bucket.body["public_access_prevention"] == "enforced"
+    assert block(bucket.body, "versioning")["enabled"] is True
+    assert bucket.body["force_destroy"] is False
+
+
+def test_only_the_workloads_whose_code_syncs_backtests_read_the_bucket_and_are_told_where() -> None:
+    pipeline = locals_of("pipeline")
+    sections = _deployable_sections()
+    syncing = {
+        workload
+        for workload, deployable in DEPLOYABLE_OF_WORKLOAD.items()
+        if "backtest_location" in sections[deployable]
+    }
+    assert syncing == {"optimizer"}
+    assert set(pipeline["backtest_readers"]) == syncing
+
+    grants = {
+        r.name: r.body
+        for r in resources("google_storage_bucket_iam_member")
+        if "google_storage_bucket.backtests" in r.body["bucket"]
+    }
+    assert set(grants) == {"backtest_reader", "backtest_uploader"}
+    assert grants["backtest_reader"]["for_each"] == "${toset(local.backtest_readers)}"
+    assert grants["backtest_reader"]["role"] == "roles/storage.objectViewer"
+    assert "google_service_account.workload[each.key]" in grants["backtest_reader"]["member"]
+    # People upload the files; objectUser touches objects only, never the bucket or its IAM.
+    assert grants["backtest_uploader"]["for_each"] == "${toset(var.operator_members)}"
+    assert grants["backtest_uploader"]["role"] == "roles/storage.objectUser"
+
+    location = pipeline["backtest_environment"]["MATS_BACKTEST_DIR"]
+    assert location == "gs://${google_storage_bucket.backtests.name}/"
+    assert parse_backtest_location(
+        location.replace("${google_storage_bucket.backtests.name}", "demo-mats-backtests"),
+        "MATS_BACKTEST_DIR",
+    ) == CloudStoragePrefix("demo-mats-backtests")
+    (function,) = resources("google_cloudfunctions2_function")
+    environment = _normalised(block(function.body, "service_config")["environment_variables"])
+    assert (
+        "contains(local.backtest_readers, each.key) ? local.backtest_environment : {}"
+        in environment
+    )
+    setters = {
+        path
+        for path in tf_files()
+        for at, value in walk(parsed(path))
+        if "MATS_BACKTEST_DIR" in at or (isinstance(value, str) and "MATS_BACKTEST_DIR" in value)
+    }
+    assert setters == {TERRAFORM / "modules" / "pipeline" / "backtests.tf"}
+
+
 # Scheduler, functions, Firestore ----------------------------------------------------------------
 
 
@@ -435,6 +496,41 @@ def test_every_scheduler_job_calls_over_http_with_an_oidc_token() -> None:
     assert set(scheduled) == {"mats-hourly-snapshot", "mats-nav-strike", "mats-month-end"}
     (nightly,) = [job for job in jobs if job.name == "nightly"]
     assert nightly.body["name"] == "mats-nightly-optimization"
+
+
+def _routes(function: str) -> set[str]:
+    """The paths a function routes: the keys of the route tables in its main.py."""
+    tree = ast.parse((ROOT / "functions" / function / "main.py").read_text())
+    return {
+        key.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant) and str(key.value).startswith("/")
+    }
+
+
+def test_every_scheduler_job_calls_a_route_its_function_has() -> None:
+    scheduled = locals_of("pipeline")["scheduled"]
+    (job,) = [j for j in resources("google_cloud_scheduler_job") if j.name == "job"]
+    assert (
+        block(job.body, "http_target")["uri"] == "${local.url[each.value.target]}${each.value.path}"
+    )
+    calls = {(spec["target"], spec["path"]) for spec in scheduled.values()}
+    (nightly,) = [j for j in resources("google_cloud_scheduler_job") if j.name == "nightly"]
+    uri = block(nightly.body, "http_target")["uri"]
+    target, path = re.fullmatch(r"\$\{local\.url\.(\w+)\}(/[\w/-]+)", uri).groups()
+    calls.add((target, path))
+
+    assert calls == {
+        ("dashboard", "/snapshot"),
+        ("dashboard", "/strike"),
+        ("dashboard", "/month-end"),
+        ("optimizer", "/run"),
+    }
+    for target, path in calls:
+        assert path in _routes(target), (target, path)
+        assert "scheduler" in locals_of("pipeline")["invokers"][target], target
 
 
 def test_the_nightly_job_is_the_one_the_schedule_adapter_names() -> None:
@@ -533,6 +629,30 @@ def test_ttl_policies_are_on_the_fields_the_code_writes() -> None:
     (ttl,) = resources("google_firestore_field")
     assert ttl.body["field"] == "expire_at"
     assert "ttl_config" in ttl.body
+
+
+def test_every_log_based_metric_watches_a_line_the_code_logs() -> None:
+    source = "\n".join(path.read_text() for path in [*(ROOT / "src" / "mats").rglob("*.py")])
+    services = {f"mats-{name}" for name in locals_of("pipeline")["workloads"]}
+    watched = []
+    for metric in resources("google_logging_metric"):
+        text = metric.body["filter"].replace('\\"', '"')
+        for message in re.findall(r'jsonPayload\.message="([^"]+)"', text):
+            assert f'"{message}"' in source, (metric.name, message)
+            watched.append(message)
+        for service in re.findall(r'service_name="([^"]+)"', text):
+            assert service in services, (metric.name, service)
+        if "jsonPayload.status=" in text:
+            assert 'jsonPayload.status="FAILED"' in text
+            assert RunStatus.FAILED.value == "FAILED"
+    assert sorted(watched) == ["ib connection failed", "nightly optimisation finished"]
+
+
+def test_every_alert_notifies_someone() -> None:
+    variables = parsed(TERRAFORM / "modules" / "pipeline" / "variables.tf")["variable"]
+    (emails,) = [v['"alert_emails"'] for v in variables if '"alert_emails"' in v]
+    (validation,) = emails["validation"]
+    assert plain(validation["condition"]) == "${length(var.alert_emails) > 0}"
 
 
 def test_firebase_hosting_uses_the_beta_provider() -> None:

@@ -12,7 +12,7 @@ import click
 import pytest
 
 from mats.cli.app import cli
-from mats.cli.registry import COMMANDS
+from mats.cli.registry import ALIASES, COMMANDS
 from mats.cli.target import resolve_target
 from mats.settings import Settings
 from mats.settings.cloud import CloudSettings
@@ -28,6 +28,16 @@ def test_each_registered_summary_is_the_first_sentence_of_its_commands_help() ->
         assert command is not None, name
         assert command.name == name
         assert command.get_short_help_str(limit=1000) == entry.summary, name
+
+
+def test_an_alias_is_the_very_command_it_names_and_is_not_listed_apart() -> None:
+    context = click.Context(cli)
+
+    assert ALIASES == {"dead-letters": "dlq"}
+    for alias, name in ALIASES.items():
+        assert alias not in COMMANDS
+        assert cli.get_command(context, alias) is cli.get_command(context, name)
+    assert alias not in cli.list_commands(context)
 
 
 def test_help_lists_every_command_and_imports_none_of_them() -> None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mats.adapters.firestore.trading import FirestoreTradingState
     from mats.api.identity import Authenticator
     from mats.ports import (
+        BacktestFiles,
         BridgeControl,
         Clock,
         DeadLetterHold,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from mats.services.optimizer import OptimizerService
     from mats.services.registry import SenderService, StrategyService
     from mats.services.users import UserService
+    from mats.settings.backtests import BacktestLocation
 
 
 class Services:
@@ -221,12 +223,24 @@ class Services:
     def backtests(self) -> BacktestService:
         from mats.services.backtests import BacktestService
 
-        return BacktestService(
-            self.portfolio,
-            self.strategies,
-            self.publisher,
-            self.clock,
-            self.settings.backtest_dir,
+        return BacktestService(self.portfolio, self.strategies, self.publisher, self.clock)
+
+    @cached_property
+    def backtest_files(self) -> BacktestFiles | None:
+        """Where syncs read backtests (``MATS_BACKTEST_DIR``); ``None`` when it is not set."""
+        location = self.settings.backtest_location
+        return None if location is None else self.backtest_files_at(location)
+
+    def backtest_files_at(self, location: BacktestLocation) -> BacktestFiles:
+        """The backtest files in a directory, or under a Cloud Storage prefix."""
+        if isinstance(location, Path):
+            from mats.adapters.backtest_files import DirectoryBacktestFiles
+
+            return DirectoryBacktestFiles(location)
+        from mats.adapters.cloud_storage import CloudStorageBacktestFiles
+
+        return CloudStorageBacktestFiles(
+            location.bucket, location.prefix, project_id=self.settings.cloud.project_id
         )
 
     @cached_property

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mats.cli.output import wants_json
-from mats.cli.registry import COMMANDS, CommandEntry
+from mats.cli.registry import ALIASES, COMMANDS, CommandEntry
 from mats.cli.target import Target, resolve_target
 from mats.errors import ConflictError, MatsError, ValidationError
 
@@ -46,16 +46,21 @@ class MatsGroup(click.Group):
     """The ``mats`` group: commands loaded when they run, MATS errors as one line and exit 1."""
 
     def __init__(
-        self, *args: Any, lazy_commands: Mapping[str, CommandEntry], **kwargs: Any
+        self,
+        *args: Any,
+        lazy_commands: Mapping[str, CommandEntry],
+        aliases: Mapping[str, str],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = lazy_commands
+        self.aliases = aliases
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.lazy_commands)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = self.lazy_commands.get(cmd_name)
+        entry = self.lazy_commands.get(self.aliases.get(cmd_name, cmd_name))
         if entry is None:
             return None
         command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
@@ -104,6 +109,7 @@ def _json_requested() -> bool:
 @click.group(
     cls=MatsGroup,
     lazy_commands=COMMANDS,
+    aliases=ALIASES,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(

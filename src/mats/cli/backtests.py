@@ -11,9 +11,29 @@ import click
 from mats.cli.app import CliContext, pass_cli
 from mats.cli.output import emit, exit_if_failed, json_option, table, wants_json
 from mats.domain.backtests import BacktestSummary
+from mats.errors import ValidationError
+from mats.settings.backtests import SCHEME, BacktestLocation, parse_backtest_location
 
 if TYPE_CHECKING:
     from mats.services.backtests import IngestReport
+
+
+class BacktestLocationParam(click.ParamType[BacktestLocation, Any]):
+    """An existing directory, or ``gs://BUCKET[/PREFIX]`` (read with your gcloud identity)."""
+
+    name = "DIR|gs://BUCKET/PREFIX"
+    _directory = click.Path(path_type=Path, file_okay=False, exists=True)
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> BacktestLocation:
+        if isinstance(value, str) and value.startswith(SCHEME):
+            try:
+                return parse_backtest_location(value, "--data-dir")
+            except ValidationError as error:
+                self.fail(error.message, param, ctx)
+        directory: Path = self._directory.convert(value, param, ctx)
+        return directory
 
 
 @click.group()
@@ -25,8 +45,9 @@ def backtests() -> None:
 @click.option(
     "--data-dir",
     required=True,
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Holds {strategy_id}.csv per strategy and, optionally, metadata.csv.",
+    type=BacktestLocationParam(),
+    help="Holds {strategy_id}.csv per strategy and, optionally, metadata.csv: a directory or "
+    "gs://BUCKET/PREFIX.",
 )
 @click.option(
     "--strategy", "strategy_ids", multiple=True, metavar="ID", help="Only these (repeatable)."
@@ -41,7 +62,7 @@ def backtests() -> None:
 @pass_cli
 def ingest(
     app: CliContext,
-    data_dir: Path,
+    data_dir: BacktestLocation,
     strategy_ids: tuple[str, ...],
     register: bool,
     account: str | None,
@@ -60,8 +81,12 @@ def ingest(
         if not wants_json():
             click.echo(f"[{done}/{total}] {strategy_id}: {outcome}", err=True)
 
-    report = app.services.backtests.ingest_directory(
-        data_dir, strategy_ids=strategy_ids, progress=progress, register_account=account
+    services = app.services
+    report = services.backtests.ingest(
+        services.backtest_files_at(data_dir),
+        strategy_ids=strategy_ids,
+        progress=progress,
+        register_account=account,
     )
     emit(
         {
@@ -113,7 +138,11 @@ def show(app: CliContext, strategy_id: str) -> None:
 @json_option
 @pass_cli
 def sync(app: CliContext, strategy_ids: tuple[str, ...]) -> None:
-    """Reload backtests from MATS_BACKTEST_DIR in the background; prints the job to follow."""
+    """Reload backtests from MATS_BACKTEST_DIR in the background; prints the job to follow.
+
+    The job runs in the optimizer, which reads its own MATS_BACKTEST_DIR: in a project, the
+    backtests bucket (`gcloud storage cp *.csv gs://PROJECT-mats-backtests/` first).
+    """
     job = app.services.backtests.start_sync(strategy_ids, requested_by="cli")
     emit(job, lambda j: f"Queued {j.job_id}; follow it with `mats backtests job {j.job_id}`.")
 

@@ -1,4 +1,5 @@
-"""``mats dead-letters``: messages a subscription gave up on, as the dashboard recorded them."""
+"""``mats dlq`` (also ``mats dead-letters``): messages a subscription gave up on, as the dashboard
+recorded them, and their replay from the topics' holds."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from mats.cli.output import emit, json_option, table
 from mats.domain.dead_letters import DeadLetter, DeadLetterCount
 
 
-@click.group("dead-letters")
+@click.group("dlq")
 def dead_letters() -> None:
-    """Dead letters: messages a subscription gave up on, counted per source subscription."""
+    """Dead letters: messages a subscription gave up on, counted per source subscription.
+
+    `mats dlq` and `mats dead-letters` are the same command.
+    """
 
 
 @dead_letters.command("list")

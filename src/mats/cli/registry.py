@@ -3,6 +3,7 @@
 ``mats --help`` lists the commands from this table without importing them, and a command's
 module is imported only when that command runs, so no command pays for another's imports.
 Each summary is the first sentence of the command's own help (a unit test holds them equal).
+``ALIASES`` are other names of a listed command: the same command object, not listed.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ COMMANDS: dict[str, CommandEntry] = {
         "alerts",
         "Alerts raised for people: blocked exits, limits, mismatches, broker trouble.",
     ),
-    "dead-letters": CommandEntry(
+    "dlq": CommandEntry(
         "mats.cli.dead_letters",
         "dead_letters",
         "Dead letters: messages a subscription gave up on, counted per source subscription.",
@@ -156,4 +157,9 @@ COMMANDS: dict[str, CommandEntry] = {
         "shortfall",
         "Execution quality: implementation shortfall per strategy or sender, in basis points.",
     ),
+}
+
+# Another name of a command above, and the command it names.
+ALIASES: dict[str, str] = {
+    "dead-letters": "dlq",  # Its first name, kept for scripts and habits.
 }

@@ -179,7 +179,7 @@ def _seed_registry(
             exchange=exchange,
         )
     allocations.set_custom(DEMO_ALLOCATION, approved_by="demo", notes="demo allocation")
-    report = services.backtests.ingest_directory(backtest_dir)
+    report = services.backtests.ingest(services.backtest_files_at(backtest_dir))
     if report.failed:
         raise RuntimeError(f"demo backtests did not load: {report.failed}")
 

@@ -1,8 +1,9 @@
 """Load strategies' backtests from CSV files: by hand (``mats backtests ingest``) or as a job.
 
-A data directory holds ``{strategy_id}.csv`` per strategy and, optionally, ``metadata.csv``
-(margin per unit, currency, unit cost). Each strategy is parsed and scored completely before one
-write stores it; a bad file is reported with its line and stores nothing for that strategy.
+The files (a ``BacktestFiles``: a directory, a Cloud Storage prefix) are ``{strategy_id}.csv``
+per strategy and, optionally, ``metadata.csv`` (margin per unit, currency, unit cost). Each
+strategy is parsed and scored completely before one write stores it; a bad file is reported
+with its line and stores nothing for that strategy.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mats.domain.optimization import BacktestJob, JobStatus
 from mats.domain.strategies import Strategy, StrategyFilter, StrategyStatus
 from mats.domain.trading import TradingMode
 from mats.errors import NotFoundError, ValidationError
-from mats.ports import Clock, PortfolioStore, Publisher
+from mats.ports import BacktestFiles, Clock, PortfolioStore, Publisher
 from mats.services.registry import StrategyChanges, StrategyService
 
 log = logging.getLogger(__name__)
@@ -61,23 +62,21 @@ class BacktestService:
         registry: StrategyService,
         publisher: Publisher,
         clock: Clock,
-        data_dir: Path | None = None,
     ) -> None:
         self._store = store
         self._registry = registry
         self._publisher = publisher
         self._clock = clock
-        self._data_dir = data_dir
 
-    def ingest_directory(
+    def ingest(
         self,
-        data_dir: Path,
+        files: BacktestFiles,
         *,
         strategy_ids: Sequence[str] = (),
         progress: Progress | None = None,
         register_account: str | None = None,
     ) -> IngestReport:
-        """Parse, score and store every (or each named) registered strategy's CSV in ``data_dir``.
+        """Parse, score and store every (or each named) registered strategy's CSV in ``files``.
 
         Backtests are kept for registered strategies only: a file of any other strategy is
         skipped with the reason or, given ``register_account`` (a known account), its strategy
@@ -93,18 +92,19 @@ class BacktestService:
         registered = self._registered_ids()
         if register_account is None:
             _require_registered(strategy_ids, registered, REGISTER_HINT)
-        files = _strategy_files(data_dir, strategy_ids)
-        metadata = _metadata(data_dir)
+        found = _strategy_files(files, strategy_ids)
+        metadata = _metadata(files)
         stored: list[BacktestSummary] = []
         new: list[Strategy] = []
         failed: dict[str, str] = {}
         skipped: dict[str, str] = {}
-        for done, (strategy_id, path) in enumerate(files.items(), start=1):
-            name = path.name if path is not None else f"{strategy_id}.csv"
+        for done, (strategy_id, file_name) in enumerate(found.items(), start=1):
+            name = file_name or f"{strategy_id}.csv"
             try:
-                if path is None:
-                    raise BacktestFileError(name, 0, f"no such file in {data_dir}")
-                series = parse_backtest_csv(_read(path), name)
+                data = files.read(name) if file_name is not None else None
+                if data is None:
+                    raise BacktestFileError(name, 0, f"no such file in {files.location}")
+                series = parse_backtest_csv(_decoded(data, name), name)
                 if strategy_id not in registered and register_account is not None:
                     new.append(self._register(strategy_id, register_account))
                     registered.add(strategy_id)
@@ -122,7 +122,7 @@ class BacktestService:
                     skipped[strategy_id] = f"{_not_registered([strategy_id])}; {REGISTER_HINT}"
                     outcome = f"skipped: {skipped[strategy_id]}"
             if progress is not None:
-                progress(strategy_id, outcome, done, len(files))
+                progress(strategy_id, outcome, done, len(found))
         return IngestReport(tuple(stored), failed, skipped, tuple(new))
 
     def list(self) -> Sequence[BacktestSummary]:
@@ -159,12 +159,13 @@ class BacktestService:
             raise NotFoundError(f"backtest job {job_id!r} does not exist")
         return job
 
-    def run_job(self, job_id: str) -> BacktestJob:
-        """Run a queued sync, recording progress after each strategy; a finished job is kept."""
+    def run_job(self, job_id: str, files: BacktestFiles | None) -> BacktestJob:
+        """Run a queued sync from ``files`` (the configured location; ``None``: none is),
+        recording progress after each strategy; a finished job is kept."""
         job = self.job(job_id)
         if job.status in (JobStatus.COMPLETED, JobStatus.FAILED):
             return job
-        if self._data_dir is None:
+        if files is None:
             missing = "no backtest data directory is configured (MATS_BACKTEST_DIR)"
             return self._finish(job, error=missing)
         job = dataclasses.replace(job, status=JobStatus.RUNNING, started_at=self._clock.now())
@@ -178,9 +179,7 @@ class BacktestService:
             self._store.put_job(job)
 
         try:
-            report = self.ingest_directory(
-                self._data_dir, strategy_ids=job.strategy_ids, progress=record_progress
-            )
+            report = self.ingest(files, strategy_ids=job.strategy_ids, progress=record_progress)
         except ValidationError as error:
             return self._finish(job, error=str(error))
         return self._finish(job, error="; ".join(report.failed.values()) or None)
@@ -237,26 +236,29 @@ def _require_registered(strategy_ids: Sequence[str], registered: set[str], hint:
         raise ValidationError("strategy", f"{_not_registered(missing)}; {hint}")
 
 
-def _strategy_files(data_dir: Path, strategy_ids: Sequence[str]) -> dict[str, Path | None]:
-    if not data_dir.is_dir():
-        raise ValidationError("data_dir", f"{data_dir} is not a directory")
-    found = {
-        path.stem: path for path in sorted(data_dir.glob("*.csv")) if path.name != METADATA_FILE
-    }
+def _strategy_files(files: BacktestFiles, strategy_ids: Sequence[str]) -> dict[str, str | None]:
+    """Each strategy's file name: every file's, or the named strategies' (``None``: absent)."""
+    found = {name.removesuffix(".csv"): name for name in files.names() if name != METADATA_FILE}
     if not strategy_ids:
         if not found:
-            raise ValidationError("data_dir", f"{data_dir} holds no strategy CSV files")
+            raise ValidationError("data_dir", f"{files.location} holds no strategy CSV files")
         return dict(found)
     return {strategy_id: found.get(strategy_id) for strategy_id in strategy_ids}
 
 
-def _metadata(data_dir: Path) -> Mapping[str, StrategyMetadata]:
-    path = data_dir / METADATA_FILE
-    return parse_strategy_metadata(_read(path), path.name) if path.is_file() else {}
+def _metadata(files: BacktestFiles) -> Mapping[str, StrategyMetadata]:
+    data = files.read(METADATA_FILE)
+    if data is None:
+        return {}
+    return parse_strategy_metadata(_decoded(data, METADATA_FILE), METADATA_FILE)
 
 
 def _read(path: Path) -> str:
+    return _decoded(path.read_bytes(), path.name)
+
+
+def _decoded(data: bytes, name: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise BacktestFileError(path.name, 1, "is not UTF-8 text") from None
+        raise BacktestFileError(name, 1, "is not UTF-8 text") from None

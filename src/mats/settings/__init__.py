@@ -7,11 +7,11 @@ reads (README "Configuration" lists every variable and its default):
 
 - ingest: ``cloud``, ``secrets_dir``, ``ingest``
 - cerebro: ``cloud``, ``cerebro``, ``notifications``
-- optimizer: ``cloud``, ``oidc``, ``backtest_dir``
+- optimizer: ``cloud``, ``oidc``, ``backtest_location``
 - dashboard: ``cloud``, ``accounting``, ``oidc``, ``api``, ``schedule`` (the API's schedule routes),
   ``notifications`` (alerts it raises, e.g. for dead letters)
 - the bridge: ``cloud``, ``bridge``, ``notifications``, ``oidc``
-- the CLI: ``cloud``, ``secrets_dir``, ``backtest_dir``, ``notifications`` (``alerts``),
+- the CLI: ``cloud``, ``secrets_dir``, ``backtest_location``, ``notifications`` (``alerts``),
   ``firebase`` (``users``), ``schedule`` (``schedule``)
 - the local stack (``mats up``): ``schedule`` (its nightly runner's first time)
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mats.domain.cerebro.decisions import CerebroSettings
     from mats.settings.accounting import AccountingSettings
     from mats.settings.api import ApiSettings
+    from mats.settings.backtests import BacktestLocation
     from mats.settings.bridge import BridgeConfig
     from mats.settings.cloud import CloudSettings, FirebaseSettings
     from mats.settings.ingest import IngestConfig
@@ -113,6 +114,8 @@ class Settings:
         return path(self.env, "MATS_SECRETS_DIR")
 
     @cached_property
-    def backtest_dir(self) -> Path | None:
-        """Where ``backtests sync`` jobs read the CSV files."""
-        return path(self.env, "MATS_BACKTEST_DIR")
+    def backtest_location(self) -> BacktestLocation | None:
+        """Where ``backtests sync`` jobs read the CSV files: a directory or ``gs://`` prefix."""
+        from mats.settings.backtests import backtest_location
+
+        return backtest_location(self.env)

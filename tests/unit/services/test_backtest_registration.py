@@ -26,8 +26,8 @@ def test_ingest_skips_an_unregistered_strategy_with_the_reason_and_stores_the_re
     write_backtest(world.data_dir, "stranger", 0.001, 2)
     progress: list[tuple[str, str]] = []
 
-    report = world.backtests.ingest_directory(
-        world.data_dir, progress=lambda s, o, d, t: progress.append((s, o))
+    report = world.backtests.ingest(
+        world.files, progress=lambda s, o, d, t: progress.append((s, o))
     )
 
     assert [s.strategy_id for s in report.stored] == ["known"]
@@ -44,7 +44,7 @@ def test_naming_an_unregistered_strategy_refuses_the_whole_ingestion(world: Worl
     write_backtest(world.data_dir, "stranger", 0.001, 2)
 
     with pytest.raises(ValidationError) as raised:
-        world.backtests.ingest_directory(world.data_dir, strategy_ids=["known", "stranger"])
+        world.backtests.ingest(world.files, strategy_ids=["known", "stranger"])
 
     assert raised.value.field == "strategy"
     assert raised.value.message.startswith("strategy 'stranger' is not registered")
@@ -56,7 +56,7 @@ def test_register_creates_strategies_that_cannot_trade_then_stores_their_backtes
 ) -> None:
     write_backtest(world.data_dir, "newcomer", 0.001, 3)
 
-    report = world.backtests.ingest_directory(world.data_dir, register_account="IBKR_Main")
+    report = world.backtests.ingest(world.files, register_account="IBKR_Main")
 
     [strategy] = report.registered
     assert strategy == world.strategies.get("newcomer")
@@ -74,7 +74,7 @@ def test_register_leaves_registered_strategies_as_they_are(world: World) -> None
     world.strategy("known", trading_mode=TradingMode.LIVE)
     write_backtest(world.data_dir, "known", 0.001, 1)
 
-    report = world.backtests.ingest_directory(world.data_dir, register_account="IBKR_Main")
+    report = world.backtests.ingest(world.files, register_account="IBKR_Main")
 
     assert report.registered == ()
     assert world.strategies.get("known").trading_mode is TradingMode.LIVE
@@ -84,7 +84,7 @@ def test_register_on_an_unknown_account_changes_nothing(world: World) -> None:
     write_backtest(world.data_dir, "newcomer", 0.001, 3)
 
     with pytest.raises(ValidationError) as raised:
-        world.backtests.ingest_directory(world.data_dir, register_account="NoSuchAccount")
+        world.backtests.ingest(world.files, register_account="NoSuchAccount")
 
     assert raised.value.field == "account"
     assert world.strategies.list(StrategyFilter()) == []
@@ -95,7 +95,7 @@ def test_register_never_registers_a_strategy_whose_file_is_bad(world: World) -> 
     (world.data_dir / "broken.csv").write_text("date,return\n2025-01-02,0.01\n2025-01-02,0.02\n")
     write_backtest(world.data_dir, "bad id", 0.001, 4)
 
-    report = world.backtests.ingest_directory(world.data_dir, register_account="IBKR_Main")
+    report = world.backtests.ingest(world.files, register_account="IBKR_Main")
 
     assert set(report.failed) == {"broken.csv", "bad id.csv"}
     assert report.failed["bad id.csv"].startswith("strategy_id:")
@@ -108,7 +108,7 @@ def test_a_sync_job_skips_unregistered_strategies_and_still_completes(world: Wor
     write_backtest(world.data_dir, "stranger", 0.001, 2)
 
     job = world.backtests.start_sync([], requested_by="scheduler")
-    finished = world.backtests.run_job(job.job_id)
+    finished = world.backtests.run_job(job.job_id, world.files)
 
     assert finished.status is JobStatus.COMPLETED
     assert finished.results["known"] == "stored"

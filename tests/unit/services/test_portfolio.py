@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from mats.adapters.backtest_files import DirectoryBacktestFiles
 from mats.domain.backtests import BacktestFileError
 from mats.domain.optimization import JobStatus, RunStatus
 from mats.domain.optimizer.settings import NOISE_WEIGHT
@@ -57,11 +58,10 @@ class World:
             orders=self.execution,
             clock=self.clock,
         )
-        self.backtests = BacktestService(
-            self.store, self.registry, self.publisher, self.clock, data_dir
-        )
+        self.backtests = BacktestService(self.store, self.registry, self.publisher, self.clock)
         self.optimizer = OptimizerService(self.store, self.strategies, self.allocations, self.clock)
         self.data_dir = data_dir
+        self.files = DirectoryBacktestFiles(data_dir)
 
     def strategy(self, strategy_id: str, **overrides: Any) -> None:
         fields = {"status": StrategyStatus.ACTIVE, "include_in_optimization": True} | overrides
@@ -92,7 +92,7 @@ def three_strategies(world: World) -> None:
     (world.data_dir / "metadata.csv").write_text(
         "strategy_id,margin_per_unit,currency,unit_cost\nalpha,5000,USD,50000\nbeta,100,USD,400\n"
     )
-    world.backtests.ingest_directory(world.data_dir)
+    world.backtests.ingest(world.files)
 
 
 # --- the allocation workflow ---------------------------------------------------------------
@@ -224,8 +224,8 @@ def test_ingest_scores_each_file_and_stores_nothing_for_a_bad_one(world: World) 
     (world.data_dir / "bad.csv").write_text("date,return\n2025-01-02,0.01\n2025-01-02,0.02\n")
     progress: list[tuple[str, str]] = []
 
-    report = world.backtests.ingest_directory(
-        world.data_dir, progress=lambda s, o, d, t: progress.append((s, o))
+    report = world.backtests.ingest(
+        world.files, progress=lambda s, o, d, t: progress.append((s, o))
     )
 
     assert [s.strategy_id for s in report.stored] == ["good"]
@@ -241,7 +241,7 @@ def test_a_sync_job_is_queued_published_and_run_with_progress(world: World) -> N
     write_backtest(world.data_dir, "alpha", 0.001, 1)
 
     job = world.backtests.start_sync(["alpha", "missing"], requested_by="admin")
-    finished = world.backtests.run_job(job.job_id)
+    finished = world.backtests.run_job(job.job_id, world.files)
 
     assert job.status is JobStatus.QUEUED
     [message] = world.publisher.messages
@@ -250,7 +250,7 @@ def test_a_sync_job_is_queued_published_and_run_with_progress(world: World) -> N
     assert (finished.done, finished.total) == (2, 2)
     assert finished.results["alpha"] == "stored"
     assert finished.results["missing"].startswith("failed:")
-    assert world.backtests.run_job(job.job_id) == finished
+    assert world.backtests.run_job(job.job_id, world.files) == finished
 
 
 def test_hypothetical_strategies_come_from_csv_files(world: World) -> None:
@@ -273,7 +273,7 @@ def test_nightly_run_records_exclusions_and_a_pending_recommendation(world: Worl
     world.strategy("fresh")
     write_backtest(world.data_dir, "short", 0.001, 9, days=20)
     world.strategy("short")
-    world.backtests.ingest_directory(world.data_dir, strategy_ids=["short"])
+    world.backtests.ingest(world.files, strategy_ids=["short"])
 
     run = world.optimizer.run_nightly(requested_by="scheduler")
 
@@ -352,7 +352,7 @@ def test_runs_store_no_solver_noise_and_size_the_account_by_real_allocations(
         "strategy_id,margin_per_unit,currency,unit_cost\n"
         + "".join(f"{strategy_id},100,USD,4000\n" for strategy_id in means)
     )
-    world.backtests.ingest_directory(world.data_dir)
+    world.backtests.ingest(world.files)
     world.optimizer.update_settings({"method": "max_sharpe", "cvar_limit": None})
 
     run = world.optimizer.run_nightly(requested_by="scheduler")

@@ -23,9 +23,14 @@ output "egress_ip" {
   value       = module.network.egress_ip
 }
 
-output "firebase_web_config" {
-  description = "The web app's Firebase config for the hosted build."
-  value       = module.pipeline.firebase_web_config
+output "web_config" {
+  description = "The hosted web app's config.json (make stage TF_ENV=dev writes it)."
+  value       = module.pipeline.web_config
+}
+
+output "region" {
+  description = "Where the functions run (Hosting's /api rewrite)."
+  value       = module.pipeline.region
 }
 
 output "secret_names" {

@@ -79,7 +79,12 @@ resource "google_cloudfunctions2_function" "function" {
     ingress_settings                 = each.value.ingress
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.workload[each.key].email
-    environment_variables            = merge(each.value.environment, local.secret_names_of[each.key], lookup(var.extra_environment, each.key, {}))
+    environment_variables = merge(
+      each.value.environment,
+      contains(local.backtest_readers, each.key) ? local.backtest_environment : {},
+      local.secret_names_of[each.key],
+      lookup(var.extra_environment, each.key, {}),
+    )
 
     dynamic "secret_environment_variables" {
       for_each = local.secrets_of[each.key]
@@ -94,6 +99,7 @@ resource "google_cloudfunctions2_function" "function" {
 
   depends_on = [
     google_secret_manager_secret_iam_member.reader,
+    google_storage_bucket_iam_member.backtest_reader,
     google_project_iam_member.builder,
     google_storage_bucket_iam_member.builder_reads_source,
   ]

@@ -51,6 +51,19 @@ resource "google_logging_metric" "nightly_failures" {
   }
 }
 
+# A nightly run the optimiser refused (too few backtests, settings it cannot meet) is stored
+# FAILED and answered 200, since retrying cannot fix it: the Scheduler sees a success.
+resource "google_logging_metric" "nightly_failed_runs" {
+  project     = var.project_id
+  name        = "mats/nightly_runs_failed"
+  description = "Nightly optimisations that finished FAILED (the optimizer's \"nightly optimisation finished\" line)."
+  filter      = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"mats-optimizer\" AND jsonPayload.message=\"nightly optimisation finished\" AND jsonPayload.status=\"FAILED\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+  }
+}
+
 resource "google_monitoring_alert_policy" "function_errors" {
   project               = var.project_id
   display_name          = "MATS: function errors"
@@ -178,8 +191,22 @@ resource "google_monitoring_alert_policy" "nightly_failed" {
   combiner              = "OR"
   notification_channels = local.channels
   documentation {
-    content   = "The nightly run did not answer 2xx. See docs/runbook.md, \"Alerts\": nightly run failed."
+    content   = "The nightly run did not answer 2xx, or it finished FAILED. See docs/runbook.md, \"Alerts\": nightly run failed."
     mime_type = "text/markdown"
+  }
+  conditions {
+    display_name = "a run finished FAILED"
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.nightly_failed_runs.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
   }
   conditions {
     display_name = "a failed Scheduler attempt"

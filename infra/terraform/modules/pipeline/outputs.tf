@@ -38,14 +38,19 @@ output "ib_gateway_ip" {
   value       = google_compute_instance.ib_gateway.network_interface[0].network_ip
 }
 
-output "firebase_web_config" {
-  description = "The web app's Firebase config (public by design: it names the project, it grants nothing); `make stage` writes it into build/hosting."
+output "web_config" {
+  description = "The hosted web app's config.json (web/src/config.ts; public by design: it names the project and the API, it grants nothing). `make stage TF_ENV=...` writes it into build/hosting."
   value = {
+    apiUrl     = "https://${google_firebase_hosting_site.site.site_id}.web.app/api"
+    projectId  = var.project_id
     apiKey     = data.google_firebase_web_app_config.dashboard.api_key
     authDomain = data.google_firebase_web_app_config.dashboard.auth_domain
-    projectId  = var.project_id
-    appId      = google_firebase_web_app.dashboard.app_id
   }
+}
+
+output "region" {
+  description = "Where the functions run (Hosting's /api rewrite names the dashboard API's region)."
+  value       = var.region
 }
 
 output "secret_names" {

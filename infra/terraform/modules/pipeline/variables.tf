@@ -102,6 +102,10 @@ variable "operator_emails" {
 variable "alert_emails" {
   description = "Where Cloud Monitoring sends alert notifications."
   type        = list(string)
+  validation {
+    condition     = length(var.alert_emails) > 0
+    error_message = "alert_emails needs at least one address: without one every alert policy notifies nobody."
+  }
 }
 
 variable "hosting_site_id" {

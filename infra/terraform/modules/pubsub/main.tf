@@ -95,7 +95,7 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   member       = local.pubsub_agent
 }
 
-# `mats dead-letters replay TOPIC`: operators pull a hold and publish to its source topic.
+# `mats dlq replay TOPIC`: operators pull a hold and publish to its source topic.
 locals {
   source_topics = { for name, topic in local.topics : name => topic if try(topic.dead_letter_topic, null) != null }
   operator_holds = { for pair in setproduct(keys(local.pull_subscriptions), var.operator_members) :
