@@ -301,7 +301,8 @@ test('the admin pauses, resumes and moves the nightly run', async ({ page, reque
   const before = await apiGet<{ time: string; time_zone: string; state: string }>(request, token, '/schedule/nightly')
   await signIn(page, request, admin)
   await expect(page).toHaveURL(/\/admin$/)
-  await page.getByRole('link', { name: 'Schedule' }).click()
+  await page.getByRole('link', { name: 'Operations' }).click()
+  await page.getByRole('navigation', { name: 'Operations' }).getByRole('link', { name: 'Schedule' }).click()
   await expect(page.getByTestId('schedule-time')).toHaveText(`${before.time} ${before.time_zone}`)
 
   await page.getByRole('button', { name: 'Pause' }).click()

@@ -4,6 +4,7 @@ import { useMe } from './api/queries'
 import type { Role } from './api/types'
 import { useSession } from './app'
 import { Layout } from './components/Layout'
+import { OperationsLayout } from './components/OperationsLayout'
 import { ErrorState, Loading, NotFound } from './components/states'
 import { Login } from './pages/Login'
 
@@ -14,6 +15,10 @@ const Allocations = lazy(() => import('./pages/Allocations'))
 const Clients = lazy(() => import('./pages/Clients'))
 const Strategies = lazy(() => import('./pages/Strategies'))
 const Schedule = lazy(() => import('./pages/Schedule'))
+const Trading = lazy(() => import('./pages/Trading'))
+const Senders = lazy(() => import('./pages/Senders'))
+const Payouts = lazy(() => import('./pages/Payouts'))
+const Users = lazy(() => import('./pages/Users'))
 const Sandbox = lazy(() => import('./pages/Sandbox'))
 const Investor = lazy(() => import('./pages/Investor'))
 const ClientById = lazy(() => import('./pages/ClientById'))
@@ -64,7 +69,13 @@ export function AppRoutes() {
         <Route path="admin/allocations" element={<ForRole roles={['admin']}><Allocations /></ForRole>} />
         <Route path="admin/strategies" element={<ForRole roles={['admin']}><Strategies /></ForRole>} />
         <Route path="admin/sandbox" element={<ForRole roles={['admin']}><Sandbox /></ForRole>} />
-        <Route path="admin/schedule" element={<ForRole roles={['admin']}><Schedule /></ForRole>} />
+        <Route path="admin/operations" element={<ForRole roles={['admin']}><OperationsLayout /></ForRole>}>
+          <Route index element={<Trading />} />
+          <Route path="senders" element={<Senders />} />
+          <Route path="payouts" element={<Payouts />} />
+          <Route path="users" element={<Users />} />
+          <Route path="schedule" element={<Schedule />} />
+        </Route>
         <Route path="admin/clients" element={<ForRole roles={['admin']}><Clients /></ForRole>} />
         <Route path="investor" element={<ForRole roles={['client']}><Investor /></ForRole>} />
         <Route path="clients/:clientId" element={<ForRole roles={['admin', 'client']}><ClientById /></ForRole>} />

@@ -148,7 +148,9 @@ export interface Page<T> {
 
 export interface Payout {
   payout_id: string
+  sender_id: string
   month: string
+  status: 'DUE' | 'PAID' | 'CARRIED' | 'NO FEE'
   open: boolean
   crystallisation: {
     cumulative_pnl: string
@@ -162,6 +164,7 @@ export interface Payout {
   } | null
   paid_at: string | null
   paid_reference: string | null
+  paid_by: string | null
 }
 
 export interface FundAccount {
@@ -200,7 +203,10 @@ export interface Alert {
   created_at?: string
   source?: string
   strategy_id?: string | null
+  signal_id?: string | null
   acknowledged?: boolean
+  acknowledged_at?: string | null
+  acknowledged_by?: string | null
 }
 
 export interface Health {
@@ -348,4 +354,62 @@ export interface Decision {
   risk_change: { scope: string; state: string; reason: string | null; set_by: string | null } | null
   sequence: number | null
   published: boolean
+}
+
+export type RiskState = 'ACTIVE' | 'REDUCING' | 'HALTED'
+
+/** One scope's trading state: `state` as set, `in_force` the stricter of its own and the fund's. */
+export interface ScopeRisk {
+  scope: string
+  strategy_id: string | null
+  state: RiskState
+  in_force: RiskState
+  reason: string | null
+  set_by: string | null
+  updated_at: string | null
+}
+
+export interface RiskOverview {
+  fund: ScopeRisk
+  strategies: ScopeRisk[]
+}
+
+/** A webhook sender's settings: never its secret nor any hash of it. */
+export interface SenderSettings {
+  sender_id: string
+  name: string
+  status: 'ACTIVE' | 'DISABLED'
+  ip_allowlist: string[]
+  max_lag_seconds: number | null
+  rate_limit_per_minute: number
+  previous_secret_valid_until: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** A sender and the secret just issued: in this answer and nowhere else. */
+export interface SenderSecret {
+  sender: SenderSettings
+  secret: string
+}
+
+export interface DashboardUser {
+  uid: string
+  email: string | null
+  display_name: string | null
+  role: Role | null
+  client_id: string | null
+  sender_id: string | null
+  disabled: boolean
+  email_verified: boolean
+  second_factors: string[]
+  created_at: string | null
+  last_sign_in_at: string | null
+  tokens_valid_after: string | null
+}
+
+/** A created user and its generated password (null when one was given), shown once. */
+export interface UserCreated {
+  user: DashboardUser
+  password: string | null
 }

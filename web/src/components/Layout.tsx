@@ -3,7 +3,8 @@ import { NavLink, Outlet, useNavigate } from 'react-router-dom'
 import { useMe } from '../api/queries'
 import { useServices, useSession } from '../app'
 
-const LINKS: Record<string, { to: string; label: string }[]> = {
+// `section`: the link stays current on the pages below it (Operations has its own sub-menu).
+const LINKS: Record<string, { to: string; label: string; section?: boolean }[]> = {
   admin: [
     { to: '/admin', label: 'Home' },
     { to: '/admin/activity', label: 'Activity' },
@@ -11,7 +12,7 @@ const LINKS: Record<string, { to: string; label: string }[]> = {
     { to: '/admin/strategies', label: 'Strategies' },
     { to: '/admin/sandbox', label: 'Sandbox' },
     { to: '/admin/clients', label: 'Investors' },
-    { to: '/admin/schedule', label: 'Schedule' },
+    { to: '/admin/operations', label: 'Operations', section: true },
   ],
   client: [{ to: '/investor', label: 'My investment' }],
   sender: [{ to: '/sender', label: 'My signals' }],
@@ -41,7 +42,7 @@ export function Layout() {
               <NavLink
                 key={link.to}
                 to={link.to}
-                end
+                end={!link.section}
                 className={({ isActive }) =>
                   `rounded-md px-3 py-1.5 text-sm ${isActive ? 'bg-white/20 font-semibold' : 'hover:bg-white/10'}`
                 }

@@ -18,6 +18,20 @@ export function usePaged<T>(path: string, limit = 20) {
   }
 }
 
+/** Pages of a list the API answers whole (senders, users, the latest alerts): slices for
+ * display, nothing computed. */
+export function useListPages<T>(items: T[], size = 20) {
+  const [wanted, setWanted] = useState(1)
+  const pages = Math.max(1, Math.ceil(items.length / size))
+  const page = Math.min(wanted, pages)
+  return {
+    items: items.slice((page - 1) * size, page * size),
+    page,
+    next: page < pages ? () => setWanted(page + 1) : undefined,
+    previous: page > 1 ? () => setWanted(page - 1) : undefined,
+  }
+}
+
 export function PagerControls({ page, next, previous, label }: { page: number; next?: () => void; previous?: () => void; label: string }) {
   if (!next && !previous) return null
   const button = 'rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm disabled:opacity-50'

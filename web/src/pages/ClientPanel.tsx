@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import type { ClientPage, Flow, Returns } from '../api/types'
 import { Section, Stat, TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty } from '../components/states'
@@ -12,8 +13,9 @@ import {
 
 const MONTH_LABELS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
-/** One client's capital, flows and the fund's time-weighted returns: nothing about trades. */
-export function ClientPanel({ page }: { page: ClientPage }) {
+/** One client's capital, flows and the fund's time-weighted returns: nothing about trades.
+ * `actions` (an admin's) go below the headline figures. */
+export function ClientPanel({ page, actions }: { page: ClientPage; actions?: ReactNode }) {
   const { client, returns } = page
   const currency = client.base_currency
   return (
@@ -32,6 +34,7 @@ export function ClientPanel({ page }: { page: ClientPage }) {
         <Stat label="Fund since inception (time-weighted)" shown={formatFractionAsPercent(returns.since_inception, 2, true)} value={returns.since_inception} tone="signed" testId="fund-since-inception" />
         <Stat label="Fund year to date" shown={formatFractionAsPercent(returns.year_to_date, 2, true)} value={returns.year_to_date} tone="signed" testId="fund-ytd" />
       </dl>
+      {actions}
       <NavHistory currency={currency} years={returns.years.map((entry) => entry.year)} />
       {client.pending.length > 0 && (
         <Section title="Pending deposits and withdrawals">

@@ -1,16 +1,28 @@
+import { useState } from 'react'
 import { Link } from 'react-router-dom'
 import { useApiQuery } from '../api/queries'
 import type { ClientView } from '../api/types'
 import { TableFrame, td, tdNum, th, thNum } from '../components/figures'
 import { Empty, ErrorState, Loading } from '../components/states'
 import { formatFractionAsPercent, formatMoney, formatQuantity, formatSignedMoney } from '../format'
+import { AddClient } from './ClientForms'
 
-/** /admin/clients: every investor's holding, each linking to their page. */
+/** /admin/clients: every investor's holding, each linking to their page (where their deposits
+ * and withdrawals are recorded); a new investor is added here. */
 export default function Clients() {
   const clients = useApiQuery<{ items: ClientView[] }>('/clients')
+  const [adding, setAdding] = useState(false)
   return (
     <>
-      <h1 className="text-2xl font-semibold">Investors</h1>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h1 className="text-2xl font-semibold">Investors</h1>
+        {!adding && (
+          <button type="button" className="rounded-md bg-blue-800 px-4 py-2 font-semibold text-white" onClick={() => setAdding(true)}>
+            Add investor
+          </button>
+        )}
+      </div>
+      {adding && <AddClient onDone={() => setAdding(false)} />}
       <div className="mt-4">
         {clients.isPending ? (
           <Loading />

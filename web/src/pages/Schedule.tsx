@@ -15,7 +15,7 @@ interface NightlySchedule {
   job: string
 }
 
-/** /admin/schedule: the nightly optimisation's time, pause and resume, and "run now". */
+/** /admin/operations/schedule: the nightly optimisation's time, pause and resume, and "run now". */
 export default function Schedule() {
   const schedule = useApiQuery<NightlySchedule>('/schedule/nightly', { refetchInterval: 5_000 })
   if (schedule.isPending) return <Loading />
