@@ -33,6 +33,7 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stop_stack(running)
 
 
+@pytest.mark.timeout(600)  # Every page of every role, each spec in turn: about 4 minutes on 2 cores.
 def test_each_role_uses_the_dashboard_in_a_browser(web_stack: Stack) -> None:
     env = {
         **os.environ,
@@ -48,7 +49,7 @@ def test_each_role_uses_the_dashboard_in_a_browser(web_stack: Stack) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=200,
+        timeout=540,
         check=False,
     )
 
