@@ -81,10 +81,16 @@ test('the admin halts the fund, a webhook entry is then refused, and resumes', a
     const risk = await apiGet<RiskOverview>(request, token, '/risk')
     expect(risk.fund).toMatchObject({ state: 'HALTED', reason: 'e2e: halt drill', set_by: demoUser('admin').email })
 
-    const refusedEntry = await decisionOn(request, token, entry())
+    const refusedId = entry()
+    const refusedEntry = await decisionOn(request, token, refusedId)
     expect(refusedEntry.status, refusedEntry.summary).toBe('REJECTED')
     expect(refusedEntry.reasons).toContain('TRADING_HALTED')
-    await page.reload()
+    // The admin sees the refusal where signals are listed, with Cerebro's reason.
+    await page.getByRole('link', { name: 'Activity' }).click()
+    const refusedRow = page.locator(`tr[data-signal="${refusedId}"]`)
+    await expect(refusedRow.locator('[data-column="status"]')).toHaveAttribute('data-status', 'REJECTED')
+    await expect(refusedRow.locator('[data-column="status"]')).toContainText('TRADING_HALTED')
+    await page.getByRole('link', { name: 'Operations' }).click()
     await expect(page.getByTestId('fund-state')).toHaveText('HALTED')
     await expect(page.getByTestId('fund-risk')).toContainText('Nothing is sent')
     await expect(page.locator('tr[data-strategy="trend-es"] td[data-in-force]')).toHaveAttribute('data-in-force', 'HALTED')
