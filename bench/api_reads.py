@@ -2,13 +2,14 @@
 
 Over HTTP, as the web dashboard calls it: the real ``dashboard`` function under
 functions-framework, real ID tokens from the Firebase Auth emulator (the admin signed in with
-its SMS second factor), Firestore on the emulator. Three pages, each timed as the sequence of
-calls the page makes on load:
+its SMS second factor), Firestore on the emulator. Four pages, each timed as the sequence of
+calls the web page makes on load:
 
-- the admin's home: ``/api/fund``, ``/api/pnl``, ``/api/portfolio/allocations/current``,
-  ``/api/alerts``, ``/api/health``;
+- the admin's home: ``/api/fund``, ``/api/alerts?outstanding=true``, ``/api/health``,
+  ``/api/nav/history`` and the last 10 signals and orders;
+- the admin's activity page: the last 50 signals, orders and executions;
 - a client's page: ``/api/me`` (their units, value, NAV per unit, flows, and the fund's
-  monthly and yearly returns);
+  monthly and yearly returns) and ``/api/nav/history`` (the year's NAV per unit);
 - a sender's page: ``/api/me`` (their P&L, fees paid and due, HWM, execution quality) and
   ``/api/senders/{id}/signals`` (their latest 50 signals).
 
@@ -69,13 +70,18 @@ PAGES: dict[str, tuple[str, list[str]]] = {
         "admin",
         [
             "/api/fund",
-            "/api/pnl",
-            "/api/portfolio/allocations/current",
-            "/api/alerts",
+            "/api/alerts?outstanding=true",
             "/api/health",
+            "/api/nav/history",
+            "/api/signals?limit=10",
+            "/api/orders?limit=10",
         ],
     ),
-    "client page": ("client", ["/api/me"]),
+    "admin activity": (
+        "admin",
+        ["/api/signals?limit=50", "/api/orders?limit=50", "/api/fills?limit=50"],
+    ),
+    "client page": ("client", ["/api/me", "/api/nav/history"]),
     "sender page": ("sender", ["/api/me", f"/api/senders/{SENDER_A}/signals?limit=50"]),
 }
 

@@ -33,7 +33,7 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stop_stack(running)
 
 
-@pytest.mark.timeout(600)  # Every page of every role, each spec in turn: about 4 minutes on 2 cores.
+@pytest.mark.timeout(600)  # Every spec in turn, on a stack of its own: 2 to 4 minutes here.
 def test_each_role_uses_the_dashboard_in_a_browser(web_stack: Stack) -> None:
     env = {
         **os.environ,
