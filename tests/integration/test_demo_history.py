@@ -1,5 +1,6 @@
 """A fresh `mats up` with the demo seeds a year of fund history produced by the accounting:
 clients with views, a NAV strike per business day, monthly returns, two senders with payouts,
+every alert's order filled by the executions the accounting booked (and listed by the API),
 every figure consistent with the others and with the broker's, and the fund flat today."""
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
+from mats.domain.execution.states import OrderState
 from mats.domain.trading import Side
 from tests.conftest import Stack, start_stack, stop_stack
+from tests.integration.api.client import ApiClient
+from tests.integration.api.shapes import answer_schema, problems
 
 CENT = Decimal("0.01")
 
@@ -46,8 +51,13 @@ def test_the_stack_says_what_the_history_seeded_and_how_long_it_took(
     stack, _ = demo
     line = next(x for x in stack.log.read_text().splitlines() if x.startswith("Demo history"))
     print(line)
+    counts = re.search(r"(\d+) signals, (\d+) orders, (\d+) fills", line)
     found = re.search(r"(\d+) NAV strikes, (\d+) clients.* in ([\d.]+) s, (\d+) documents", line)
 
+    assert counts
+    signals, orders, fills = map(int, counts.groups())
+    assert orders == signals > 0  # One order per alert.
+    assert fills >= orders
     assert found
     assert int(found.group(1)) >= 250
     assert int(found.group(2)) >= 3
@@ -149,19 +159,98 @@ def test_each_sender_has_its_view_and_a_payout_crystallised_every_month(
 
 
 def test_usd_strategies_pnl_equals_the_cash_their_fills_moved(demo: tuple[Stack, Any]) -> None:
-    """Flat at the end, a strategy's P&L is what its fills' cash added up to, whatever FIFO did."""
+    """Flat at the end, a strategy's P&L is what its fills' cash added up to, whatever FIFO did;
+    the bridge's own ledger (average cost) realised the same, in the instrument's currency."""
     _, services = demo
     fills = services.ledger_store.fills_until(datetime.now(UTC))
     cash: dict[str, Decimal] = defaultdict(Decimal)
     for fill in fills:
-        if fill.currency == "USD":
-            signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
-            cash[fill.strategy_id] -= signed * fill.price * fill.multiplier + fill.commission
+        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
+        cash[fill.strategy_id] -= signed * fill.price * fill.multiplier + fill.commission
     views = {view.name: view for view in services.accounting.pnl("strategy")}
+    realised = {p.strategy_id: p.realized_pnl for p in services.operations.list_positions()}
 
-    assert set(cash) == {"trend-es", "momentum-aapl"}
-    for strategy_id, amount in cash.items():
-        assert views[strategy_id].net == cents(amount)
+    assert set(cash) == {"trend-es", "momentum-aapl", "eth-carry"}
+    for strategy_id in ("trend-es", "momentum-aapl"):  # In USD, the base currency.
+        assert views[strategy_id].net == cents(cash[strategy_id])
+    assert {name: cents(amount) for name, amount in realised.items()} == {
+        name: cents(amount) for name, amount in cash.items()
+    }
+
+
+def test_every_historical_fill_executed_an_order_that_it_filled(demo: tuple[Stack, Any]) -> None:
+    """Each execution the accounting booked is the bridge's too, under the alert's order: sent at
+    the alert's time, FILLED at its last execution by the sum of its executions, at their
+    quantity-weighted average price; none of them is still working."""
+    _, services = demo
+    execution = services.execution_store
+    by_order: dict[str, list[Any]] = defaultdict(list)
+    for fill in services.ledger_store.fills_until(datetime.now(UTC)):
+        by_order[fill.order_id].append(fill)
+
+    assert by_order
+    for order_id, fills in by_order.items():
+        record = execution.order(order_id)
+        assert record is not None, order_id
+        signal = services.signal_store.get(record.order.signal_id)
+        quantity = sum((fill.quantity for fill in fills), Decimal(0))
+        paid = sum((fill.quantity * fill.price for fill in fills), Decimal(0))
+        states = [transition.state for transition in record.transitions]
+        assert order_id == f"{record.order.signal_id}_ORD"
+        assert signal is not None
+        assert record.decided_at == signal.received_at
+        assert record.state is OrderState.FILLED
+        assert record.filled_quantity == quantity == record.order.quantity
+        assert record.average_price == paid / quantity
+        assert states[:3] == [OrderState.NEW, OrderState.SUBMITTED, OrderState.ACCEPTED]
+        assert states[-1] is OrderState.FILLED
+        assert record.transitions[-1].at == max(fill.executed_at for fill in fills)
+        assert record.transitions[-1].filled_quantity == quantity
+        assert record.venue == record.order.broker
+        booked = execution.fills_of([order_id])
+        assert sorted(f.id for f in booked) == sorted(f.execution_id for f in fills)
+    assert execution.active_orders() == []
+    assert execution.unapplied_fills() == []
+    assert execution.unpublished_fills() == []
+
+
+def test_the_api_lists_every_historical_order_with_its_fills(demo: tuple[Stack, Any]) -> None:
+    """GET /api/orders and /api/fills, as the Activity page reads them, page after page."""
+    stack, services = demo
+    from mats.bootstrap import bootstrap  # noqa: PLC0415 - needs the stack's environment.
+
+    reader = bootstrap({**os.environ, **stack.env()})
+    try:
+        api = ApiClient(reader)
+        orders = _every_item(api, "/api/orders")
+        fills = _every_item(api, "/api/fills")
+    finally:
+        reader.close()
+    booked = services.ledger_store.fills_until(datetime.now(UTC))
+
+    assert {order["order_id"] for order in orders} == {fill.order_id for fill in booked}
+    assert {fill["id"] for fill in fills} == {fill.execution_id for fill in booked}
+    decided = [order["decided_at"] for order in orders]
+    assert decided == sorted(decided, reverse=True)
+    for order in orders:
+        assert order["state"] == "FILLED"
+        assert order["fills"], order["order_id"]
+        filled = sum(Decimal(fill["quantity"]) for fill in order["fills"])
+        assert filled == Decimal(order["filled_quantity"]) == Decimal(order["order"]["quantity"])
+
+
+def _every_item(api: ApiClient, path: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(100):
+        answer = api.get(f"{path}?limit=50" + (f"&cursor={quote(cursor)}" if cursor else ""))
+        assert answer.status == 200, answer.body
+        assert problems(answer.body, answer_schema(path)) == []
+        items += answer.body["items"]
+        cursor = answer.body["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError(f"the pages of {path} never ended")
 
 
 def test_the_fund_is_flat_today_and_the_broker_reports_the_historys_equity(

@@ -262,7 +262,12 @@ def test_down_then_up_keeps_every_record_and_up_fresh_discards_them(
     email = "kept-user@mats.example"
     assert cli(first, "users", "create", email, "--role", "admin").returncode == 0
     demo_users = (state_dir / "demo-users.json").read_text()
-    wait_for(lambda: _flow_done(first), 60, "the demo alert filled and its fill published")
+    signal_id = re.search(r'"signal_id": "([^"]+)"', sent.stdout)
+    assert signal_id, sent.stdout
+    order_id = f"{signal_id.group(1)}_ORD"
+    wait_for(
+        lambda: _flow_done(first, order_id), 60, "the demo alert filled and its fill published"
+    )
     before = _documents(first)
     assert cli(first, "down").returncode == 0
     first.process.wait(30)
@@ -350,8 +355,9 @@ def _documents(stack: Stack) -> dict[str, int]:
     return documents
 
 
-def _flow_done(stack: Stack) -> bool:
-    """The marker that the bridge is done: every order FILLED and every fill published."""
+def _flow_done(stack: Stack, order_id: str) -> bool:
+    """The marker that the bridge is done: ``order_id`` (the alert's) among the orders, every
+    order FILLED (the demo history's are already) and every fill published."""
     from google.cloud import firestore  # noqa: PLC0415 - pointed at this stack below.
 
     saved = os.environ.get("FIRESTORE_EMULATOR_HOST")
@@ -366,7 +372,8 @@ def _flow_done(stack: Stack) -> bool:
     orders = [d.to_dict() for d in client.collection("orders").stream()]
     fills = [d.to_dict() for d in client.collection("fills").stream()]
     client.close()
-    filled = bool(orders) and all(order["state"] == "FILLED" for order in orders)
+    ordered = any(order["order"]["id"] == order_id for order in orders)
+    filled = ordered and all(order["state"] == "FILLED" for order in orders)
     return filled and bool(fills) and all(fill.get("published") for fill in fills)
 
 

@@ -1,5 +1,6 @@
-"""The demo history's generated facts: reproducible, flat at the end, priced every day, and a
-simulated broker whose equity is its cash plus its holdings at the marks."""
+"""The demo history's generated facts: reproducible, flat at the end, priced every day, a
+simulated broker whose equity is its cash plus its holdings at the marks, and each alert's order
+sent, filled and booked as the bridge does it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from mats.bootstrap import Services
+from mats.domain.execution.states import OrderState
 from mats.domain.market import FxRate
 from mats.domain.signals import parse_alert
 from mats.domain.signals.payload import load_payload
@@ -25,7 +28,15 @@ from mats.localstack.demo_history.market import (
     generate_trades,
     history_days,
 )
-from mats.localstack.demo_history.replay import alert_payload
+from mats.localstack.demo_history.memory_firestore import MemoryFirestore
+from mats.localstack.demo_history.orders import (
+    HistoryBridge,
+    execution_id,
+    history_order,
+    venue_fill,
+    venue_report,
+)
+from mats.localstack.demo_history.replay import HistoryClock, alert_payload
 from mats.localstack.demo_history.scenario import (
     CLIENTS,
     DEP,
@@ -33,6 +44,7 @@ from mats.localstack.demo_history.scenario import (
     HISTORY_SEED,
     STRATEGIES,
 )
+from mats.settings import Settings
 
 TODAY = date(2026, 12, 2)
 
@@ -132,3 +144,59 @@ def test_the_brokers_equity_is_cash_plus_holdings_at_the_marks() -> None:
     assert update.marks == (("ES1!", Decimal("5010.00")),)
     assert set(broker.accounts) == set(DEMO_ACCOUNTS)
     assert broker.accounts["Binance_Main"].cash == Decimal("60060.00")  # 6% of it, in USDT.
+
+
+def test_an_orders_executions_fill_it_in_the_states_a_venue_reports_at_their_average_price() -> (
+    None
+):
+    _, trades, _ = generated()
+    trade = next(t for t in trades if len(t.executions) == 2 and t.strategy.symbol == "ES1!")
+    clock = HistoryClock(trade.at)
+    services = Services(
+        Settings({"GOOGLE_CLOUD_PROJECT": "demo"}), clock=clock, firestore_client=MemoryFirestore()
+    )
+    bridge = HistoryBridge(services.execution_store, services.accounting, clock)
+    order = history_order(trade, "trend-es_20260302_150000_1")
+    fills = [
+        venue_fill(trade, order, execution, execution_id(execution, n))
+        for n, execution in enumerate(trade.executions, start=1)
+    ]
+
+    bridge.send(order)
+    sent = services.execution_store.order(order.id)
+    for n, execution in enumerate(trade.executions):
+        clock.move_to(execution.at)
+        bridge.apply(venue_report(order, fills[: n + 1]))
+    bridge.apply(venue_report(order, fills))  # Reported again: nothing changes.
+    record = services.execution_store.order(order.id)
+    newest_first, _ = services.execution_store.fills_page(
+        strategy_id=None, order_id=order.id, limit=10
+    )
+    booked = newest_first[::-1]
+
+    assert sent is not None
+    assert [t.state for t in sent.transitions] == [
+        OrderState.NEW,
+        OrderState.SUBMITTED,
+        OrderState.ACCEPTED,
+    ]
+    assert {t.at for t in sent.transitions} == {trade.at}
+    assert record is not None
+    assert record.state is OrderState.FILLED
+    assert [t.state for t in record.transitions][3:] == [
+        OrderState.PARTIALLY_FILLED,
+        OrderState.FILLED,
+    ]
+    assert record.transitions[3].filled_quantity == trade.executions[0].quantity
+    assert record.transitions[-1].at == trade.executions[-1].at
+    quantity = sum((e.quantity for e in trade.executions), Decimal(0))
+    paid = sum((e.quantity * e.price for e in trade.executions), Decimal(0))
+    assert record.filled_quantity == order.quantity == quantity
+    assert record.average_price == paid / quantity
+    assert (record.venue, record.venue_reference, record.attempts) == ("IB", order.id, 1)
+    assert services.execution_store.active_orders() == []
+    assert [fill.id for fill in booked] == [fill.execution_id for fill in fills]
+    assert services.execution_store.unapplied_fills() == []
+    assert services.execution_store.unpublished_fills() == []
+    ledger = services.ledger_store.fills_until(clock.now())
+    assert [fill.execution_id for fill in ledger] == [fill.id for fill in booked]

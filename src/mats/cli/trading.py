@@ -6,6 +6,7 @@ current from the broker; until then, and for what-if work on the local stack, se
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -115,7 +116,7 @@ def set_position(
     position = app.services.operations.set_position(
         account, strategy_id, symbol, quantity, average_cost=average_cost, pnl_today=pnl_today
     )
-    emit(position, lambda p: _positions_table([p]))
+    emit(position, lambda p: positions_table([p], position.updated_at.date()))
 
 
 @positions.command("list")
@@ -126,10 +127,13 @@ def set_position(
 def list_positions(app: CliContext, account: str | None, strategy_id: str | None) -> None:
     """List ledger positions."""
     rows = app.services.operations.list_positions(account=account, strategy_id=strategy_id)
-    emit(list(rows), _positions_table)
+    today = app.services.clock.now().date()
+    emit(list(rows), lambda found: positions_table(found, today))
 
 
-def _positions_table(rows: list[Any]) -> str:
+def positions_table(rows: list[Any], today: date) -> str:
+    """The positions, each with its realised P&L of ``today`` (a position last traded on an
+    earlier day made none today, whatever it made then)."""
     if not rows:
         return "No positions."
     return table(
@@ -140,7 +144,7 @@ def _positions_table(rows: list[Any]) -> str:
                 p.symbol,
                 p.quantity,
                 p.average_cost,
-                p.pnl_today,
+                p.pnl_on(today),
                 p.updated_at,
             )
             for p in rows

@@ -259,10 +259,10 @@ def _history_line(seeded: DemoSeed) -> str:
     history = seeded.history
     return (
         f"Demo history {history.first_day} to {history.last_day}: {history.signals} signals, "
-        f"{history.fills} fills, {history.strikes} NAV strikes, {history.clients} clients, "
-        f"{history.payouts_paid} sender payouts paid; run through the accounting in "
-        f"{history.replay_seconds:.1f} s, {history.documents} documents stored in "
-        f"{history.copy_seconds:.1f} s."
+        f"{history.orders} orders, {history.fills} fills, {history.strikes} NAV strikes, "
+        f"{history.clients} clients, {history.payouts_paid} sender payouts paid; run through "
+        f"the accounting in {history.replay_seconds:.1f} s, {history.documents} documents "
+        f"stored in {history.copy_seconds:.1f} s."
     )
 
 

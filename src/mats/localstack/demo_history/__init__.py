@@ -13,15 +13,20 @@ every run trades the same sequence; only the calendar it lands on moves with tod
   stored in ``signals`` as ingest stores an accepted, published signal (so fills attribute to
   the sender). Each alert's order fills in one or two executions (partial fills) at the
   intraday price, with the venue's commission.
+- **Orders:** each alert's order (``{signal_id}_ORD``, no Cerebro decision behind it) is sent
+  and followed as the bridge does it (``orders.py``): moved by the execution domain's functions
+  to FILLED at its last execution, each execution booked by the bridge's ``FillBooking`` into
+  ``fills`` and ``positions``, its ``mats.fill.v1`` handed to the accounting's ``on_fill``.
 - **The broker:** each account's cash and holdings, valued at the day's marks, give the equity
   it reports (with its marks) in an account update after every cash movement and at each close.
 - **Clients:** four investors with deposits and withdrawals (by amount and by units) through
   the year; their cash reaches (and leaves) the accounts in fixed shares.
 
 It is replayed in time order through the real services with a clock that moves to each
-event: ``AccountingService.on_account`` / ``on_fill`` at their times, a snapshot at each close
-(21:00 UTC), ``strike(on=day)`` each business day at ``MATS_NAV_STRIKE_AT``,
-``crystallise(month)`` just after each month end; dealt withdrawals are paid
+event: orders sent at their alert's time, their executions booked (and taken by
+``AccountingService.on_fill``) and account updates taken by ``on_account`` at their times, a
+snapshot at each close (21:00 UTC), ``strike(on=day)`` each business day at
+``MATS_NAV_STRIKE_AT``, ``crystallise(month)`` just after each month end; dealt withdrawals are paid
 (``InvestorBook.pay``) the next business day and payable sender fees paid (``mark_paid``) on
 their payment date, each leaving the accounts' cash. Messages are taken with ``refresh=False``
 (a backfill's facts only), so the read models are recomputed once a day, by the strike, rather

@@ -17,7 +17,6 @@ from mats.bootstrap import Services
 from mats.contracts import encode, to_message
 from mats.domain.funds.units import ClientFlow, FlowKind, FlowStatus
 from mats.domain.market import FxRate
-from mats.domain.orders import Fill
 from mats.domain.signals import parse_alert
 from mats.domain.signals.payload import load_payload
 from mats.domain.signals.records import (
@@ -29,12 +28,19 @@ from mats.domain.signals.records import (
     signal_id_prefix,
 )
 from mats.domain.signals.signal import Signal
-from mats.domain.trading import OrderPurpose, TradingMode
+from mats.domain.trading import TradingMode
+from mats.domain.venues import VenueOrderReport
 from mats.localstack.demo_history.broker import Broker
-from mats.localstack.demo_history.market import Market, Trade
+from mats.localstack.demo_history.market import Execution, Market, Trade
+from mats.localstack.demo_history.orders import (
+    HistoryBridge,
+    execution_id,
+    history_order,
+    venue_fill,
+    venue_report,
+)
 from mats.localstack.demo_history.scenario import (
     ACCOUNT_CURRENCIES,
-    BROKERS,
     INSTRUMENTS,
     DemoClient,
 )
@@ -87,7 +93,8 @@ class Replay:
         self._queue: list[tuple[datetime, int, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
         self._executions = itertools.count(1)
-        self.signals = self.fills = self.strikes = self.payouts_paid = 0
+        self._bridge = HistoryBridge(services.execution_store, services.accounting, clock)
+        self.signals = self.orders = self.fills = self.strikes = self.payouts_paid = 0
 
     @property
     def _accounting(self) -> Any:
@@ -113,35 +120,21 @@ class Replay:
         return 1 / self._rates[max(known) if known else min(self._rates)]
 
     def trade(self, trade: Trade) -> None:
-        signal_id = self._store_signal(trade)
-        strategy, spec = trade.strategy, INSTRUMENTS[trade.strategy.symbol]
+        order = history_order(trade, self._store_signal(trade))
+        self._bridge.send(order)
+        self.orders += 1
+        fills = [
+            venue_fill(trade, order, execution, execution_id(execution, next(self._executions)))
+            for execution in trade.executions
+        ]
         for n, execution in enumerate(trade.executions):
-            number = next(self._executions)
-            fill = Fill(
-                id=f"DEMO.{execution.at:%Y%m%d}.{number:05d}.01",
-                created_at=execution.at,
-                order_id=f"{signal_id}_ORD",
-                signal_id=signal_id,
-                strategy_id=strategy.strategy_id,
-                account=spec.account,
-                broker=BROKERS[spec.account],
-                trading_mode=TradingMode.LIVE,
-                symbol=spec.symbol,
-                side=trade.side,
-                quantity=execution.quantity,
-                price=execution.price,
-                commission=spec.commission(execution.quantity, execution.price),
-                currency=spec.currency,
-                executed_at=execution.at,
-                purpose=OrderPurpose.EXIT if trade.target == 0 else OrderPurpose.ENTRY,
-                multiplier=spec.multiplier,
-                commission_currency=spec.currency,
-            )
-            self.at(execution.at, Rank.SIGNAL, partial(self._fill, fill, trade, n))
+            report = venue_report(order, fills[: n + 1])
+            self.at(execution.at, Rank.SIGNAL, partial(self._fill, trade, execution, report))
 
-    def _fill(self, fill: Fill, trade: Trade, index: int) -> None:
-        self._broker.execute(fill.account, fill.symbol, fill.side, trade.executions[index])
-        self._accounting.on_fill(fill, message_id=f"history-{fill.id}", refresh=False)
+    def _fill(self, trade: Trade, execution: Execution, report: VenueOrderReport) -> None:
+        spec = INSTRUMENTS[trade.strategy.symbol]
+        self._broker.execute(spec.account, spec.symbol, trade.side, execution)
+        self._bridge.apply(report)
         self.fills += 1
 
     def _store_signal(self, trade: Trade) -> str:

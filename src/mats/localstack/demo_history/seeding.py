@@ -35,6 +35,7 @@ class HistoryReport:
     first_day: date
     last_day: date
     signals: int
+    orders: int
     fills: int
     strikes: int
     clients: int
@@ -107,6 +108,7 @@ def seed_history(
         first_day=first,
         last_day=last,
         signals=replay.signals,
+        orders=replay.orders,
         fills=replay.fills,
         strikes=replay.strikes,
         clients=len(CLIENTS),
