@@ -76,13 +76,15 @@ from mats.adapters.firestore.ledger import (
 from mats.adapters.firestore.records import BATCH_LIMIT
 from mats.bootstrap import bootstrap
 from mats.codec import to_primitive
+from mats.contracts import encode, to_message
 from mats.domain.accounting import AccountState
 from mats.domain.accounting.lots import LotFill
 from mats.domain.accounting.views import BrokerMark, LedgerRecord, SignalPnl
 from mats.domain.market import FxRate, Quote
 from mats.domain.orders import Fill
 from mats.domain.signals.records import OutboxState, SignalRecord, SignalStatus
-from mats.domain.trading import OrderPurpose, Side, TradingMode
+from mats.domain.signals.signal import Signal
+from mats.domain.trading import Intent, OrderPurpose, Side, TradingMode
 from mats.services.accounting.service import AccountingService
 from mats.settings.accounting import AccountingSettings
 
@@ -522,9 +524,9 @@ def settings() -> AccountingSettings:
     return AccountingSettings(base_currency="USD")
 
 
-def make_history(days: int) -> tuple[MemoryLedger, MemoryRecords, Clock, Desk]:
-    """Every day up to END in memory; END without its snapshot and strike."""
-    first = END - timedelta(days=days - 1)
+def make_history(days: int, end: date = END) -> tuple[MemoryLedger, MemoryRecords, Clock, Desk]:
+    """Every day up to ``end`` in memory; ``end`` without its snapshot and strike."""
+    first = end - timedelta(days=days - 1)
     clock = Clock(at(first, 0))
     ledger, records = MemoryLedger(), MemoryRecords()
     accounting = AccountingService(
@@ -549,8 +551,8 @@ def make_history(days: int) -> tuple[MemoryLedger, MemoryRecords, Clock, Desk]:
     )
     desk.start(first)
     day = first
-    while day <= END:
-        desk.day(day, scheduled=day < END)
+    while day <= end:
+        desk.day(day, scheduled=day < end)
         day += timedelta(days=1)
     return ledger, records, clock, desk
 
@@ -635,7 +637,25 @@ def check_load(accounting: AccountingService, ledger: MemoryLedger) -> None:
 
 
 def put_signals(services: Any, clock: Clock, signals: Sequence[tuple[str, str, str]]) -> None:
-    """The stored webhooks of the timed fills (all the ledger reads of one is its sender)."""
+    """The stored webhooks of the timed fills (all the ledger reads of one is its sender), each
+    with the standard message ingest would have kept (the admin's lists show its price)."""
+    now = clock.now()
+
+    def message(signal_id: str, strategy: str, sender: str) -> str:
+        signal = Signal(
+            id=signal_id,
+            created_at=now,
+            strategy_id=strategy,
+            sender_id=sender,
+            source_format="native",
+            symbol="AAPL",
+            intent=Intent.ENTRY_LONG,
+            trading_mode=TradingMode.LIVE,
+            account="IBKR_Main",
+            price=Decimal("190.00"),
+        )
+        return encode(to_message(signal)).data.decode()
+
     write_all(
         services.firestore,
         SIGNALS,
@@ -647,11 +667,11 @@ def put_signals(services: Any, clock: Clock, signals: Sequence[tuple[str, str, s
                         signal_id=signal_id,
                         strategy_id=strategy,
                         sender_id=sender,
-                        received_at=clock.now(),
+                        received_at=now,
                         business_key=signal_id,
                         status=SignalStatus.ACCEPTED,
                         raw_payload="{}",
-                        message="{}",
+                        message=message(signal_id, strategy, sender),
                         source_format="native",
                         symbol="AAPL",
                         intent="ENTRY_LONG",
@@ -681,9 +701,9 @@ class Books:
         return self.services.accounting  # type: ignore[no-any-return]
 
 
-def build(name: str, days: int, host: str) -> Books:
+def build(name: str, days: int, host: str, end: date = END) -> Books:
     started = time.perf_counter()
-    ledger, records, clock, desk = make_history(days)
+    ledger, records, clock, desk = make_history(days, end)
     made = time.perf_counter()
     env = {
         **os.environ,
@@ -698,10 +718,10 @@ def build(name: str, days: int, host: str) -> Books:
     check_load(accounting, ledger)
     # The last day's scheduled work, on Firestore: it rewrites every read model.
     desk.accounting, desk.ledger = accounting, services.ledger_store
-    clock.at = at(END, 21, 0, 30)
-    accounting.snapshot(at(END, 21))
-    clock.at = at(END, 22, 0, 30)
-    accounting.strike(END)
+    clock.at = at(end, 21, 0, 30)
+    accounting.snapshot(at(end, 21))
+    clock.at = at(end, 22, 0, 30)
+    accounting.strike(end)
     accounting.refresh()
     accounting.refresh_health()
     books = Books(name, days, services, clock, desk, documents)

@@ -40,7 +40,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,12 @@ from mats.localstack.auth_emulator import AUTH_PROJECT, AuthDirectory, AuthPorts
 from mats.localstack.probes import free_port
 
 LIMIT = 1.5
+# The last day of both histories. A year's NAV page holds that year's strikes, so the pages are
+# alike on both sides only if the shorter history holds all of its year's: 60 days back from
+# here start in December, and both sides' 2026 page has the same strikes (every other page is
+# full on both sides with 60 days already). The NAV calls ask for that year.
+END = date(2026, 2, 27)
+NAV = f"/api/nav/history?year={END.year}"
 PASSWORD = "bench-" + "x" * 16  # Throwaway emulator users.
 CLIENT = sorted(CLIENTS)[0]
 PAGES: dict[str, tuple[str, list[str]]] = {
@@ -72,7 +78,7 @@ PAGES: dict[str, tuple[str, list[str]]] = {
             "/api/fund",
             "/api/alerts?outstanding=true",
             "/api/health",
-            "/api/nav/history",
+            NAV,
             "/api/signals?limit=10",
             "/api/orders?limit=10",
         ],
@@ -81,7 +87,7 @@ PAGES: dict[str, tuple[str, list[str]]] = {
         "admin",
         ["/api/signals?limit=50", "/api/orders?limit=50", "/api/fills?limit=50"],
     ),
-    "client page": ("client", ["/api/me", "/api/nav/history"]),
+    "client page": ("client", ["/api/me", NAV]),
     "sender page": ("sender", ["/api/me", f"/api/senders/{SENDER_A}/signals?limit=50"]),
 }
 
@@ -280,8 +286,8 @@ def main() -> None:
         with auth_emulator(work) as auth:
             os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = auth
             os.environ["MATS_FIREBASE_PROJECT"] = AUTH_PROJECT
-            small = build("small", args.days, firestore)
-            big = build("big", args.days * args.scale, firestore)
+            small = build("small", args.days, firestore, END)
+            big = build("big", args.days * args.scale, firestore, END)
             for books in (small, big):
                 register_sender(books)
                 print(f"{books.name}: {register_signals(books)} signals registered", flush=True)
