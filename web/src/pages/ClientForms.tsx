@@ -4,31 +4,10 @@ import { Link } from 'react-router-dom'
 import { ApiError } from '../api/client'
 import type { Flow } from '../api/types'
 import { useServices } from '../app'
+import { TextField } from '../components/TextField'
 import { formatMoney, formatQuantity } from '../format'
 
-const input = 'mt-1 block w-full rounded-md border px-3 py-2 text-sm'
 const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
-
-function Field({ id, label, value, error, onChange, type = 'text', placeholder, decimal }: { id: string; label: string; value: string; error?: string; onChange: (value: string) => void; type?: string; placeholder?: string; decimal?: boolean }) {
-  return (
-    <div>
-      <label className="block text-sm font-medium">
-        {label}
-        <input
-          type={type}
-          inputMode={decimal ? 'decimal' : undefined}
-          className={`${input} ${error ? 'border-red-700' : 'border-slate-400'}`}
-          value={value}
-          placeholder={placeholder}
-          aria-invalid={Boolean(error)}
-          aria-describedby={error ? `${id}-error` : undefined}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      </label>
-      {error && <p id={`${id}-error`} className="mt-1 text-sm text-red-800">{error}</p>}
-    </div>
-  )
-}
 
 /** Register an investor (`POST /api/clients`); an id taken is the API's 409, beside the id. */
 export function AddClient({ onDone }: { onDone: () => void }) {
@@ -75,9 +54,9 @@ export function AddClient({ onDone }: { onDone: () => void }) {
       )}
       {failure && <p role="alert" className="mb-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">{failure}</p>}
       <div className="grid gap-3 sm:grid-cols-3">
-        <Field id="client-id" label="Client id" value={fields.client_id} error={errors.client_id} placeholder="harbor-family" onChange={(client_id) => setFields({ ...fields, client_id })} />
-        <Field id="client-name" label="Name" value={fields.name} error={errors.name} onChange={(name) => setFields({ ...fields, name })} />
-        <Field id="client-email" label="Email for statements (optional)" value={fields.email} error={errors.email} onChange={(email) => setFields({ ...fields, email })} />
+        <TextField id="client-id" label="Client id" value={fields.client_id} error={errors.client_id} placeholder="harbor-family" onChange={(client_id) => setFields({ ...fields, client_id })} />
+        <TextField id="client-name" label="Name" value={fields.name} error={errors.name} onChange={(name) => setFields({ ...fields, name })} />
+        <TextField id="client-email" label="Email for statements (optional)" value={fields.email} error={errors.email} onChange={(email) => setFields({ ...fields, email })} />
       </div>
       <div className="mt-4 flex gap-2">
         <button type="submit" disabled={busy} className="rounded-md bg-blue-800 px-4 py-2 font-semibold text-white disabled:opacity-70">{busy ? 'Adding…' : 'Add investor'}</button>
@@ -195,8 +174,8 @@ export function RecordFlow({ clientId, currency }: { clientId: string; currency:
             </span>
           </fieldset>
         )}
-        <Field id="flow-value" label={units ? 'Units' : `Amount (${currency})`} value={fields.value} error={errors.value} placeholder={units ? '120.5' : '25000.00'} decimal onChange={(value) => change({ value })} />
-        <Field id="flow-date" type="date" label="Date (empty: now)" value={fields.date} error={errors.date} onChange={(date) => change({ date })} />
+        <TextField id="flow-value" label={units ? 'Units' : `Amount (${currency})`} value={fields.value} error={errors.value} placeholder={units ? '120.5' : '25000.00'} decimal onChange={(value) => change({ value })} />
+        <TextField id="flow-date" type="date" label="Date (empty: now)" value={fields.date} error={errors.date} onChange={(date) => change({ date })} />
       </div>
       <button type="submit" disabled={busy} className="mt-4 rounded-md bg-blue-800 px-4 py-2 font-semibold text-white disabled:opacity-70">
         {busy ? 'Recording…' : fields.kind === 'deposit' ? 'Record deposit' : 'Record withdrawal'}

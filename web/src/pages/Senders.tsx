@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { ApiError } from '../api/client'
+import { TextField } from '../components/TextField'
 import { useApiQuery } from '../api/queries'
 import type { SenderSecret, SenderSettings } from '../api/types'
 import { useServices } from '../app'
@@ -228,23 +229,7 @@ function SenderForm({ onCreated, onCancel }: { onCreated: (answer: SenderSecret)
   }
 
   function field(key: keyof SenderFields, label: string, hint?: string) {
-    const error = errors[key]
-    return (
-      <div>
-        <label className="block text-sm font-medium">
-          {label}
-          <input
-            className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm ${error ? 'border-red-700' : 'border-slate-400'}`}
-            value={fields[key]}
-            aria-invalid={Boolean(error)}
-            aria-describedby={error ? `sender-error-${key}` : undefined}
-            placeholder={hint}
-            onChange={(e) => setFields({ ...fields, [key]: e.target.value })}
-          />
-        </label>
-        {error && <p id={`sender-error-${key}`} className="mt-1 text-sm text-red-800">{error}</p>}
-      </div>
-    )
+    return <TextField id={`sender-${key}`} label={label} value={fields[key]} error={errors[key]} placeholder={hint} onChange={(value) => setFields({ ...fields, [key]: value })} />
   }
 
   return (

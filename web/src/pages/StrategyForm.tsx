@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { ApiError } from '../api/client'
+import { TextField } from '../components/TextField'
 import { useServices } from '../app'
 import { isDecimal, signOf } from '../format'
 
@@ -120,24 +121,7 @@ export function StrategyForm({
   }
 
   function field(key: keyof StrategyFields, label: string, props: { readOnly?: boolean; placeholder?: string } = {}) {
-    const error = errors[key]
-    return (
-      <div>
-        <label className="block text-sm font-medium">
-          {label}
-          <input
-            className={`${input} ${error ? 'border-red-700' : 'border-slate-400'} ${props.readOnly ? 'bg-slate-100' : ''}`}
-            value={fields[key] as string}
-            readOnly={props.readOnly}
-            placeholder={props.placeholder}
-            aria-invalid={Boolean(error)}
-            aria-describedby={error ? `strategy-error-${key}` : undefined}
-            onChange={(e) => setFields({ ...fields, [key]: e.target.value })}
-          />
-        </label>
-        {error && <p id={`strategy-error-${key}`} className="mt-1 text-sm text-red-800">{error}</p>}
-      </div>
-    )
+    return <TextField id={`strategy-${key}`} label={label} value={fields[key] as string} error={errors[key]} readOnly={props.readOnly} placeholder={props.placeholder} onChange={(value) => setFields({ ...fields, [key]: value })} />
   }
 
   return (

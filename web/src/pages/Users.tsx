@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { ApiError } from '../api/client'
+import { TextField } from '../components/TextField'
 import { useApiQuery, useMe } from '../api/queries'
 import type { DashboardUser, UserCreated } from '../api/types'
 import { useServices } from '../app'
@@ -230,24 +231,7 @@ function UserForm({ onCreated, onCancel }: { onCreated: (answer: UserCreated) =>
   }
 
   function field(key: 'email' | 'display_name' | 'password', label: string, type = 'text') {
-    const error = errors[key]
-    return (
-      <div>
-        <label className="block text-sm font-medium">
-          {label}
-          <input
-            type={type}
-            autoComplete={type === 'password' ? 'new-password' : 'off'}
-            className={`mt-1 block w-full rounded-md border px-3 py-2 text-sm ${error ? 'border-red-700' : 'border-slate-400'}`}
-            value={fields[key]}
-            aria-invalid={Boolean(error)}
-            aria-describedby={error ? `user-error-${key}` : undefined}
-            onChange={(e) => setFields({ ...fields, [key]: e.target.value })}
-          />
-        </label>
-        {error && <p id={`user-error-${key}`} className="mt-1 text-sm text-red-800">{error}</p>}
-      </div>
-    )
+    return <TextField id={`user-${key}`} label={label} type={type} autoComplete={type === 'password' ? 'new-password' : 'off'} value={fields[key]} error={errors[key]} onChange={(value) => setFields({ ...fields, [key]: value })} />
   }
 
   return (
